@@ -1,0 +1,108 @@
+"""Typed records that flow between stages (DESIGN §3).
+
+Every stage reads and writes these as JSON Lines, one object per line. Each record is keyed by
+the image ``id`` (sha256 of the image bytes unless the manifest names one), which is what makes
+stages resumable: a rerun skips ids whose outcome is already on disk.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class ImageRecord(Record):
+    """One validated input: an image file under the images folder and its human caption."""
+
+    id: str
+    image: str  # POSIX path relative to the images folder
+    caption: str
+    row: int  # position in the manifest, 0-based; fixes output order
+    sha256: str
+    width: int
+    height: int
+    format: str  # PIL format name, e.g. PNG, JPEG
+    meta: dict[str, Any] = Field(default_factory=dict)  # extra manifest columns, kept verbatim
+
+
+class Reject(Record):
+    """An input that a stage could not use, and why. One per rejected input and stage."""
+
+    stage: str
+    reason: str  # short machine-readable code, e.g. "missing_file"
+    detail: str = ""  # human-readable explanation
+    image: str | None = None
+    id: str | None = None
+    row: int | None = None
+
+
+class OcrLine(Record):
+    text: str
+    box: list[list[float]]  # four (x, y) corners, clockwise from top-left, in pixels
+    score: float
+
+
+class OcrResult(Record):
+    id: str
+    image: str
+    engine: str
+    width: int
+    height: int
+    lines: list[OcrLine]  # in reading order
+    text: str  # the lines joined with "\n" in reading order
+
+
+class Provenance(Record):
+    """How a generated record was made (DESIGN §1: every generated record keeps it)."""
+
+    stage: str
+    backend: str
+    model: str
+    template: str  # prompt/template name with its version, e.g. "offline-qa@1"
+    params: dict[str, Any] = Field(default_factory=dict)
+    created_at: str = Field(default_factory=utc_now)
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    raw_output: str | None = None  # kept when parsing the model's output failed
+
+
+class EnrichedCaption(Record):
+    id: str
+    image: str
+    human_caption: str
+    caption: str  # the detail-enriched caption
+    instruction: str  # the caption request used for this image in exports
+    provenance: Provenance
+
+
+class QA(Record):
+    question: str
+    answer: str
+
+
+class DuoConversation(Record):
+    """Extractive QA followed by a self-explain QA about the same piece of text."""
+
+    qtype: str  # question type, one of llavar2.generate.offline.QUESTION_TYPES for offline runs
+    extractive: QA
+    self_explain: QA
+    evidence: list[int]  # indices into the image's OCR lines that support the answer
+
+
+class ConversationSet(Record):
+    """All duo conversations generated for one image."""
+
+    id: str
+    image: str
+    duos: list[DuoConversation]
+    provenance: Provenance

@@ -1,0 +1,168 @@
+"""Command line: ``llavar2 build | ocr | export | demo``.
+
+Exit status: 0 when every input was used, 3 when some inputs were rejected and the rest were
+built (see OUT/rejects.jsonl), 2 for unusable arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .config import BuildConfig, default_cache_dir
+
+EXIT_OK, EXIT_USAGE, EXIT_REJECTS = 0, 2, 3
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Build LLaVAR-2-style instruction data from text-rich images.",
+)
+console = Console(stderr=True)
+
+
+def _usage_error(message: str) -> typer.Exit:
+    console.print(f"[red]error:[/red] {message}")
+    return typer.Exit(EXIT_USAGE)
+
+
+def _print_summary(summary: dict[str, Any], out: Path) -> None:
+    counts, seconds = summary["counts"], summary["seconds"]
+    table = Table(title=f"llavar2 build → {out}")
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    for key in ("images", "ocr_lines", "captions", "duo_conversations", "llava_samples", "rejects"):
+        table.add_row(key.replace("_", " "), str(counts[key]))
+    for stage, secs in seconds.items():
+        table.add_row(f"seconds: {stage}", f"{secs:.2f}")
+    Console().print(table)
+    for reason, n in counts["reject_reasons"].items():
+        console.print(f"  rejected {n} × {reason}")
+
+
+def _run_build(cfg: BuildConfig) -> None:
+    from .runners.local import build
+
+    try:
+        summary = build(cfg)
+    except (KeyError, ValueError) as e:  # unknown backend/engine, unreadable manifest
+        raise _usage_error(str(e).strip('"')) from None
+    _print_summary(summary, cfg.out)
+    if summary["counts"]["rejects"]:
+        console.print(f"some inputs were rejected: see {cfg.out / 'rejects.jsonl'}")
+        raise typer.Exit(EXIT_REJECTS)
+
+
+@app.command()
+def build(
+    images: Path = typer.Option(..., "--images", help="Folder of images."),
+    captions: Path = typer.Option(..., "--captions", help="Manifest: JSONL, CSV or LLaVA JSON."),
+    out: Path = typer.Option(..., "--out", help="Output folder (rerun to resume)."),
+    backend: str = typer.Option("offline", help="Generation backend."),
+    engine: str = typer.Option("rapidocr", help="OCR engine: rapidocr or tesseract."),
+    workers: int = typer.Option(1, min=1, help="OCR worker processes."),
+    seed: int = typer.Option(0, help="Seed of the offline generator."),
+    n_duos: int = typer.Option(4, min=1, help="Duo conversations per image (at most)."),
+    max_pixels: int = typer.Option(BuildConfig.model_fields["max_pixels"].default, min=1,
+                                   help="Reject images with more pixels than this."),
+    cache_dir: Optional[Path] = typer.Option(None, help="OCR cache folder [default: ~/.cache/llavar2]."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the OCR cache."),
+    progress: bool = typer.Option(True, help="Show progress bars."),
+) -> None:
+    """Ingest → OCR → detail-enriched captions → duo conversations → OUT/llava.json."""
+    if not images.is_dir():
+        raise _usage_error(f"--images {images} is not a folder")
+    if not captions.is_file():
+        raise _usage_error(f"--captions {captions} is not a file")
+    cache = None if no_cache else (cache_dir or default_cache_dir())
+    _run_build(BuildConfig(
+        images_dir=images, captions=captions, out=out, backend=backend, engine=engine,
+        workers=workers, seed=seed, n_duos=n_duos, max_pixels=max_pixels, cache_dir=cache,
+        progress=progress,
+    ))
+
+
+@app.command("ocr")
+def ocr_command(
+    images: Path = typer.Argument(..., help="Folder of images (searched recursively)."),
+    out: Path = typer.Option(..., "--out", help="Output JSONL (rerun to resume)."),
+    engine: str = typer.Option("rapidocr", help="OCR engine: rapidocr or tesseract."),
+    workers: int = typer.Option(1, min=1, help="Worker processes."),
+    cache_dir: Optional[Path] = typer.Option(None, help="OCR cache folder [default: ~/.cache/llavar2]."),
+    no_cache: bool = typer.Option(False, "--no-cache"),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+) -> None:
+    """OCR every image under a folder: one JSON line per image, lines in reading order."""
+    from . import ocr
+    from .jsonl import ResumableJsonl
+    from .records import Reject
+    from .runners.outputs import reject_key
+
+    if not images.is_dir():
+        raise _usage_error(f"{images} is not a folder")
+    try:
+        ocr.get_engine(engine)
+    except (KeyError, RuntimeError) as e:
+        raise _usage_error(str(e).strip('"')) from None
+    cache = None if no_cache else (cache_dir or default_cache_dir()) / "ocr"
+    rejects_path = out.with_name(out.stem + ".rejects.jsonl")
+    with ResumableJsonl(out, lambda o: o["id"]) as results, \
+            ResumableJsonl(rejects_path, reject_key) as rejects:
+        done = results.done | {key for _, key in rejects.done}
+
+        def todo() -> Iterator[Any]:  # streams: unreadable files are recorded as they are met
+            for r in ocr.scan_images(images):
+                if isinstance(r, Reject):
+                    if reject_key(r.model_dump()) not in rejects.done:
+                        rejects.write(r)
+                elif r.id not in done:
+                    yield r
+
+        for result in ocr.run_ocr(todo(), images, engine=engine, workers=workers,
+                                  cache_dir=cache, progress=progress):
+            (rejects if isinstance(result, Reject) else results).write(result)
+        n_ok, n_bad = len(results.done), len(rejects.done)
+    console.print(f"{n_ok} images → {out}" + (f"; {n_bad} rejected → {rejects_path}" if n_bad else ""))
+    if n_bad:
+        raise typer.Exit(EXIT_REJECTS)
+
+
+@app.command("export")
+def export_command(
+    out: Path = typer.Argument(..., help="A build folder."),
+    format: str = typer.Option("llava", "--format", help="llava or messages."),
+    to: Optional[Path] = typer.Option(None, help="Output file [default: inside the build folder]."),
+) -> None:
+    """Write a build's captions and duo conversations in a trainer's format."""
+    from .export import EXPORTERS, export
+
+    if not (out / "captions.jsonl").is_file():
+        raise _usage_error(f"{out} is not a build folder (no captions.jsonl)")
+    if format not in EXPORTERS.names():
+        raise _usage_error(f"unknown format {format!r} (known: {', '.join(EXPORTERS.names())})")
+    path, n = export(out, format, to)
+    console.print(f"{n} samples → {path}")
+
+
+@app.command()
+def demo(
+    out: Path = typer.Option(Path("llavar2-demo"), "--out", help="Output folder."),
+    workers: int = typer.Option(2, min=1, help="OCR worker processes."),
+    progress: bool = typer.Option(True, help="Show progress bars."),
+) -> None:
+    """Build the bundled sample set (text-rich images + human captions) into OUT."""
+    from . import samples
+
+    _run_build(BuildConfig(
+        images_dir=samples.IMAGES_DIR, captions=samples.CAPTIONS, out=out,
+        workers=workers, cache_dir=default_cache_dir(), progress=progress,
+    ))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,132 @@
+"""Checks that turn a manifest row into an ``ImageRecord`` or a ``Reject`` with a reason.
+
+Reasons (``Reject.reason``), in the order they are checked:
+bad_row, empty_caption, caption_not_utf8, path_escapes_dir, missing_file, not_a_file,
+empty_file, not_an_image, too_many_pixels, truncated_image, duplicate_image, duplicate_id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from PIL import Image
+
+from ..records import ImageRecord, Reject
+from .manifest import ManifestRow, has_invalid_utf8
+
+# Pillow's own default bomb limit; ours is an option so users can raise it for huge scans.
+DEFAULT_MAX_PIXELS = 89_478_485
+# Our limit decides, not Pillow's global one (which would refuse before we can report).
+Image.MAX_IMAGE_PIXELS = None
+
+
+class RowRejected(Exception):
+    def __init__(self, reason: str, detail: str):
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class Seen:
+    """What earlier accepted rows used, to reject duplicates (rebuilt from disk on resume)."""
+
+    hashes: dict[str, str] = field(default_factory=dict)  # sha256 -> image path
+    ids: set[str] = field(default_factory=set)
+
+    def add(self, record: ImageRecord) -> None:
+        self.hashes.setdefault(record.sha256, record.image)
+        self.ids.add(record.id)
+
+
+def _check_caption(caption: object) -> str:
+    if caption is None or (isinstance(caption, str) and not caption.strip()):
+        raise RowRejected("empty_caption", "the caption is empty")
+    if not isinstance(caption, str):
+        raise RowRejected("bad_row", f"caption must be text, got {type(caption).__name__}")
+    if has_invalid_utf8(caption):
+        raise RowRejected("caption_not_utf8", "the caption is not valid UTF-8")
+    return caption.strip()
+
+
+def _resolve_inside(images_dir: Path, image: object) -> tuple[str, Path]:
+    """The image's path relative to images_dir, refusing anything that leaves it."""
+    if not isinstance(image, str) or not image.strip():
+        raise RowRejected("bad_row", "the image path is empty or not text")
+    if has_invalid_utf8(image):
+        raise RowRejected("bad_row", "the image path is not valid UTF-8")
+    rel = PurePosixPath(image.replace("\\", "/"))
+    if rel.is_absolute() or ".." in rel.parts or Path(image).is_absolute():
+        raise RowRejected("path_escapes_dir", f"{image!r} is not a path inside the images folder")
+    root = images_dir.resolve()
+    path = images_dir / rel
+    # resolve() follows symlinks, so a link inside the folder that points outside is caught.
+    if not path.resolve().is_relative_to(root):
+        raise RowRejected("path_escapes_dir", f"{image!r} resolves outside the images folder")
+    return rel.as_posix(), path
+
+
+def _check_file(path: Path, rel: str) -> bytes:
+    if not path.exists():
+        raise RowRejected("missing_file", f"{rel} does not exist")
+    if not path.is_file():
+        raise RowRejected("not_a_file", f"{rel} is not a regular file")
+    data = path.read_bytes()
+    if not data:
+        raise RowRejected("empty_file", f"{rel} has zero bytes")
+    return data
+
+
+def _check_image(path: Path, rel: str, max_pixels: int) -> tuple[int, int, str]:
+    try:
+        img = Image.open(path)  # reads the header only
+    except Exception as e:  # Pillow raises several types for non-images
+        raise RowRejected("not_an_image", f"{rel} is not a readable image ({e})") from None
+    with img:
+        width, height = img.size
+        if width * height > max_pixels:  # checked before decoding: a bomb is never decoded
+            raise RowRejected(
+                "too_many_pixels",
+                f"{rel} has {width}x{height} = {width * height} pixels (limit {max_pixels})",
+            )
+        try:
+            img.load()  # decodes fully: the only reliable way to catch truncation
+        except Exception as e:
+            raise RowRejected("truncated_image", f"{rel} cannot be decoded ({e})") from None
+        return width, height, img.format or "unknown"
+
+
+def _clean(value: object) -> object:
+    """Manifest extras are kept verbatim, except bytes that are not UTF-8 (replaced)."""
+    if isinstance(value, str) and has_invalid_utf8(value):
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return value
+
+
+def validate_row(row: ManifestRow, images_dir: Path, seen: Seen, max_pixels: int) -> ImageRecord:
+    """Return the row's ImageRecord, or raise RowRejected with the first reason that applies."""
+    if row.error:
+        raise RowRejected("bad_row", row.error)
+    caption = _check_caption(row.caption)
+    rel, path = _resolve_inside(images_dir, row.image)
+    data = _check_file(path, rel)
+    width, height, fmt = _check_image(path, rel, max_pixels)
+    sha = hashlib.sha256(data).hexdigest()
+    image_id = str(row.id) if row.id not in (None, "") else sha
+    if has_invalid_utf8(image_id):
+        raise RowRejected("bad_row", "the id is not valid UTF-8")
+    if sha in seen.hashes:
+        raise RowRejected("duplicate_image", f"{rel} has the same bytes as {seen.hashes[sha]}")
+    if image_id in seen.ids:
+        raise RowRejected("duplicate_id", f"id {image_id!r} was already used")
+    return ImageRecord(
+        id=image_id, image=rel, caption=caption, row=row.row, sha256=sha,
+        width=width, height=height, format=fmt, meta={k: _clean(v) for k, v in row.meta.items()},
+    )
+
+
+def reject_for(row: ManifestRow, err: RowRejected) -> Reject:
+    image = row.image if isinstance(row.image, str) and not has_invalid_utf8(row.image) else None
+    return Reject(stage="ingest", reason=err.reason, detail=err.detail, image=image, row=row.row)

@@ -1,0 +1,142 @@
+import json
+import os
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from llavar2.ingest import Seen, ingest, read_manifest
+from llavar2.records import ImageRecord, Reject
+
+
+def _png(path: Path, size=(64, 32), color=(200, 10, 10)) -> bytes:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", size, color).save(path)
+    return path.read_bytes()
+
+
+@pytest.fixture
+def images(tmp_path: Path) -> Path:
+    d = tmp_path / "images"
+    _png(d / "good.png")
+    _png(d / "sub" / "other.png", color=(0, 0, 255))
+    _png(d / "copy_of_good.png")  # same bytes as good.png
+    (d / "empty.png").write_bytes(b"")
+    (d / "text.png").write_text("this is not an image")
+    full = _png(tmp_path / "full.png", size=(300, 300), color=(1, 2, 3))
+    (d / "truncated.png").write_bytes(full[: len(full) // 2])
+    _png(d / "big.png", size=(400, 400))
+    _png(tmp_path / "outside.png", color=(9, 9, 9))
+    os.symlink(tmp_path / "outside.png", d / "link_out.png")
+    os.symlink(d / "sub" / "other.png", d / "link_in.png")
+    (d / "folder.png").mkdir()
+    return d
+
+
+def _run(manifest: Path, images: Path, **kw):
+    return list(ingest(read_manifest(manifest), images, **kw))
+
+
+def _jsonl(path: Path, rows: list) -> Path:
+    with open(path, "wb") as f:
+        for row in rows:
+            f.write(row if isinstance(row, bytes) else json.dumps(row).encode() + b"\n")
+    return path
+
+
+def test_every_bad_input_is_rejected_with_its_reason_and_the_rest_is_kept(tmp_path, images):
+    rows = [
+        {"image": "good.png", "caption": "A red banner."},
+        {"image": "sub/other.png", "caption": "  A blue banner.  ", "source": "web"},
+        {"image": "missing.png", "caption": "x"},
+        {"image": "empty.png", "caption": "x"},
+        {"image": "text.png", "caption": "x"},
+        {"image": "truncated.png", "caption": "x"},
+        {"image": "big.png", "caption": "x"},
+        {"image": "../outside.png", "caption": "x"},
+        {"image": str(tmp_path / "outside.png"), "caption": "x"},
+        {"image": "link_out.png", "caption": "x"},
+        {"image": "good.png", "caption": "   "},
+        {"image": "good.png"},
+        b'{"image": "good.png", "caption": "caf\xe9 latin-1"}\n',
+        {"image": "copy_of_good.png", "caption": "same bytes"},
+        {"image": "folder.png", "caption": "x"},
+        b"{not json\n",
+        {"caption": "no image field"},
+        {"image": "link_in.png", "caption": "a link that stays inside, same bytes as other.png"},
+    ]
+    out = _run(_jsonl(tmp_path / "m.jsonl", rows), images, max_pixels=100_000)
+    assert len(out) == len(rows)  # one outcome per row, in order
+    assert [o.row for o in out] == list(range(len(rows)))
+    kept = [o for o in out if isinstance(o, ImageRecord)]
+    assert [k.image for k in kept] == ["good.png", "sub/other.png"]
+    assert kept[1].caption == "A blue banner." and kept[1].meta == {"source": "web"}
+    assert kept[0].id == kept[0].sha256 and len(kept[0].sha256) == 64
+    assert (kept[0].width, kept[0].height, kept[0].format) == (64, 32, "PNG")
+    reasons = [o.reason for o in out if isinstance(o, Reject)]
+    assert reasons == [
+        "missing_file", "empty_file", "not_an_image", "truncated_image", "too_many_pixels",
+        "path_escapes_dir", "path_escapes_dir", "path_escapes_dir", "empty_caption",
+        "empty_caption", "caption_not_utf8", "duplicate_image", "not_a_file", "bad_row",
+        "bad_row", "duplicate_image",
+    ]
+    for o in out:
+        if isinstance(o, Reject):
+            assert o.stage == "ingest" and o.detail
+
+
+def test_pixel_limit_is_an_option(tmp_path, images):
+    m = _jsonl(tmp_path / "m.jsonl", [{"image": "big.png", "caption": "x"}])
+    assert isinstance(_run(m, images, max_pixels=100_000)[0], Reject)
+    assert isinstance(_run(m, images, max_pixels=160_000)[0], ImageRecord)
+
+
+def test_decompression_bomb_is_rejected_without_decoding(tmp_path):
+    d = tmp_path / "images"
+    d.mkdir()
+    # A 20000x20000 PNG is a few hundred KB on disk but 400 Mpx in memory.
+    Image.new("1", (20000, 20000)).save(d / "bomb.png")
+    m = _jsonl(tmp_path / "m.jsonl", [{"image": "bomb.png", "caption": "x"}])
+    (out,) = _run(m, d)
+    assert isinstance(out, Reject) and out.reason == "too_many_pixels"
+    assert "20000x20000" in out.detail
+
+
+def test_csv_manifest_with_ids_and_bad_utf8(tmp_path, images):
+    m = tmp_path / "m.csv"
+    m.write_bytes(
+        b"image,caption,id\n"
+        b'good.png,"A red banner, with a comma",img-1\n'
+        b"sub/other.png,bad \xff\xfe bytes,img-2\n"
+        b"link_in.png,same id,img-1\n"
+    )
+    out = _run(m, images)
+    assert isinstance(out[0], ImageRecord) and out[0].id == "img-1"
+    assert out[0].caption == "A red banner, with a comma"
+    assert (out[1].reason, out[2].reason) == ("caption_not_utf8", "duplicate_id")
+
+
+def test_llava_json_manifest_takes_the_first_model_turn_as_caption(tmp_path, images):
+    m = tmp_path / "m.json"
+    m.write_text(json.dumps([
+        {"id": "a", "image": "good.png", "conversations": [
+            {"from": "human", "value": "<image>\nDescribe."}, {"from": "gpt", "value": "A red banner."}]},
+        {"id": "b", "image": "sub/other.png", "conversations": [{"from": "human", "value": "hi"}]},
+    ]))
+    out = _run(m, images)
+    assert isinstance(out[0], ImageRecord) and out[0].caption == "A red banner." and out[0].id == "a"
+    assert isinstance(out[1], Reject) and out[1].reason == "empty_caption"
+
+
+def test_seen_state_rejects_duplicates_of_earlier_runs(tmp_path, images):
+    m = _jsonl(tmp_path / "m.jsonl", [{"image": "good.png", "caption": "x"}])
+    (first,) = _run(m, images)
+    seen = Seen()
+    seen.add(first)
+    (again,) = _run(m, images, seen=seen)
+    assert isinstance(again, Reject) and again.reason == "duplicate_image"
+
+
+def test_unknown_manifest_format_is_an_error(tmp_path):
+    with pytest.raises(ValueError, match="unknown manifest format"):
+        read_manifest(tmp_path / "m.txt")

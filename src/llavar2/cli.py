@@ -46,11 +46,12 @@ def _print_summary(summary: dict[str, Any], out: Path) -> None:
 
 
 def _run_build(cfg: BuildConfig) -> None:
+    from .ocr import EngineUnavailable
     from .runners.local import build
 
     try:
         summary = build(cfg)
-    except (KeyError, ValueError) as e:  # unknown backend/engine, unreadable manifest
+    except (KeyError, ValueError, EngineUnavailable) as e:  # bad backend/engine/manifest
         raise _usage_error(str(e).strip('"')) from None
     _print_summary(summary, cfg.out)
     if summary["counts"]["rejects"]:
@@ -106,8 +107,8 @@ def ocr_command(
     if not images.is_dir():
         raise _usage_error(f"{images} is not a folder")
     try:
-        ocr.get_engine(engine)
-    except (KeyError, RuntimeError) as e:
+        ocr.ENGINES.get(engine)
+    except KeyError as e:
         raise _usage_error(str(e).strip('"')) from None
     cache = None if no_cache else (cache_dir or default_cache_dir()) / "ocr"
     rejects_path = out.with_name(out.stem + ".rejects.jsonl")

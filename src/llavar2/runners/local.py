@@ -105,8 +105,9 @@ def _count(cfg: BuildConfig) -> dict[str, Any]:
 
 def build(cfg: BuildConfig) -> dict[str, Any]:
     """Run (or resume) a build; returns the summary that is also written to summary.json."""
-    cfg.out.mkdir(parents=True, exist_ok=True)
     backend = get_backend(cfg.backend, seed=cfg.seed, n_duos=cfg.n_duos)
+    ocr.ENGINES.get(cfg.engine)  # an unknown engine fails before any work is done
+    cfg.out.mkdir(parents=True, exist_ok=True)
     resumed = (cfg.out / files.IMAGES).exists()
     seconds: dict[str, float] = {}
     with files.open_rejects(cfg.out) as rejects:

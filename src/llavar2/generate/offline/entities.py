@@ -25,7 +25,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "url",
         re.compile(
             r"\b(?:https?://|www\.)[^\s\"'<>]+"
-            r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|edu|gov|io|co|uk|de|fr|info|biz|app|dev|ai)\b"
+            r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*"
+            r"\.(?:com|org|net|edu|gov|io|co|uk|de|fr|info|biz|app|dev|ai)\b"
             r"(?:/[^\s\"'<>]*)?",
             re.I,
         ),
@@ -61,7 +62,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "price",
         re.compile(
-            r"(?:US)?[$€£¥₹]\s?\d+(?:[,.]\d{3})*(?:[.,]\d{1,2})?(?!\d)"
+            r"(?:(?:US)?[$€£¥₹]\s?|\b(?:USD|EUR|GBP)\s?)"
+            r"\d+(?:[,.]\d{3})*(?:[.,]\d{1,2})?(?!\d)"
+            r"(?:\s?(?:[kmb]n?|million|billion)(?!\w))?"  # "$4.2M", "€3 billion"
             r"|(?<![\w.,])\d+(?:[.,]\d{1,2})?\s?(?:€|£|USD|EUR|GBP|dollars?|euros?)(?!\w)",
             re.I,
         ),
@@ -69,9 +72,13 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("percentage", re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?\s?%")),
     ("number", re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?!\w)")),
 )
-ENTITY_KINDS = tuple(kind for kind, _ in _PATTERNS)
 
 _TRAILING = ".,;:!?)]}'\""  # sentence punctuation that a greedy URL or e-mail match swallows
+
+
+def has_words(text: str) -> bool:
+    """At least two letters: enough to name something, unlike "$4" or "|"."""
+    return sum(c.isalpha() for c in text) >= 2
 
 
 @dataclass(frozen=True)
@@ -96,8 +103,10 @@ def find_entities(line: str) -> list[Span]:
     return sorted(taken, key=lambda s: s.start)
 
 
-# "Total: $42.10", "Date: 3 May" — a short label that ends in a letter, so "Doors 7:30" is not one.
-_KEY_VALUE = re.compile(r"^(?P<label>[^\W\d_][\w .'&/()-]{0,30}?[^\W\d_)])\s*[:：]\s*(?P<value>\S.*)$")
+# "Total: $42.10", "Date: 3 May": a short label that ends in a letter, so "Doors 7:30" is not one.
+_KEY_VALUE = re.compile(
+    r"^(?P<label>[^\W\d_][\w .'&/()-]{0,30}?[^\W\d_)])\s*[:：]\s*(?P<value>\S.*)$"
+)
 
 
 def find_key_value(line: str) -> tuple[Span, Span] | None:
@@ -113,18 +122,24 @@ def find_key_value(line: str) -> tuple[Span, Span] | None:
     return label, Span("value", value, start, start + len(value))
 
 
-# A credit cue followed by a capitalised name of two to four words: "By Jane Doe", "Speaker: A. Lee".
+# Words that credit the person named after them; the QA template names the role of each.
+CREDIT_CUES = (
+    "presented by", "hosted by", "written by", "directed by", "illustrated by", "photos by",
+    "photo by", "keynote", "speaker", "author", "host", "featuring", "by",
+)
+# A cue, then a capitalised name of two to four words: "By Jane Doe", "Speaker: Dr. Ann Lee".
 _CREDIT = re.compile(
-    r"(?<!\w)(?P<cue>(?i:presented by|hosted by|written by|directed by|photo(?:graph)?s? by"
-    r"|illustrated by|keynote|speaker|author|host|featuring|feat\.|by))\s*:?\s+"
-    r"(?P<name>(?:[A-Z]\.\s?)?[A-Z][a-z'’-]+(?:\s+(?:[A-Z]\.|[A-Z][a-z'’-]+)){1,3})(?!\w)"
+    r"(?<!\w)(?P<cue>(?i:" + "|".join(re.escape(cue) for cue in CREDIT_CUES) + r"))\s*:?\s+"
+    r"(?P<name>(?:(?:Dr|Prof|Mr|Mrs|Ms)\.\s+)?"
+    r"(?:[A-Z]\.\s*|[A-Z][a-z'’-]+\s+){1,3}[A-Z][a-z'’-]+)"
+    r"(?!\w|\s+[A-Z])"  # a longer run of capitalised words is a title, not a name
 )
 
 
-def find_credit(line: str) -> tuple[str, Span] | None:
-    """(cue in lower case, the credited name) when the line credits a person, else None."""
+def find_credit(line: str) -> tuple[Span, Span] | None:
+    """(the cue as written, the credited name) when the line credits a person, else None."""
     match = _CREDIT.search(line)
     if not match:
         return None
-    name = Span("name", match.group("name"), match.start("name"), match.end("name"))
-    return " ".join(match.group("cue").lower().split()), name
+    cue = Span("cue", match.group("cue"), match.start("cue"), match.end("cue"))
+    return cue, Span("name", match.group("name"), match.start("name"), match.end("name"))

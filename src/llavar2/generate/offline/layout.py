@@ -52,7 +52,9 @@ def _third(position: float, extent: float, names: tuple[str, str, str]) -> str:
 def place_lines(ocr: OcrResult) -> list[PlacedLine]:
     """Lines with readable text and a box, with their geometry; others are left out."""
     boxed = [
-        (i, line) for i, line in enumerate(ocr.lines) if line.box and any(c.isalnum() for c in line.text)
+        (i, line)
+        for i, line in enumerate(ocr.lines)
+        if line.box and any(c.isalnum() for c in line.text)
     ]
     # Fall back to the extent of the boxes when the OCR record lacks image dimensions.
     width = ocr.width or max((p[0] for _, line in boxed for p in line.box), default=0.0)

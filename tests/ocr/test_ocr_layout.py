@@ -1,0 +1,177 @@
+"""Reading order and line merging on synthetic boxes."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+from llavar2.ocr import order_lines
+from llavar2.records import OcrLine
+
+
+def line(text: str, x0: float, y0: float, x1: float, y1: float, score: float = 0.9) -> OcrLine:
+    return OcrLine(text=text, box=[[x0, y0], [x1, y0], [x1, y1], [x0, y1]], score=score)
+
+
+def rotated(lines: list[OcrLine], degrees: float) -> list[OcrLine]:
+    """The same page rotated about its origin (a slightly skewed photo of it)."""
+    a = math.radians(degrees)
+    c, s = math.cos(a), math.sin(a)
+    return [l.model_copy(update={"box": [[x * c - y * s, x * s + y * c] for x, y in l.box]})
+            for l in lines]
+
+
+def texts(lines: list[OcrLine]) -> list[str]:
+    return [l.text for l in order_lines(lines)]
+
+
+def shuffled(lines: list[OcrLine], seed: int = 0) -> list[OcrLine]:
+    lines = list(lines)
+    random.Random(seed).shuffle(lines)
+    return lines
+
+
+def two_column_page(offset: float = 0.0) -> list[OcrLine]:
+    """Title over two text columns (gutter 30 px, 20 px lines), footer under both."""
+    page = [line("A Title Across Both Columns", 100, 10, 600, 40)]
+    for i in range(5):
+        y = 60 + 28 * i
+        page.append(line(f"left {i} lorem ipsum dolor sit amet", 20, y, 320, y + 20))
+        page.append(line(f"right {i} consectetur adipiscing elit", 350, y + offset, 650, y + offset + 20))
+    page.append(line("footer spanning the page", 20, 220, 650, 240))
+    return page
+
+
+EXPECTED_COLUMNS = (["A Title Across Both Columns"]
+                    + [f"left {i} lorem ipsum dolor sit amet" for i in range(5)]
+                    + [f"right {i} consectetur adipiscing elit" for i in range(5)]
+                    + ["footer spanning the page"])
+
+
+def test_empty_and_single_line_pass_through():
+    only = line("hello", 0, 0, 50, 10)
+    assert order_lines([]) == []
+    assert order_lines([only]) == [only]
+
+
+def test_paragraph_top_to_bottom():
+    page = [line(f"line {i}", 10, 10 + 25 * i, 300, 30 + 25 * i) for i in range(8)]
+    assert texts(shuffled(page)) == [f"line {i}" for i in range(8)]
+
+
+def test_split_line_is_merged_with_a_space_and_union_box():
+    parts = [line("Hello", 10, 10, 60, 30, score=1.0), line("world", 66, 11, 120, 31, score=0.5)]
+    (merged,) = order_lines(shuffled(parts, 3))
+    assert merged.text == "Hello world"
+    assert merged.box == [[10, 10], [120, 10], [120, 31], [10, 31]]
+    assert merged.score == pytest.approx(0.75)  # both parts have 5 characters
+
+
+def test_single_line_keeps_engine_box():
+    page = [line("first", 0, 0, 100, 20), line("second", 0, 40, 100, 60)]
+    assert order_lines(page) == page
+
+
+def test_tesseract_style_words_become_lines():
+    words = []
+    for row, sentence in enumerate(["the quick brown fox", "jumps over the lazy dog"]):
+        x = 10
+        for word in sentence.split():
+            width = 12 * len(word)
+            words.append(line(word, x, 10 + 30 * row, x + width, 30 + 30 * row))
+            x += width + 6  # a space is about a third of the height
+    assert texts(shuffled(words)) == ["the quick brown fox", "jumps over the lazy dog"]
+
+
+@pytest.mark.parametrize("offset", [0.0, 11.0])  # rows aligned across columns, or not
+def test_two_columns_left_before_right(offset):
+    assert texts(shuffled(two_column_page(offset))) == EXPECTED_COLUMNS
+
+
+def test_one_row_far_apart_is_one_line():
+    page = [line("Coffee", 20, 80, 110, 110), line("$3.50", 600, 80, 680, 112)]
+    assert texts(page) == ["Coffee $3.50"]
+
+
+def test_menu_reads_row_by_row():
+    items = [("Coffee", "$3.50"), ("Tea", "$2.00"), ("Cake", "$4.00"), ("Orange juice", "$3.00")]
+    page = [line("MENU", 300, 10, 400, 50)]
+    for i, (item, price) in enumerate(items):
+        y = 80 + 40 * i
+        page += [line(item, 20, y, 20 + 15 * len(item), y + 25), line(price, 600, y, 680, y + 25)]
+    assert texts(shuffled(page)) == ["MENU"] + [f"{item} {price}" for item, price in items]
+
+
+def test_table_with_three_columns_reads_row_by_row():
+    page = []
+    for i, row in enumerate([("Item", "Qty", "Price"), ("Apples", "12", "3.00"), ("Pears", "4", "1.20")]):
+        y = 10 + 30 * i
+        page += [line(row[0], 10, y, 10 + 14 * len(row[0]), y + 20),
+                 line(row[1], 200, y, 200 + 14 * len(row[1]), y + 20),
+                 line(row[2], 320, y, 320 + 14 * len(row[2]), y + 20)]
+    assert texts(shuffled(page)) == ["Item Qty Price", "Apples 12 3.00", "Pears 4 1.20"]
+
+
+@pytest.mark.parametrize("degrees", [-4.0, -1.5, 2.0, 5.0])
+def test_slight_skew(degrees):
+    assert texts(shuffled(rotated(two_column_page(), degrees))) == EXPECTED_COLUMNS
+    parts = rotated([line("Hello", 10, 100, 60, 120), line("world", 66, 100, 120, 120),
+                     line("next line", 10, 130, 120, 150)], degrees)
+    ordered = order_lines(parts)
+    assert [l.text for l in ordered] == ["Hello world", "next line"]
+    # The merged box is rotated with the page: its top edge keeps the skew angle.
+    (x0, y0), (x1, y1) = ordered[0].box[:2]
+    assert math.degrees(math.atan2(y1 - y0, x1 - x0)) == pytest.approx(degrees, abs=0.01)
+
+
+def test_different_heights():
+    page = [
+        line("SALE", 10, 10, 130, 70),  # tall word, same baseline as the small text
+        line("50% off everything", 150, 45, 330, 70),
+        line("Big Heading", 10, 100, 300, 140),
+        line("small body text under the heading", 10, 150, 300, 165),
+        line("second body line", 10, 170, 200, 185),
+    ]
+    assert texts(shuffled(page)) == [
+        "SALE 50% off everything", "Big Heading", "small body text under the heading",
+        "second body line",
+    ]
+
+
+def test_side_by_side_text_boxes_are_columns():
+    """Two slide bullets lists whose rows don't line up: one list, then the other."""
+    left = [line(f"left point {i}", 20, 50 + 40 * i, 250, 75 + 40 * i) for i in range(3)]
+    right = [line(f"right point {i}", 400, 65 + 30 * i, 640, 85 + 30 * i) for i in range(4)]
+    assert texts(shuffled(left + right)) == [l.text for l in left + right]
+
+
+def test_three_aligned_columns():
+    page = [line(f"c{c} line {i} with enough words to fill", 20 + 400 * c, 10 + 18 * i,
+                 380 + 400 * c, 25 + 18 * i) for c in range(3) for i in range(6)]
+    assert texts(shuffled(page)) == [l.text for l in page]
+
+
+def test_short_labels_beside_text_read_row_by_row():
+    """An agenda: a narrow gap between short times and longer text still makes rows."""
+    events = ["Welcome and coffee", "Project status - Carlos Mendez", "Break",
+              "Design review - Aisha Khan", "Lunch at Lakeview Grill"]
+    page = [line("Team Offsite Agenda", 60, 30, 530, 110)]
+    for i, event in enumerate(events):
+        y = 200 + 70 * i
+        page += [line(f"{9 + i}:00", 66, y, 151, y + 33), line(event, 216, y, 216 + 14 * len(event), y + 33)]
+    assert texts(shuffled(page)) == ["Team Offsite Agenda"] + [
+        f"{9 + i}:00 {event}" for i, event in enumerate(events)]
+
+
+def test_fields_over_values_read_row_by_row():
+    """A boarding pass: each label sits over its value; labels form one row, values the next."""
+    fields = [("FLIGHT", "SK 1423", 57), ("DATE", "12/05/2023", 226), ("GATE", "C12", 446),
+              ("SEAT", "14A", 566)]
+    page = [line("BOARDING PASS", 57, 50, 400, 85)]
+    for label, value, x in fields:
+        page += [line(label, x, 343, x + 14 * len(label), 368),
+                 line(value, x, 380, x + 17 * len(value), 410)]
+    assert texts(shuffled(page)) == ["BOARDING PASS", "FLIGHT DATE GATE SEAT",
+                                     "SK 1423 12/05/2023 C12 14A"]

@@ -1,0 +1,115 @@
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from llavar2 import samples
+from llavar2.cli import app
+from llavar2.jsonl import read_jsonl
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("demo") / "llavar2-demo"
+    result = runner.invoke(app, ["demo", "--out", str(out), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "duo conversations" in result.output  # the summary table
+    return out
+
+
+def test_demo_builds_every_bundled_image(demo_out):
+    bundled = [json.loads(line)["image"] for line in samples.CAPTIONS.read_text().splitlines()]
+    data = json.loads((demo_out / "llava.json").read_text())
+    by_image: dict[str, list] = {}
+    for sample in data:
+        by_image.setdefault(sample["image"], []).append(sample)
+    assert sorted(by_image) == sorted(bundled)
+    for image, group in by_image.items():
+        captions = [s for s in group if len(s["conversations"]) == 2]
+        duos = [s for s in group if len(s["conversations"]) == 4]
+        assert len(captions) == 1, image
+        assert len(duos) >= 3, image
+        assert all(s["conversations"][0]["value"].startswith("<image>\n") for s in group)
+    assert (demo_out / "rejects.jsonl").read_text() == ""
+
+
+def test_every_extractive_answer_is_verbatim_in_the_images_ocr_text(demo_out):
+    ocr_text = {r["id"]: r["text"] for r in read_jsonl(demo_out / "ocr.jsonl")}
+    n = 0
+    for conv in read_jsonl(demo_out / "conversations.jsonl"):
+        for duo in conv["duos"]:
+            assert duo["extractive"]["answer"] in ocr_text[conv["id"]], duo
+            n += 1
+    assert n >= 3 * len(ocr_text)
+
+
+def test_enriched_captions_keep_the_human_caption(demo_out):
+    for cap in read_jsonl(demo_out / "captions.jsonl"):
+        assert cap["human_caption"] in cap["caption"]
+        assert cap["provenance"]["backend"] == "offline"
+        assert cap["provenance"]["template"]
+
+
+def test_summary_has_counts_and_seconds_per_stage(demo_out):
+    summary = json.loads((demo_out / "summary.json").read_text())
+    assert summary["counts"]["images"] == len(samples.CAPTIONS.read_text().splitlines())
+    assert summary["counts"]["rejects"] == 0
+    assert set(summary["seconds"]) >= {"ingest", "ocr", "enrich", "qa", "export", "total"}
+
+
+def test_export_messages_from_the_cli(demo_out):
+    result = runner.invoke(app, ["export", str(demo_out), "--format", "messages"])
+    assert result.exit_code == 0, result.output
+    rows = list(read_jsonl(demo_out / "messages.jsonl"))
+    assert len(rows) == len(json.loads((demo_out / "llava.json").read_text()))
+    assert rows[0]["messages"][0]["content"][0] == {"type": "image"}
+
+
+def test_rerunning_a_finished_build_changes_nothing(demo_out):
+    before = {p.name: p.read_bytes() for p in demo_out.glob("*.jsonl")}
+    result = runner.invoke(app, ["demo", "--out", str(demo_out), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert {p.name: p.read_bytes() for p in demo_out.glob("*.jsonl")} == before
+
+
+def test_ocr_command_writes_one_line_per_image_and_reports_unreadable_files(tmp_path):
+    images = tmp_path / "imgs"
+    images.mkdir()
+    names = sorted(json.loads(line)["image"] for line in samples.CAPTIONS.read_text().splitlines())[:2]
+    for name in names:
+        (images / name).write_bytes((samples.IMAGES_DIR / name).read_bytes())
+    (images / "broken.png").write_bytes(b"\x89PNG not really")
+    out = tmp_path / "ocr.jsonl"
+    result = runner.invoke(app, ["ocr", str(images), "--out", str(out), "--no-progress"])
+    assert result.exit_code == 3, result.output
+    rows = list(read_jsonl(out))
+    assert sorted(r["image"] for r in rows) == names
+    assert all(r["lines"] and r["text"] for r in rows)
+    rejects = list(read_jsonl(tmp_path / "ocr.rejects.jsonl"))
+    assert [r["image"] for r in rejects] == ["broken.png"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["build", "--images", "/nonexistent", "--captions", "x.jsonl", "--out", "o"],
+        ["build", "--images", ".", "--captions", "/nonexistent.jsonl", "--out", "o"],
+        ["ocr", "/nonexistent", "--out", "o.jsonl"],
+        ["export", "/nonexistent"],
+        ["build", "--images", "."],  # missing required options
+    ],
+)
+def test_unusable_arguments_exit_2(args):
+    assert runner.invoke(app, args).exit_code == 2
+
+
+def test_unknown_backend_or_engine_exits_2(tmp_path):
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text("")
+    for extra in (["--backend", "nope"], ["--engine", "nope"]):
+        result = runner.invoke(app, ["build", "--images", str(tmp_path), "--captions",
+                                     str(manifest), "--out", str(tmp_path / "o"), *extra])
+        assert result.exit_code == 2, result.output

@@ -113,3 +113,75 @@ def test_unknown_backend_or_engine_exits_2(tmp_path):
         result = runner.invoke(app, ["build", "--images", str(tmp_path), "--captions",
                                      str(manifest), "--out", str(tmp_path / "o"), *extra])
         assert result.exit_code == 2, result.output
+
+
+def _small_build(tmp_path: Path, rows: list[dict]) -> tuple[Path, Path, Path]:
+    images = tmp_path / "imgs"
+    images.mkdir(exist_ok=True)
+    name = sorted(samples.IMAGES_DIR.iterdir())[0].name
+    (images / name).write_bytes((samples.IMAGES_DIR / name).read_bytes())
+    (images / "notes.png").write_text("not an image")
+    manifest = tmp_path / "captions.jsonl"
+    manifest.write_text("".join(json.dumps(r) + "\n" for r in [{"image": name, "caption": "A sample."}, *rows]))
+    return images, manifest, tmp_path / "out"
+
+
+def test_build_with_bad_rows_exits_3_and_lists_each_reject(tmp_path):
+    images, manifest, out = _small_build(tmp_path, [
+        {"image": "notes.png", "caption": "x"},
+        {"image": "../escape.png", "caption": "x"},
+        {"image": "missing.png", "caption": "x"},
+    ])
+    result = runner.invoke(app, ["build", "--images", str(images), "--captions", str(manifest),
+                                 "--out", str(out), "--no-progress"])
+    assert result.exit_code == 3, result.output
+    rejects = list(read_jsonl(out / "rejects.jsonl"))
+    assert [(r["image"], r["reason"]) for r in rejects] == [
+        ("notes.png", "not_an_image"), ("../escape.png", "path_escapes_dir"),
+        ("missing.png", "missing_file")]
+    assert len(json.loads((out / "llava.json").read_text())) >= 4
+    mode = (out / "llava.json").stat().st_mode & 0o777
+    assert mode & 0o044 == 0o044, oct(mode)  # readable by a trainer running as another user
+
+
+def test_resuming_with_other_settings_is_refused(tmp_path):
+    images, manifest, out = _small_build(tmp_path, [])
+    args = ["build", "--images", str(images), "--captions", str(manifest), "--out", str(out),
+            "--no-progress"]
+    assert runner.invoke(app, args).exit_code == 0
+    changed = runner.invoke(app, [*args, "--n-duos", "1"])
+    assert changed.exit_code == 2 and "n_duos" in changed.output
+    manifest.write_text(manifest.read_text() + json.dumps({"image": "x.png", "caption": "y"}) + "\n")
+    assert runner.invoke(app, args).exit_code == 2
+    assert runner.invoke(app, [*args, "--out", str(tmp_path / "fresh")]).exit_code == 3
+
+
+def test_out_of_the_wrong_kind_exits_2(tmp_path):
+    images, manifest, _ = _small_build(tmp_path, [])
+    a_file = tmp_path / "a_file"
+    a_file.write_text("")
+    result = runner.invoke(app, ["build", "--images", str(images), "--captions", str(manifest),
+                                 "--out", str(a_file)])
+    assert result.exit_code == 2, result.output
+    assert runner.invoke(app, ["ocr", str(images), "--out", str(tmp_path)]).exit_code == 2
+    wrong_format = tmp_path / "captions.txt"
+    wrong_format.write_text("")
+    out = tmp_path / "never"
+    result = runner.invoke(app, ["build", "--images", str(images), "--captions", str(wrong_format),
+                                 "--out", str(out)])
+    assert result.exit_code == 2 and not out.exists()
+
+
+def test_ocr_command_reports_every_unreadable_file_even_when_bytes_repeat(tmp_path):
+    images = tmp_path / "imgs"
+    images.mkdir()
+    for name in ("a.png", "b.png"):
+        (images / name).write_bytes(b"")
+    for name in ("c.png", "d.png"):
+        (images / name).write_text("hi")
+    out = tmp_path / "ocr.jsonl"
+    for _ in range(2):  # the rerun adds nothing
+        result = runner.invoke(app, ["ocr", str(images), "--out", str(out), "--no-progress"])
+        assert result.exit_code == 3, result.output
+    rejects = list(read_jsonl(tmp_path / "ocr.rejects.jsonl"))
+    assert sorted(r["image"] for r in rejects) == ["a.png", "b.png", "c.png", "d.png"]

@@ -15,6 +15,8 @@ from rich.console import Console
 from rich.table import Table
 
 from .config import BuildConfig, default_cache_dir
+from .errors import UsageError
+from .imaging import DEFAULT_MAX_PIXELS
 
 EXIT_OK, EXIT_USAGE, EXIT_REJECTS = 0, 2, 3
 
@@ -51,8 +53,8 @@ def _run_build(cfg: BuildConfig) -> None:
 
     try:
         summary = build(cfg)
-    except (KeyError, ValueError, EngineUnavailable) as e:  # bad backend/engine/manifest
-        raise _usage_error(str(e).strip('"')) from None
+    except (UsageError, EngineUnavailable) as e:
+        raise _usage_error(str(e)) from None
     _print_summary(summary, cfg.out)
     if summary["counts"]["rejects"]:
         console.print(f"some inputs were rejected: see {cfg.out / 'rejects.jsonl'}")
@@ -69,9 +71,9 @@ def build(
     workers: int = typer.Option(1, min=1, help="OCR worker processes."),
     seed: int = typer.Option(0, help="Seed of the offline generator."),
     n_duos: int = typer.Option(4, min=1, help="Duo conversations per image (at most)."),
-    max_pixels: int = typer.Option(BuildConfig.model_fields["max_pixels"].default, min=1,
+    max_pixels: int = typer.Option(DEFAULT_MAX_PIXELS, min=1,
                                    help="Reject images with more pixels than this."),
-    cache_dir: Optional[Path] = typer.Option(None, help="OCR cache folder [default: ~/.cache/llavar2]."),
+    cache_dir: Optional[Path] = typer.Option(None, help="OCR cache folder (default: ~/.cache/llavar2)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the OCR cache."),
     progress: bool = typer.Option(True, help="Show progress bars."),
 ) -> None:
@@ -94,38 +96,41 @@ def ocr_command(
     out: Path = typer.Option(..., "--out", help="Output JSONL (rerun to resume)."),
     engine: str = typer.Option("rapidocr", help="OCR engine: rapidocr or tesseract."),
     workers: int = typer.Option(1, min=1, help="Worker processes."),
-    cache_dir: Optional[Path] = typer.Option(None, help="OCR cache folder [default: ~/.cache/llavar2]."),
+    cache_dir: Optional[Path] = typer.Option(None, help="OCR cache folder (default: ~/.cache/llavar2)."),
     no_cache: bool = typer.Option(False, "--no-cache"),
+    max_pixels: int = typer.Option(DEFAULT_MAX_PIXELS, min=1,
+                                   help="Reject images with more pixels than this."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """OCR every image under a folder: one JSON line per image, lines in reading order."""
     from . import ocr
     from .jsonl import ResumableJsonl
     from .records import Reject
-    from .runners.outputs import reject_key
 
     if not images.is_dir():
         raise _usage_error(f"{images} is not a folder")
+    if out.is_dir():
+        raise _usage_error(f"--out {out} is a folder; name the JSONL file to write")
     try:
-        ocr.ENGINES.get(engine)
-    except KeyError as e:
+        ocr.get_engine(engine)
+    except (KeyError, ocr.EngineUnavailable) as e:
         raise _usage_error(str(e).strip('"')) from None
     cache = None if no_cache else (cache_dir or default_cache_dir()) / "ocr"
     rejects_path = out.with_name(out.stem + ".rejects.jsonl")
+    # Results are keyed by image id; rejects by path, since unreadable files may share bytes.
     with ResumableJsonl(out, lambda o: o["id"]) as results, \
-            ResumableJsonl(rejects_path, reject_key) as rejects:
-        done = results.done | {key for _, key in rejects.done}
+            ResumableJsonl(rejects_path, lambda o: o["image"]) as rejects:
 
         def todo() -> Iterator[Any]:  # streams: unreadable files are recorded as they are met
-            for r in ocr.scan_images(images):
+            for r in ocr.scan_images(images, max_pixels):
                 if isinstance(r, Reject):
-                    if reject_key(r.model_dump()) not in rejects.done:
+                    if r.image not in rejects.done:
                         rejects.write(r)
-                elif r.id not in done:
+                elif r.id not in results.done and r.image not in rejects.done:
                     yield r
 
         for result in ocr.run_ocr(todo(), images, engine=engine, workers=workers,
-                                  cache_dir=cache, progress=progress):
+                                  cache_dir=cache, progress=progress, max_pixels=max_pixels):
             (rejects if isinstance(result, Reject) else results).write(result)
         n_ok, n_bad = len(results.done), len(rejects.done)
     console.print(f"{n_ok} images → {out}" + (f"; {n_bad} rejected → {rejects_path}" if n_bad else ""))

@@ -20,6 +20,10 @@ from pydantic import BaseModel
 
 M = TypeVar("M", bound=BaseModel)
 
+# mkstemp creates files readable by their owner only; outputs get the usual umask'd mode.
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 
 def dumps(obj: BaseModel | dict[str, Any]) -> str:
     if isinstance(obj, BaseModel):
@@ -51,12 +55,22 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+TMP_SUFFIX = ".tmp"
+
+
+def remove_stale_temporaries(folder: Path) -> None:
+    """Delete what atomic writes killed mid-way left behind in ``folder``."""
+    for tmp in Path(folder).glob(f".*{TMP_SUFFIX}"):
+        tmp.unlink(missing_ok=True)
+
+
 @contextmanager
 def atomic_open(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; on success fsync it and rename it over ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=path.parent)
+    os.fchmod(fd, 0o666 & ~_UMASK)
     encoding = None if "b" in mode else "utf-8"
     try:
         with os.fdopen(fd, mode, encoding=encoding) as f:

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from llavar2.errors import UsageError
 from llavar2.ingest import Seen, ingest, read_manifest
 from llavar2.records import ImageRecord, Reject
 
@@ -137,6 +138,46 @@ def test_seen_state_rejects_duplicates_of_earlier_runs(tmp_path, images):
     assert isinstance(again, Reject) and again.reason == "duplicate_image"
 
 
-def test_unknown_manifest_format_is_an_error(tmp_path):
-    with pytest.raises(ValueError, match="unknown manifest format"):
+def test_unknown_manifest_format_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError, match="unknown manifest format"):
         read_manifest(tmp_path / "m.txt")
+
+
+def test_paths_the_filesystem_refuses_are_rejected_not_fatal(tmp_path, images):
+    os.symlink("loop.png", images / "loop.png")  # a symlink to itself
+    rows = [
+        {"image": "loop.png", "caption": "x"},
+        {"image": "a\u0000.png", "caption": "x"},
+        {"image": "a" * 300 + ".png", "caption": "x"},
+        {"image": "C:\\Users\\x.png", "caption": "x"},
+        {"image": "\\\\server\\share\\x.png", "caption": "x"},
+        {"image": "good.png", "caption": "still built"},
+    ]
+    out = _run(_jsonl(tmp_path / "m.jsonl", rows), images)
+    assert [getattr(o, "reason", "kept") for o in out] == [
+        "bad_path", "bad_path", "bad_path", "path_escapes_dir", "path_escapes_dir", "kept"]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".json"])
+def test_manifests_with_a_byte_order_mark_are_read(tmp_path, images, suffix):
+    text = {
+        ".jsonl": '{"image": "good.png", "caption": "A red banner."}\n',
+        ".csv": "image,caption\ngood.png,A red banner.\n",
+        ".json": '[{"image": "good.png", "caption": "A red banner."}]',
+    }[suffix]
+    m = tmp_path / f"m{suffix}"
+    m.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    (out,) = _run(m, images)
+    assert isinstance(out, ImageRecord) and out.caption == "A red banner."
+
+
+def test_extra_columns_are_kept_with_text_that_is_not_utf8_replaced(tmp_path, images):
+    m = _jsonl(tmp_path / "m.jsonl", [
+        b'{"image": "good.png", "caption": "ok", "tags": ["caf\xe9", 3], "note": "\\ud800",'
+        b' "nested": {"k": "v"}}\n'
+    ])
+    (out,) = _run(m, images)
+    assert isinstance(out, ImageRecord)
+    assert out.meta["tags"][1] == 3 and out.meta["nested"] == {"k": "v"}
+    assert "\ufffd" in out.meta["tags"][0] and out.meta["note"] == "\ufffd"
+    json.dumps(out.model_dump(), ensure_ascii=False).encode("utf-8")  # writable as UTF-8

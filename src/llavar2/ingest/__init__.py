@@ -7,7 +7,8 @@ from pathlib import Path
 
 from ..records import ImageRecord, Reject
 from .manifest import FORMATS, ManifestRow, read_manifest
-from .validate import DEFAULT_MAX_PIXELS, RowRejected, Seen, reject_for, validate_row
+from ..imaging import DEFAULT_MAX_PIXELS
+from .validate import RowRejected, Seen, reject_for, validate_row
 
 __all__ = ["DEFAULT_MAX_PIXELS", "FORMATS", "Seen", "ingest", "read_manifest"]
 

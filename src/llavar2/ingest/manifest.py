@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import UsageError
+
 FORMATS = ("jsonl", "csv", "llava")
+ENCODING = "utf-8-sig"  # UTF-8, ignoring the byte-order mark that spreadsheet exports add
 
 
 @dataclass
@@ -35,7 +38,7 @@ def detect_format(path: Path) -> str:
         return "csv"
     if suffix == ".json":
         return "llava"
-    raise ValueError(f"{path}: unknown manifest format {suffix!r} (expected .jsonl, .csv or .json)")
+    raise UsageError(f"{path}: unknown manifest format {suffix!r} (expected .jsonl, .csv or .json)")
 
 
 def _row_from_mapping(row: int, obj: Any) -> ManifestRow:
@@ -49,7 +52,7 @@ def _row_from_mapping(row: int, obj: Any) -> ManifestRow:
 
 
 def _read_jsonl(path: Path) -> Iterator[ManifestRow]:
-    with open(path, encoding="utf-8", errors="surrogateescape", newline="") as f:
+    with open(path, encoding=ENCODING, errors="surrogateescape", newline="") as f:
         row = 0
         for line in f:
             if not line.strip():
@@ -65,11 +68,11 @@ def _read_jsonl(path: Path) -> Iterator[ManifestRow]:
 
 def _read_csv(path: Path) -> Iterator[ManifestRow]:
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    with open(path, encoding="utf-8", errors="surrogateescape", newline="") as f:
+    with open(path, encoding=ENCODING, errors="surrogateescape", newline="") as f:
         reader = csv.DictReader(f, delimiter=delimiter)
         missing = {"image", "caption"} - set(reader.fieldnames or [])
         if missing:
-            raise ValueError(f"{path}: CSV header lacks column(s) {sorted(missing)}")
+            raise UsageError(f"{path}: CSV header lacks column(s) {sorted(missing)}")
         for row, obj in enumerate(reader):
             yield _row_from_mapping(row, {k: v for k, v in obj.items() if k is not None})
 
@@ -85,11 +88,14 @@ def _llava_caption(conversations: Any) -> Any:
 
 
 def _read_llava(path: Path) -> Iterator[ManifestRow]:
-    # LLaVA files are one JSON array; json has no streaming parser in the stdlib.
-    with open(path, encoding="utf-8", errors="surrogateescape") as f:
-        data = json.load(f)
+    # LLaVA files are one JSON array, read whole: json has no streaming parser in the stdlib.
+    with open(path, encoding=ENCODING, errors="surrogateescape") as f:
+        try:
+            data = json.load(f)
+        except json.JSONDecodeError as e:
+            raise UsageError(f"{path}: not valid JSON ({e})") from None
     if not isinstance(data, list):
-        raise ValueError(f"{path}: a LLaVA JSON manifest must be a list of samples")
+        raise UsageError(f"{path}: a LLaVA JSON manifest must be a list of samples")
     for row, obj in enumerate(data):
         if isinstance(obj, dict) and "caption" not in obj:
             obj = {**obj, "caption": _llava_caption(obj.get("conversations"))}
@@ -102,12 +108,13 @@ def read_manifest(path: str | Path, fmt: str | None = None) -> Iterator[Manifest
     fmt = fmt or detect_format(path)
     readers = {"jsonl": _read_jsonl, "csv": _read_csv, "llava": _read_llava}
     if fmt not in readers:
-        raise ValueError(f"unknown manifest format {fmt!r} (expected one of {FORMATS})")
+        raise UsageError(f"unknown manifest format {fmt!r} (expected one of {FORMATS})")
     return readers[fmt](path)
 
 
 def has_invalid_utf8(text: str) -> bool:
-    """True when ``text`` came from bytes that are not valid UTF-8 (surrogateescape'd)."""
+    """True when ``text`` came from bytes that are not valid UTF-8 (surrogateescape'd), or
+    holds a lone surrogate from a JSON escape: either way it cannot be written as UTF-8."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

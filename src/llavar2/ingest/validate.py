@@ -1,25 +1,21 @@
 """Checks that turn a manifest row into an ``ImageRecord`` or a ``Reject`` with a reason.
 
 Reasons (``Reject.reason``), in the order they are checked:
-bad_row, empty_caption, caption_not_utf8, path_escapes_dir, missing_file, not_a_file,
+bad_row, empty_caption, caption_not_utf8, path_escapes_dir, bad_path, missing_file, not_a_file,
 empty_file, not_an_image, too_many_pixels, truncated_image, duplicate_image, duplicate_id.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from PIL import Image
-
+from ..imaging import TooManyPixels, open_checked
 from ..records import ImageRecord, Reject
 from .manifest import ManifestRow, has_invalid_utf8
 
-# Pillow's own default bomb limit; ours is an option so users can raise it for huge scans.
-DEFAULT_MAX_PIXELS = 89_478_485
-# Our limit decides, not Pillow's global one (which would refuse before we can report).
-Image.MAX_IMAGE_PIXELS = None
 
 
 class RowRejected(Exception):
@@ -58,7 +54,8 @@ def _resolve_inside(images_dir: Path, image: object) -> tuple[str, Path]:
     if has_invalid_utf8(image):
         raise RowRejected("bad_row", "the image path is not valid UTF-8")
     rel = PurePosixPath(image.replace("\\", "/"))
-    if rel.is_absolute() or ".." in rel.parts or Path(image).is_absolute():
+    windows = PureWindowsPath(image)
+    if rel.is_absolute() or ".." in rel.parts or windows.drive or windows.root:
         raise RowRejected("path_escapes_dir", f"{image!r} is not a path inside the images folder")
     root = images_dir.resolve()
     path = images_dir / rel
@@ -81,27 +78,30 @@ def _check_file(path: Path, rel: str) -> bytes:
 
 def _check_image(path: Path, rel: str, max_pixels: int) -> tuple[int, int, str]:
     try:
-        img = Image.open(path)  # reads the header only
+        img = open_checked(path, max_pixels)  # reads the header only
+    except TooManyPixels as e:  # checked before decoding: a bomb is never decoded
+        raise RowRejected("too_many_pixels", f"{rel} has {e}") from None
     except Exception as e:  # Pillow raises several types for non-images
         raise RowRejected("not_an_image", f"{rel} is not a readable image ({e})") from None
     with img:
-        width, height = img.size
-        if width * height > max_pixels:  # checked before decoding: a bomb is never decoded
-            raise RowRejected(
-                "too_many_pixels",
-                f"{rel} has {width}x{height} = {width * height} pixels (limit {max_pixels})",
-            )
         try:
             img.load()  # decodes fully: the only reliable way to catch truncation
         except Exception as e:
             raise RowRejected("truncated_image", f"{rel} cannot be decoded ({e})") from None
-        return width, height, img.format or "unknown"
+        return img.width, img.height, img.format or "unknown"
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def _clean(value: object) -> object:
-    """Manifest extras are kept verbatim, except bytes that are not UTF-8 (replaced)."""
-    if isinstance(value, str) and has_invalid_utf8(value):
-        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    """Manifest extras are kept verbatim, except text that is not UTF-8 (replaced by U+FFFD)."""
+    if isinstance(value, str):  # bad bytes arrive as (escaped) surrogates: one U+FFFD each
+        return _SURROGATES.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
     return value
 
 
@@ -110,8 +110,11 @@ def validate_row(row: ManifestRow, images_dir: Path, seen: Seen, max_pixels: int
     if row.error:
         raise RowRejected("bad_row", row.error)
     caption = _check_caption(row.caption)
-    rel, path = _resolve_inside(images_dir, row.image)
-    data = _check_file(path, rel)
+    try:
+        rel, path = _resolve_inside(images_dir, row.image)
+        data = _check_file(path, rel)
+    except (OSError, ValueError, RuntimeError) as e:  # NUL byte, name too long, symlink loop
+        raise RowRejected("bad_path", f"{row.image!r} cannot be used as a path ({e})") from None
     width, height, fmt = _check_image(path, rel, max_pixels)
     sha = hashlib.sha256(data).hexdigest()
     image_id = str(row.id) if row.id not in (None, "") else sha
@@ -123,7 +126,7 @@ def validate_row(row: ManifestRow, images_dir: Path, seen: Seen, max_pixels: int
         raise RowRejected("duplicate_id", f"id {image_id!r} was already used")
     return ImageRecord(
         id=image_id, image=rel, caption=caption, row=row.row, sha256=sha,
-        width=width, height=height, format=fmt, meta={k: _clean(v) for k, v in row.meta.items()},
+        width=width, height=height, format=fmt, meta=_clean(row.meta),
     )
 
 

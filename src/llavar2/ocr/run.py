@@ -7,7 +7,6 @@ flat however many images there are. A bad image becomes a Reject and the run goe
 from __future__ import annotations
 
 import hashlib
-import io
 import multiprocessing
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -17,6 +16,7 @@ from pathlib import Path
 from PIL import Image
 from tqdm import tqdm
 
+from ..imaging import DEFAULT_MAX_PIXELS, TooManyPixels, open_checked
 from ..records import ImageRecord, OcrLine, OcrResult, Reject
 from .base import OcrEngine, get_engine, to_rgb
 from .cache import CachedOcr, OcrCache, cache_key
@@ -25,24 +25,28 @@ from .layout import order_lines
 IN_FLIGHT_PER_WORKER = 4  # enough queued work to keep every worker busy, no more
 
 
-def decode_image(data: bytes) -> Image.Image:
-    """A fully decoded RGB image; raises on anything PIL can't read (truncated files too)."""
-    with Image.open(io.BytesIO(data)) as image:
+def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """A fully decoded RGB image; raises TooManyPixels before decoding a bomb, and whatever
+    PIL raises for anything it can't read (truncated files too)."""
+    with open_checked(data, max_pixels) as image:
         image.load()
         return to_rgb(image)
 
 
-def ocr_image(engine: OcrEngine, path: str | Path) -> tuple[list[OcrLine], int, int]:
+def ocr_image(engine: OcrEngine, path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS
+              ) -> tuple[list[OcrLine], int, int]:
     """(lines in reading order, width, height) of one image file, no cache."""
-    image = decode_image(Path(path).read_bytes())
+    image = decode_image(Path(path).read_bytes(), max_pixels)
     return order_lines(engine.read(image)), image.width, image.height
 
 
 class _Job:
     """OCR of one ImageRecord: what runs in each process (in-process or a pool worker)."""
 
-    def __init__(self, engine: OcrEngine, images_dir: Path, cache: OcrCache | None):
+    def __init__(self, engine: OcrEngine, images_dir: Path, cache: OcrCache | None,
+                 max_pixels: int):
         self.engine, self.images_dir, self.cache = engine, images_dir, cache
+        self.max_pixels = max_pixels
 
     def __call__(self, record: ImageRecord) -> OcrResult | Reject:
         def reject(reason: str, error: BaseException) -> Reject:
@@ -57,7 +61,9 @@ class _Job:
         entry = self.cache.get(key) if self.cache else None
         if entry is None:
             try:
-                image = decode_image(data)
+                image = decode_image(data, self.max_pixels)
+            except TooManyPixels as e:
+                return reject("too_many_pixels", e)
             except Exception as e:  # PIL raises many types for bad files
                 return reject("unreadable_image", e)
             try:
@@ -76,11 +82,12 @@ class _Job:
 _worker_job: _Job | None = None  # one per pool worker, built by _start_worker
 
 
-def _start_worker(engine: str, images_dir: Path, cache_dir: Path | None) -> None:
+def _start_worker(engine: str, images_dir: Path, cache_dir: Path | None,
+                  max_pixels: int) -> None:
     global _worker_job
     # One thread each: the pool is the parallelism, and oversubscribed cores run slower.
     _worker_job = _Job(get_engine(engine, threads=1), images_dir,
-                       OcrCache(cache_dir) if cache_dir else None)
+                       OcrCache(cache_dir) if cache_dir else None, max_pixels)
 
 
 def _run_in_worker(record: ImageRecord) -> OcrResult | Reject:
@@ -89,12 +96,12 @@ def _run_in_worker(record: ImageRecord) -> OcrResult | Reject:
 
 
 def _pool_map(images: Iterable[ImageRecord], workers: int, engine: str, images_dir: Path,
-              cache_dir: Path | None) -> Iterator[OcrResult | Reject]:
+              cache_dir: Path | None, max_pixels: int) -> Iterator[OcrResult | Reject]:
     # spawn, not fork: forking a process that already runs ONNX Runtime or tqdm threads can
     # deadlock, and spawn behaves the same on Linux, macOS and Windows.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                             initargs=(engine, images_dir, cache_dir)) as pool:
+                             initargs=(engine, images_dir, cache_dir, max_pixels)) as pool:
         pending: deque[Future[OcrResult | Reject]] = deque()
         try:
             for record in images:
@@ -110,11 +117,13 @@ def _pool_map(images: Iterable[ImageRecord], workers: int, engine: str, images_d
 
 def run_ocr(images: Iterable[ImageRecord], images_dir: Path, engine: str = "rapidocr",
             workers: int = 1, cache_dir: Path | None = None, progress: bool = False,
-            total: int | None = None) -> Iterator[OcrResult | Reject]:
+            total: int | None = None, max_pixels: int = DEFAULT_MAX_PIXELS
+            ) -> Iterator[OcrResult | Reject]:
     """One OcrResult or Reject per input image, in input order, streamed.
 
     ``engine`` is checked before this returns (KeyError if unknown, EngineUnavailable if not
-    installed); ``total`` (or ``len(images)``) gives the progress bar its ETA. With
+    installed); ``total`` (or ``len(images)``) gives the progress bar its ETA; an image with more
+than ``max_pixels`` pixels is rejected as ``too_many_pixels`` without being decoded. With
     ``workers > 1`` the workers are spawned processes, so a calling script needs the usual
     ``if __name__ == "__main__":`` guard.
     """
@@ -123,10 +132,11 @@ def run_ocr(images: Iterable[ImageRecord], images_dir: Path, engine: str = "rapi
     images_dir = Path(images_dir)
     local_engine = get_engine(engine)  # cheap: models load on first use
     if workers == 1:
-        job = _Job(local_engine, images_dir, OcrCache(cache_dir) if cache_dir else None)
+        job = _Job(local_engine, images_dir, OcrCache(cache_dir) if cache_dir else None,
+                   max_pixels)
         results: Iterator[OcrResult | Reject] = map(job, images)
     else:
-        results = _pool_map(images, workers, engine, images_dir, cache_dir)
+        results = _pool_map(images, workers, engine, images_dir, cache_dir, max_pixels)
     if progress:
         if total is None and hasattr(images, "__len__"):
             total = len(images)  # type: ignore[arg-type]

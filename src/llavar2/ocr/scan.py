@@ -7,8 +7,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from PIL import Image
-
+from ..imaging import DEFAULT_MAX_PIXELS, TooManyPixels, open_checked
 from ..records import ImageRecord, Reject
 
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"})
@@ -37,11 +36,12 @@ def _unreadable(rel: str, row: int, error: Exception, sha: str | None = None) ->
                   image=rel, id=sha, row=row)
 
 
-def scan_images(directory: Path) -> Iterator[ImageRecord | Reject]:
+def scan_images(directory: Path, max_pixels: int = DEFAULT_MAX_PIXELS
+                ) -> Iterator[ImageRecord | Reject]:
     """Every image file under ``directory``: an ImageRecord (id = sha256 of its bytes, empty
     caption, row = position in the scan), or a Reject for a file PIL can't open (id = its
     sha256, when it could be read) or whose bytes repeat an earlier file's (no id: ids must be
-    unique). Only headers are decoded here. Keeps each distinct image's digest and path to
+    unique), or has more than ``max_pixels`` pixels. Only headers are decoded here. Keeps each distinct image's digest and path to
     find duplicates: a few hundred bytes per image."""
     directory = Path(directory)
     first_path: dict[bytes, str] = {}  # digest → first file with it, to report duplicates
@@ -53,8 +53,12 @@ def scan_images(directory: Path) -> Iterator[ImageRecord | Reject]:
             yield _unreadable(rel, row, e)
             continue
         try:
-            with Image.open(path) as image:
+            with open_checked(path, max_pixels) as image:
                 width, height, fmt = image.width, image.height, image.format or ""
+        except TooManyPixels as e:
+            yield Reject(stage="ocr", reason="too_many_pixels", detail=str(e), image=rel, id=sha,
+                         row=row)
+            continue
         except Exception as e:  # PIL raises many types for bad files
             yield _unreadable(rel, row, e, sha)
             continue

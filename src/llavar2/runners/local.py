@@ -7,9 +7,12 @@ the same command again finishes the job with every record written exactly once.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
@@ -17,22 +20,31 @@ from tqdm import tqdm
 from .. import generate, ingest, ocr
 from ..backends import get_backend
 from ..config import BuildConfig
+from ..errors import UsageError
 from ..export import export
+from ..ingest.manifest import detect_format
 from ..join import merge_join
-from ..jsonl import ResumableJsonl, read_jsonl, write_json_atomic
+from ..jsonl import ResumableJsonl, read_jsonl, remove_stale_temporaries, write_json_atomic
 from ..records import ConversationSet, EnrichedCaption, ImageRecord, OcrResult, Reject
 from . import outputs as files
 
 
 def _drain(
-    results: Iterable[Any], out: ResumableJsonl, rejects: ResumableJsonl, desc: str, show: bool
+    results: Iterable[Any], out: ResumableJsonl, rejects: ResumableJsonl, desc: str, show: bool,
+    total: int | None = None,
 ) -> None:
-    for result in tqdm(results, desc=desc, unit="img", disable=not show, leave=False):
+    bar = tqdm(results, desc=desc, unit="img", total=total, disable=not show, leave=False)
+    for result in bar:
         (rejects if isinstance(result, Reject) else out).write(result)
 
 
 def _pending(records: Iterable[Any], done: set[Any]) -> Iterator[Any]:
     return (r for r in records if r.id not in done)
+
+
+def _count_pending(path: Path, done: set[Any]) -> int:
+    """How many records of ``path`` a stage still has to do: the progress bar's total."""
+    return sum(1 for obj in read_jsonl(path) if obj["id"] not in done)
 
 
 def _ingest(cfg: BuildConfig, rejects: ResumableJsonl) -> None:
@@ -52,7 +64,8 @@ def _ocr(cfg: BuildConfig, rejects: ResumableJsonl) -> None:
         todo = _pending(read_jsonl(cfg.out / files.IMAGES, ImageRecord), done)
         results = ocr.run_ocr(todo, cfg.images_dir, engine=cfg.engine, workers=cfg.workers,
                               cache_dir=cfg.cache_dir and cfg.cache_dir / "ocr")
-        _drain(results, out, rejects, "ocr", cfg.progress)
+        _drain(results, out, rejects, "ocr", cfg.progress,
+               _count_pending(cfg.out / files.IMAGES, done))
 
 
 def _enrich(cfg: BuildConfig, rejects: ResumableJsonl, backend: Any) -> None:
@@ -61,7 +74,7 @@ def _enrich(cfg: BuildConfig, rejects: ResumableJsonl, backend: Any) -> None:
         images = read_jsonl(cfg.out / files.IMAGES, ImageRecord)
         ocr_results = _pending(read_jsonl(cfg.out / files.OCR, OcrResult), done)
         _drain(generate.enrich(merge_join(images, ocr_results), backend), out, rejects,
-               "enrich", cfg.progress)
+               "enrich", cfg.progress, _count_pending(cfg.out / files.OCR, done))
 
 
 def _qa(cfg: BuildConfig, rejects: ResumableJsonl, backend: Any) -> None:
@@ -74,7 +87,8 @@ def _qa(cfg: BuildConfig, rejects: ResumableJsonl, backend: Any) -> None:
             (image, result, caption)
             for (image, result), caption in merge_join(merge_join(images, ocr_results), captions)
         )
-        _drain(generate.converse(items, backend), out, rejects, "qa", cfg.progress)
+        _drain(generate.converse(items, backend), out, rejects, "qa", cfg.progress,
+               _count_pending(cfg.out / files.CAPTIONS, done))
 
 
 def _count(cfg: BuildConfig) -> dict[str, Any]:
@@ -103,12 +117,50 @@ def _count(cfg: BuildConfig) -> dict[str, Any]:
     }
 
 
+def _build_settings(cfg: BuildConfig) -> dict[str, Any]:
+    """What decides a build's records: a resume must not mix in records made otherwise."""
+    return {
+        "images_dir": str(cfg.images_dir.resolve()),
+        "captions": str(cfg.captions.resolve()),
+        "captions_sha256": hashlib.sha256(cfg.captions.read_bytes()).hexdigest(),
+        "backend": cfg.backend,
+        "engine": cfg.engine,
+        "seed": cfg.seed,
+        "n_duos": cfg.n_duos,
+        "max_pixels": cfg.max_pixels,
+    }
+
+
+def _claim_out(cfg: BuildConfig) -> None:
+    """Create OUT, or check that the build found there was made with the same settings."""
+    if cfg.out.exists() and not cfg.out.is_dir():
+        raise UsageError(f"--out {cfg.out} exists and is not a folder")
+    settings = _build_settings(cfg)
+    path = cfg.out / files.BUILD
+    if path.exists():
+        before = json.loads(path.read_text(encoding="utf-8"))
+        changed = sorted(k for k in settings if before.get(k) != settings[k])
+        if changed:
+            raise UsageError(
+                f"{cfg.out} holds a build made with other {', '.join(changed)}; "
+                "resume it with the same arguments, or build into a new --out folder"
+            )
+    else:
+        cfg.out.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(path, settings)
+    remove_stale_temporaries(cfg.out)
+
+
 def build(cfg: BuildConfig) -> dict[str, Any]:
     """Run (or resume) a build; returns the summary that is also written to summary.json."""
-    backend = get_backend(cfg.backend, seed=cfg.seed, n_duos=cfg.n_duos)
-    ocr.ENGINES.get(cfg.engine)  # an unknown engine fails before any work is done
-    cfg.out.mkdir(parents=True, exist_ok=True)
-    resumed = (cfg.out / files.IMAGES).exists()
+    try:
+        backend = get_backend(cfg.backend, seed=cfg.seed, n_duos=cfg.n_duos)
+        ocr.ENGINES.get(cfg.engine)  # an unknown engine fails before any work is done
+    except KeyError as e:
+        raise UsageError(str(e).strip('"')) from None
+    detect_format(cfg.captions)
+    resumed = (cfg.out / files.BUILD).exists()
+    _claim_out(cfg)
     seconds: dict[str, float] = {}
     with files.open_rejects(cfg.out) as rejects:
         for name, step in (
@@ -124,12 +176,7 @@ def build(cfg: BuildConfig) -> dict[str, Any]:
     llava_path, samples = export(cfg.out, "llava", cfg.out / files.LLAVA)
     seconds["export"] = round(time.perf_counter() - start, 3)
     summary = {
-        "images_dir": str(cfg.images_dir.resolve()),
-        "captions": str(cfg.captions.resolve()),
-        "backend": cfg.backend,
-        "ocr_engine": cfg.engine,
-        "seed": cfg.seed,
-        "n_duos": cfg.n_duos,
+        **_build_settings(cfg),
         "resumed": resumed,
         "counts": {**_count(cfg), "llava_samples": samples},
         "seconds": {**seconds, "total": round(sum(seconds.values()), 3)},

@@ -13,6 +13,7 @@ CAPTIONS = "captions.jsonl"  # same name the exporters read
 CONVERSATIONS = "conversations.jsonl"
 REJECTS = "rejects.jsonl"
 SUMMARY = "summary.json"
+BUILD = "build.json"  # the settings the records were made with
 LLAVA = "llava.json"
 
 

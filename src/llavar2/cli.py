@@ -156,6 +156,36 @@ def export_command(
 
 
 @app.command()
+def evaluate(
+    predictions: Path = typer.Option(..., "--predictions", help='JSONL of {"id", "prediction"}.'),
+    references: Path = typer.Option(..., "--references", help='JSONL of {"id", "answers": [...]}.'),
+    metrics: str = typer.Option(..., "--metrics", help="Comma-separated metric names."),
+    out: Path = typer.Option(..., "--out", help="Result JSON; per-item scores go beside it."),
+) -> None:
+    """Score predictions against references with metrics that match the reference tools."""
+    from .evaluate import evaluate_files
+    from .metrics import METRICS
+
+    for path in (predictions, references):
+        if not path.is_file():
+            raise _usage_error(f"{path} is not a file")
+    names = [m.strip() for m in metrics.split(",") if m.strip()]
+    if not names:
+        raise _usage_error(f"--metrics names none (known: {', '.join(METRICS.names())})")
+    try:
+        summary = evaluate_files(predictions, references, names, out)
+    except UsageError as e:
+        raise _usage_error(str(e)) from None
+    table = Table(title=f"{summary['counts']['items']} items → {out}")
+    table.add_column("metric")
+    table.add_column("score", justify="right")
+    table.add_column("reference")
+    for name, result in summary["metrics"].items():
+        table.add_row(name, f"{result['score']:.4f}", result["reference"])
+    Console().print(table)
+
+
+@app.command()
 def demo(
     out: Path = typer.Option(Path("llavar2-demo"), "--out", help="Output folder."),
     workers: int = typer.Option(2, min=1, help="OCR worker processes."),

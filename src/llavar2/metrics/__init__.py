@@ -1,0 +1,53 @@
+"""Metrics that reproduce the standard tools' numbers (DESIGN §5).
+
+``compute(names, predictions, references)`` returns one ``MetricResult`` per name, in the
+order asked. Caption metrics (BLEU, METEOR, ROUGE-L, CIDEr-D) share one PTB tokenisation of
+the inputs, done the way pycocoevalcap 1.2 does it, in Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .base import METRICS, Metric, MetricResult
+
+__all__ = ["METRICS", "Metric", "MetricResult", "compute", "validate_inputs"]
+
+
+def validate_inputs(predictions: Sequence[str], references: Sequence[Sequence[str]]) -> None:
+    if not predictions and not references:
+        raise ValueError("no items to score")
+    if len(predictions) != len(references):
+        raise ValueError(f"{len(predictions)} predictions but {len(references)} reference lists")
+    for i, (pred, refs) in enumerate(zip(predictions, references)):
+        if not isinstance(pred, str):
+            raise ValueError(f"item {i}: the prediction is not a string: {pred!r}")
+        if isinstance(refs, str) or not refs or not all(isinstance(r, str) for r in refs):
+            raise ValueError(f"item {i}: references must be a non-empty list of strings")
+
+
+def compute(
+    names: str | Sequence[str],
+    predictions: Sequence[str],
+    references: Sequence[Sequence[str]],
+) -> dict[str, MetricResult]:
+    names = [names] if isinstance(names, str) else list(names)
+    validate_inputs(predictions, references)
+    metrics = {name: METRICS.get(name)() for name in names}
+    tokenized: tuple[list[str], list[list[str]]] | None = None
+    if any(m.tokenized for m in metrics.values()):
+        from .ptb import tokenize
+
+        # One tokeniser pass over everything, then split back into items.
+        flat = tokenize([*predictions, *(r for refs in references for r in refs)])
+        preds, rest = flat[: len(predictions)], iter(flat[len(predictions):])
+        tokenized = (preds, [[next(rest) for _ in refs] for refs in references])
+    results = {}
+    for name, metric in metrics.items():
+        preds, refs = tokenized if metric.tokenized and tokenized else (predictions, references)
+        results[name] = metric(preds, refs)
+    return results
+
+
+# Imported for their registrations.
+from . import answers, bleu, cider, meteor, rouge  # noqa: E402,F401

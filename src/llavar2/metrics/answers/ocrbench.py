@@ -1,0 +1,84 @@
+"""OCRBench's scoring rule (Yuliang-Liu/MultimodalOCR ``OCRBench/example.py``; lmms-eval's
+``ocrbench`` task reimplements it).
+
+``ocrbench`` is the rule for every OCRBench subset but one: an item scores 1 when some reference,
+after ``.lower().strip().replace("\\n", " ")``, is a substring of the prediction after the same
+steps (plain ``in``: ``"1"`` is found in ``"2019"``, an empty reference is found everywhere).
+
+``ocrbench_hme`` is the rule for the HME100k subset (handwritten formulas): ``.strip()``, newlines
+to spaces, then every space removed, on both sides, and *no* lower-casing (LaTeX is
+case-sensitive); other whitespace such as tabs is kept, as in the reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from ..base import METRICS, MetricResult
+from ._common import corpus_mean, validate
+
+
+def _general(text: str) -> str:
+    return text.lower().strip().replace("\n", " ")
+
+
+def _hme(text: str) -> str:
+    return text.strip().replace("\n", " ").replace(" ", "")
+
+
+def ocrbench_item(prediction: str, references: Sequence[str]) -> float:
+    predict = _general(prediction)
+    return 1.0 if any(_general(answer) in predict for answer in references) else 0.0
+
+
+def ocrbench_hme_item(prediction: str, references: Sequence[str]) -> float:
+    predict = _hme(prediction)
+    return 1.0 if any(_hme(answer) in predict for answer in references) else 0.0
+
+
+class _OcrBenchBase:
+    name: ClassVar[str]
+    reference: ClassVar[str]
+    tokenized: ClassVar[bool] = False
+
+    @staticmethod
+    def _item(prediction: str, references: Sequence[str]) -> float:
+        raise NotImplementedError
+
+    def __call__(
+        self, predictions: Sequence[str], references: Sequence[Sequence[str]]
+    ) -> MetricResult:
+        preds, refs = validate(self.name, predictions, references)
+        per_item = [self._item(p, r) for p, r in zip(preds, refs)]
+        return MetricResult(
+            name=self.name,
+            score=corpus_mean(per_item),
+            per_item=per_item,
+            reference=self.reference,
+            details={"n_items": len(per_item), "n_correct": int(sum(per_item))},
+        )
+
+
+@METRICS.register("ocrbench")
+class OcrBench(_OcrBenchBase):
+    name = "ocrbench"
+    reference = (
+        "OCRBench (Yuliang-Liu/MultimodalOCR OCRBench/example.py; same rule in lmms-eval "
+        "lmms_eval/tasks/ocrbench/utils.py up to 0.2.x), all subsets but HME100k: 1 if any "
+        "reference.lower().strip().replace('\\n', ' ') is a substring of the prediction given the "
+        "same steps; corpus = mean on 0-1 (OCRBench's 'Final Score' over its 1000 items is "
+        "1000 x this)"
+    )
+    _item = staticmethod(ocrbench_item)
+
+
+@METRICS.register("ocrbench_hme")
+class OcrBenchHme(_OcrBenchBase):
+    name = "ocrbench_hme"
+    reference = (
+        "OCRBench HME100k subset (Yuliang-Liu/MultimodalOCR OCRBench/example.py): 1 if any "
+        "reference.strip().replace('\\n', ' ').replace(' ', '') is a substring of the prediction "
+        "given the same steps, case-sensitive; corpus = mean on 0-1"
+    )
+    _item = staticmethod(ocrbench_hme_item)

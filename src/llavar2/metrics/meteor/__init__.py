@@ -1,0 +1,45 @@
+"""METEOR 1.5 (``-l en -norm``) in Python, as pycocoevalcap 1.2 runs the METEOR jar.
+
+``meteor(predictions, references)`` returns pycocoevalcap's ``(score, scores)``: the score of
+the summed sufficient statistics (the jar's EVAL line, not the mean of the item scores) and
+one score per item (against its best-scoring reference). It reproduces the jar step by step:
+pycocoevalcap's ``SCORE`` line and the jar's ``|||`` split (``normalize.score_line_parts``),
+the ``-norm`` Normalizer and lower-casing (``normalize``), the exact / stem (the jar's 2010
+Snowball stemmer, ``stem``) / synonym (WordNet) / paraphrase modules and the beam-search
+aligner with its tie-breaking (``aligner``), the English parameters and the statistics
+aggregation (``scorer``). Tested against the jar (tests/metrics/test_meteor.py).
+
+The data is read from the installed pycocoevalcap package (``data``): small files from the
+jar (a zip), the paraphrase table from ``meteor/data/paraphrase-en.gz``, converted once into
+an on-disk cache (``$LLAVAR2_CACHE_DIR/meteor`` or ``~/.cache/llavar2/meteor``). No Java at
+run time. ``$LLAVAR2_METEOR_WORKERS`` (a number, or ``auto``) aligns large corpora in forked
+processes; the default is one process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..base import METRICS, MetricResult
+from .scorer import meteor, segment_stats
+
+__all__ = ["Meteor", "meteor", "segment_stats"]
+
+
+@METRICS.register("meteor")
+class Meteor:
+    name = "meteor"
+    reference = "METEOR 1.5 (-l en -norm), as run by pycocoevalcap 1.2"
+    tokenized = True
+
+    def __call__(
+        self, predictions: Sequence[str], references: Sequence[Sequence[str]]
+    ) -> MetricResult:
+        score, per_item = meteor(predictions, references)
+        return MetricResult(
+            name=self.name,
+            score=score,
+            per_item=per_item,
+            reference=self.reference,
+            details={"corpus_score": "score of the summed statistics (the jar's EVAL line)"},
+        )

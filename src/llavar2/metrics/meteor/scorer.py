@@ -1,0 +1,360 @@
+"""METEOR 1.5 scoring (``MeteorScorer``/``MeteorStats``) and the pycocoevalcap 1.2 driver.
+
+pycocoevalcap's ``Meteor.compute_score`` sends one ``SCORE`` line per item (the jar answers
+with the item's sufficient statistics, using the reference that scores best), then one
+``EVAL ||| stats1 ||| stats2 ...`` line. For EVAL the jar prints each item's score and then
+the score of the *summed* statistics, which is pycocoevalcap's corpus score. Summing skips
+the chunk count of a perfect item (all words matched, one chunk), as ``addStats`` does.
+
+English parameters (task ``rank``, the default): alpha 0.85, beta 0.2, gamma 0.6, delta 0.75;
+module weights exact 1.0, stem 0.6, synonym 0.8, paraphrase 0.6.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import multiprocessing
+import os
+import sys
+from collections.abc import Sequence
+
+from .aligner import (
+    W_EXACT,
+    W_PARAPHRASE,
+    W_STEM,
+    W_SYNONYM,
+    LineInfo,
+    ParaContext,
+    Stage,
+    Vocab,
+)
+from .data import Resources, load_resources
+from .normalize import Normalizer, java_hash, score_line_parts
+from .stem import stem
+
+ALPHA, BETA, GAMMA, DELTA = 0.85, 0.2, 0.6, 0.75
+MODULE_WEIGHTS = (W_EXACT, W_STEM, W_SYNONYM, W_PARAPHRASE)
+N_MODULES = 4
+
+# Stats layout (MeteorStats.toString order):
+# 0 testLength, 1 referenceLength, 2 testFunctionWords, 3 referenceFunctionWords,
+# 4 + 4k .. 7 + 4k: module k (testContent, referenceContent, testFunction, referenceFunction),
+# 20 chunks, 21 testWordMatches, 22 referenceWordMatches
+STATS_LENGTH = 23
+
+
+def _div(a: float, b: float) -> float:
+    """Java double division (IEEE: x/0 is +-inf, 0/0 is NaN)."""
+    if b == 0.0:
+        if a == 0.0 or math.isnan(a):
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+    return a / b
+
+
+def score_stats(st: Sequence[float]) -> float:
+    """``MeteorScorer.computeMetrics`` on stats parsed back from their string (EVAL)."""
+    tl, rl, tf, rf = st[0], st[1], st[2], st[3]
+    twl = (DELTA * (tl - tf)) + ((1.0 - DELTA) * tf)
+    rwl = (DELTA * (rl - rf)) + ((1.0 - DELTA) * rf)
+    twm = 0.0
+    rwm = 0.0
+    ttm = 0.0
+    rtm = 0.0
+    for k in range(N_MODULES):
+        twm += st[4 + 4 * k] * MODULE_WEIGHTS[k] * DELTA
+    for k in range(N_MODULES):
+        rwm += st[5 + 4 * k] * MODULE_WEIGHTS[k] * DELTA
+    for k in range(N_MODULES):
+        twm += st[6 + 4 * k] * MODULE_WEIGHTS[k] * (1.0 - DELTA)
+    for k in range(N_MODULES):
+        rwm += st[7 + 4 * k] * MODULE_WEIGHTS[k] * (1.0 - DELTA)
+    for k in range(N_MODULES):
+        ttm += st[4 + 4 * k] + st[6 + 4 * k]
+        rtm += st[5 + 4 * k] + st[7 + 4 * k]
+    precision = _div(twm, twl)
+    recall = _div(rwm, rwl)
+    fmean = _div(1.0, _div(1.0 - ALPHA, precision) + _div(ALPHA, recall))
+    chunks = st[20]
+    if ttm == tl and rtm == rl and chunks == 1:
+        frag = 0.0
+    else:
+        frag = _div(chunks, (st[21] + st[22]) / 2)
+    frag_penalty = GAMMA * _pow(frag, BETA)
+    score = fmean * (1.0 - frag_penalty)
+    if math.isnan(score):
+        return 0.0
+    return max(score, 0.0)
+
+
+def _pow(x: float, y: float) -> float:
+    if math.isnan(x):
+        return math.nan
+    if math.isinf(x):
+        return math.inf  # frag >= 0; Java's pow(+-inf, 0.2) is +inf
+    return math.pow(x, y)
+
+
+def add_stats(total: list[float], st: Sequence[float]) -> None:
+    """``MeteorStats.addStats`` (the chunk count of a perfect segment is not added)."""
+    ttm = sum(st[4 + 4 * k] + st[6 + 4 * k] for k in range(N_MODULES))
+    rtm = sum(st[5 + 4 * k] + st[7 + 4 * k] for k in range(N_MODULES))
+    for k in range(STATS_LENGTH):
+        if k != 20:
+            total[k] += st[k]
+    if not (ttm == st[0] and rtm == st[1] and st[20] == 1.0):
+        total[20] += st[20]
+
+
+def alignment_stats(l1: LineInfo, l2: LineInfo, stage: Stage) -> tuple[float, ...]:
+    """``getMeteorStats(alignment)``: the sufficient statistics of the best alignment."""
+    matches, chunks = stage.resolve()
+    st = [0.0] * STATS_LENGTH
+    st[0] = float(l1.n)
+    st[1] = float(l2.n)
+    st[2] = float(l1.nfunc)
+    st[3] = float(l2.nfunc)
+    f1, f2 = l1.func, l2.func
+    tw = 0
+    rw = 0
+    for s, ln, ms, ml, mod in matches:
+        base = 4 + 4 * mod
+        for k in range(ms, ms + ml):
+            st[base + (2 if f1[k] else 0)] += 1.0
+        for k in range(s, s + ln):
+            st[base + (3 if f2[k] else 1)] += 1.0
+        tw += ml
+        rw += ln
+    st[20] = float(chunks)
+    st[21] = float(tw)
+    st[22] = float(rw)
+    return tuple(st)
+
+
+def score_upper_bound(l1: LineInfo, l2: LineInfo, stage: Stage, runs: bool = True) -> float:
+    """A score no alignment of this pair can exceed (used to skip hopeless references).
+
+    * Matched words: each word at most once, with the best weight of any candidate covering
+      it; when every candidate is one word to one word, at most ``min(c1, c2)`` words per
+      side (the best ones), ``c1``/``c2`` being the coverable words of each line.
+    * Chunks: a chunk is a run of matches contiguous in both lines, so with ``m`` matched
+      words (mean of both sides) there are at least ``max(1, m / L)`` chunks, ``L`` being
+      the longest such run the candidates allow: fragmentation >= max(1/m_max, 1/L).
+      (``runs=False`` skips finding ``L``: a looser, cheaper bound.)
+    """
+    d1 = 1.0 - DELTA
+    f1, f2 = l1.func, l2.func
+    w1 = [b * (d1 if f else DELTA) for b, f in zip(stage.best1, f1) if b]
+    w2 = [b * (d1 if f else DELTA) for b, f in zip(stage.best2, f2) if b]
+    c1, c2 = len(w1), len(w2)
+    twl = (DELTA * (l1.n - l1.nfunc)) + (d1 * l1.nfunc)
+    rwl = (DELTA * (l2.n - l2.nfunc)) + (d1 * l2.nfunc)
+    if not c1 or not c2 or twl <= 0 or rwl <= 0:
+        return 0.0
+    if stage.single_word and c1 != c2:
+        cap = min(c1, c2)
+        w1 = sorted(w1, reverse=True)[:cap] if c1 > cap else w1
+        w2 = sorted(w2, reverse=True)[:cap] if c2 > cap else w2
+        m_max = float(cap)
+    else:
+        m_max = (c1 + c2) / 2
+    precision = sum(w1) / twl
+    recall = sum(w2) / rwl
+    fmean = 1.0 / (((1.0 - ALPHA) / precision) + (ALPHA / recall))
+    if c1 == l1.n and c2 == l2.n and not (stage.single_word and c1 != c2):
+        return fmean  # a perfect alignment (no fragmentation penalty) may exist
+    frag = max(1.0 / m_max, 1.0 / stage.longest_run()) if runs else 1.0 / m_max
+    return fmean * (1.0 - GAMMA * math.pow(frag, BETA))
+
+
+class _Prepared:
+    """Token and line caches for one corpus."""
+
+    def __init__(self, res: Resources):
+        self.res = res
+        self.norm: dict[str, tuple[int, ...]] = {}
+        self.tids: dict[str, int] = {}
+        self.vocab = Vocab()
+        self.normalize = Normalizer(res.nonbreaking)
+
+    def line(self, text: str) -> tuple[int, ...]:
+        got = self.norm.get(text)
+        if got is None:
+            norm = self.normalize(text).lower()
+            # the normalised line is trimmed and single-space separated
+            toks = norm.split(" ") if norm else []
+            tids = self.tids
+            got = tuple([tids[t] if t in tids else self.tid(t) for t in toks])
+            self.norm[text] = got
+        return got
+
+    def tid(self, t: str) -> int:
+        got = self.tids.get(t)
+        if got is None:
+            res = self.res
+            got = self.vocab.add(
+                java_hash(t),
+                java_hash(stem(t)),
+                t.lower() in res.function_words,
+                res.synonyms.synsets(t),
+            )
+            self.tids[t] = got
+        return got
+
+
+_UB_MARGIN = 1e-9
+_PARALLEL_MIN_ITEMS = 1000
+
+
+def _workers(workers: int | None, n_items: int) -> int:
+    """Processes to align with: ``workers``, else ``$LLAVAR2_METEOR_WORKERS`` (default 1).
+
+    More than one needs the ``fork`` start method (Linux); elsewhere it runs in-process.
+    """
+    if workers is None:
+        env = os.environ.get("LLAVAR2_METEOR_WORKERS", "").strip()
+        if env == "auto":
+            workers = os.cpu_count() or 1
+        elif env.isdigit() or not env:
+            workers = int(env or 1)
+        else:
+            raise ValueError(f"LLAVAR2_METEOR_WORKERS must be a number or 'auto', not {env!r}")
+    if workers <= 1 or n_items < _PARALLEL_MIN_ITEMS:
+        return 1
+    if not sys.platform.startswith("linux"):  # fork is only safe there
+        return 1
+    return min(workers, max(1, n_items // (_PARALLEL_MIN_ITEMS // 2)))
+
+
+def segment_stats(
+    predictions: Sequence[str],
+    references: Sequence[Sequence[str]],
+    workers: int | None = None,
+) -> list[tuple[float, ...]]:
+    """Each item's sufficient statistics against its best-scoring reference (SCORE lines).
+
+    As the jar: the first reference with the highest score wins. References whose score
+    upper bound is below the best score found are not aligned (they cannot win).
+    ``workers`` > 1 aligns in that many forked processes (same results).
+    """
+    if len(predictions) != len(references):
+        raise ValueError(f"{len(predictions)} predictions but {len(references)} reference lists")
+    res = load_resources()
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # many small acyclic objects; collection passes only cost time here
+    try:
+        corpus = _prepare(res, predictions, references)
+        n_proc = _workers(workers, len(corpus.items))
+        if n_proc == 1:
+            return [corpus.best_stats(ids) for ids in corpus.items]
+        return _parallel(corpus, n_proc)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+class _Corpus:
+    """Prepared lines of one corpus and the alignment of its items."""
+
+    def __init__(self, items, infos, vocab, ctx):
+        self.items = items  # per item: [test line id, reference line ids...]
+        self.infos = infos
+        self.vocab = vocab
+        self.ctx = ctx
+
+    def best_stats(self, ids: list[int]) -> tuple[float, ...]:
+        """The statistics against the reference the jar would pick for item ``ids``."""
+        infos, vocab, ctx = self.infos, self.vocab, self.ctx
+        l1 = infos[ids[0]]
+        ref_infos = [infos[r] for r in ids[1:]]
+        stages = [Stage(l1, l2, vocab, ctx) for l2 in ref_infos]
+        if len(stages) == 1:
+            return alignment_stats(l1, ref_infos[0], stages[0])
+        # Stages without a search are cheap: score them first; then search the open ones
+        # from the highest upper bound down, skipping those that cannot beat the best.
+        scores: list[float | None] = [None] * len(stages)
+        stats: list[tuple[float, ...] | None] = [None] * len(stages)
+        best = -1.0
+        pending = []
+        for k, stage in enumerate(stages):
+            if stage.open:
+                pending.append((score_upper_bound(l1, ref_infos[k], stage, runs=False), k))
+            else:
+                stats[k] = alignment_stats(l1, ref_infos[k], stage)
+                scores[k] = score_stats(stats[k])
+                best = max(best, scores[k])
+        pending.sort(key=lambda x: -x[0])
+        for ub, k in pending:
+            if ub + _UB_MARGIN < best:
+                continue
+            if best >= 0 and score_upper_bound(l1, ref_infos[k], stages[k]) + _UB_MARGIN < best:
+                continue
+            stats[k] = alignment_stats(l1, ref_infos[k], stages[k])
+            scores[k] = score_stats(stats[k])
+            best = max(best, scores[k])
+        # the jar keeps the first reference with the highest score
+        chosen = 0
+        chosen_score = -1.0
+        for k, sc in enumerate(scores):
+            if sc is not None and sc > chosen_score:
+                chosen, chosen_score = k, sc
+        return stats[chosen]
+
+
+def _prepare(res: Resources, predictions, references) -> _Corpus:
+    prep = _Prepared(res)
+    items = []
+    line_ids: dict[tuple[int, ...], int] = {}
+    for pred, refs in zip(predictions, references):
+        test, ref_texts = score_line_parts(pred, list(refs))
+        ids = [prep.line(test)] + [prep.line(r) for r in ref_texts]
+        items.append([line_ids.setdefault(x, len(line_ids)) for x in ids])
+    lines = list(line_ids)
+    paras, entries = res.paraphrases.lookup(list(prep.tids), [list(t) for t in lines])
+    ctx = ParaContext(entries.par_lists, entries.parsets, entries.par_len)
+    vocab = prep.vocab
+    infos = [LineInfo(list(toks), vocab, para) for toks, para in zip(lines, paras)]
+    return _Corpus(items, infos, vocab, ctx)
+
+
+_FORKED: _Corpus | None = None  # the corpus a forked worker inherits
+
+
+def _align_range(bounds: tuple[int, int]) -> list[tuple[float, ...]]:
+    gc.disable()
+    corpus = _FORKED
+    return [corpus.best_stats(ids) for ids in corpus.items[bounds[0] : bounds[1]]]
+
+
+def _parallel(corpus: _Corpus, n_proc: int) -> list[tuple[float, ...]]:
+    global _FORKED
+    n = len(corpus.items)
+    step = -(-n // (n_proc * 4))  # a few chunks per process evens out long items
+    chunks = [(a, min(n, a + step)) for a in range(0, n, step)]
+    _FORKED = corpus
+    try:
+        with multiprocessing.get_context("fork").Pool(n_proc) as pool:
+            parts = pool.map(_align_range, chunks)
+    finally:
+        _FORKED = None
+    return [st for part in parts for st in part]
+
+
+def meteor(
+    predictions: Sequence[str],
+    references: Sequence[Sequence[str]],
+    workers: int | None = None,
+) -> tuple[float, list[float]]:
+    """METEOR 1.5 as pycocoevalcap 1.2 computes it: (corpus score, per-item scores).
+
+    ``workers``: processes for the alignments (default ``$LLAVAR2_METEOR_WORKERS`` or 1;
+    ``auto`` in the variable means one per CPU); results do not depend on it.
+    """
+    stats = segment_stats(predictions, references, workers)
+    per_item = [score_stats(st) for st in stats]
+    total = [0.0] * STATS_LENGTH
+    for st in stats:
+        add_stats(total, st)
+    corpus = score_stats(total) if stats else 0.0
+    return corpus, per_item

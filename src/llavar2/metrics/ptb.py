@@ -1,57 +1,64 @@
-"""pycocoevalcap 1.2's caption tokenisation, reimplemented in pure Python.
+"""pycocoevalcap 1.2's caption tokenisation, reimplemented in pure Python (no Java at run time).
 
-pycocoevalcap's ``PTBTokenizer.tokenize`` joins every caption of one call (each caption's "\\n" replaced
-by " ") with "\\n", runs Stanford CoreNLP 3.4.1's PTBTokenizer on the result
+pycocoevalcap's ``PTBTokenizer.tokenize`` replaces "\\n" inside each caption by " ", joins all captions
+of the call with "\\n", runs Stanford CoreNLP 3.4.1's tokenizer on that text
 (``java -cp stanford-corenlp-3.4.1.jar edu.stanford.nlp.process.PTBTokenizer -preserveLines -lowerCase``),
-gives the i-th output line to the i-th caption, and removes the tokens in its PUNCTUATIONS list. This
-module does the same without Java, and ``tokenize(texts)`` returns, for each text, the string
-pycocoevalcap puts in its result. The output has been checked identical to the Java tokenizer's on
-generated corpora (tests/metrics/test_ptb.py runs that comparison).
+gives the i-th output line to the i-th caption and drops the tokens in its PUNCTUATIONS list.
+``tokenize(texts)`` returns, for each text, the string pycocoevalcap gives it when the texts are one
+call, in this order; ``tokenize_one(text)`` is ``tokenize([text])[0]``; ``ptb_lines(text)`` is the Java
+tokenizer's raw output (token lists per line, before the punctuation removal). tests/metrics/test_ptb.py
+checks all three against the jar and pycocoevalcap on generated corpora.
 
-What the Java tokenizer does, as reproduced here (PTBLexer, a JFlex lexer: at each position the longest
-match of any rule, ties to the earlier rule; a rule "r1/r2" only matches where r2 follows, and its length
-in that competition counts r2):
+The Java side is PTBLexer, a JFlex lexer with the default options: at each position the longest match
+of any rule wins, ties going to the earlier rule; a rule "r1/r2" matches r1 only where r2 follows, and
+r2 counts in the length. Its behaviour, as reproduced here:
 
-* Words: letters (Unicode letters as Java saw them in 2014, combining marks and a few other ranges,
-  "&eacute;"-style entities), digits after the first letter, "." "!" "?" joining letter groups
-  ("e.g" "yahoo!inc"). Hyphenated words and numbers stay whole ("well-known", "5-year-old", "1-800").
-  Output is lower-cased token by token (java.lang.String.toLowerCase(Locale.ENGLISH)).
-* Clitics: "n't" "'s" "'m" "'d" "'re" "'ve" "'ll" split off ("can't" -> "ca n't", "it's" -> "it 's"),
-  also with ’ ‘ ` and "&apos;"; "cannot" "gonna" "gotta" "wanna" "lemme" "gimme" "'tis" "'twas" split
-  ("can not", "gon na", "'t is"). Kept whole: "o'clock" "l'amour" "d'Avignon" "'90s" "'em" "'n'"
-  "rock" "'n'" "roll", "y'" before a letter ("y' all"), and other apostrophe words
-  listed by the lexer. A possessive "students'" gives "students" "'".
+* Words: letters (Unicode letters as Java 6/7 classified them, plus combining marks and "&eacute;"-style
+  entities), digits after the first letter, "." "!" "?" between letter groups ("e.g", "yahoo!inc");
+  hyphenated words and numbers whole ("well-known", "5-year-old", "1-800-555-1234"). Tokens are
+  lower-cased one by one as java.lang.String.toLowerCase(Locale.ENGLISH) does (a capital sigma is
+  final or not by Java's rule, see _lower_sigma).
+* Clitics split off: "n't" "'s" "'m" "'d" "'re" "'ve" "'ll" ("can't" -> "ca n't", "it's" -> "it 's"),
+  also with ’ ‘ ` or "&apos;"; "cannot" "gonna" "gotta" "wanna" "lemme" "gimme" "'tis" "'twas" become
+  two tokens ("can not", "gon na", "'t is"). Kept whole: "o'clock" "l'amour" "d'Avignon" "'90s" "'em"
+  "'n'" "rock 'n' roll" and the other apostrophe words the lexer lists; "y'" before a letter
+  ("y' all"). "students'" gives "students" "'". At the very end of the text "it'll" and "they're" split
+  as "it" "'" "ll" (the lexer's left-quote rule wins there).
 * Quotes: " and &quot; become `` before a letter, digit or $, else ''; ' before a letter and a
-  non-space becomes `, else it is a right quote; “ « -> ``, ” » -> '', ‘ ‛ ‹ -> `, ’ › -> '; „ ‚ ‟ are
-  kept as they are; '' and runs of two curly quotes are one token. All of ` `` ' '' are then removed.
-* Brackets: ( ) -> -LRB- -RRB- (removed), { } -> -LCB- -RCB- (removed), [ ] -> -LSB- -RSB-, which
-  pycocoevalcap does NOT remove: they stay as "-lsb-" "-rsb-" (as do "-lrb-"/"-rrb-" inside smileys and
-  phone numbers: ":)" -> ":-rrb-").
-* Dashes: "--" "---" "----" -> "--", "–" "—" "―" "&mdash;" -> "--" (removed); "-", "-----" kept as is
-  ("-" is removed). "..." "…" ". . ." -> "..." (removed), up to five dots; "&amp;" -> "&".
-* Numbers: "1,000.50" "10:30" ".5" "-3" "+5" whole; fractions "3/4" "1 1/2" (with a no-break space
-  inside the token: "1\\xa01/2") "¼" -> "1/4"; dates "12/25/2020"; phone numbers "(555) 123-4567".
-  "$5" -> "$" "5", "US$3" -> "us$" "3", "£" -> "#", "€" -> "$", "¢" -> "cents", "10%" -> "10" "%".
-* Abbreviations: "Mr." "Dr." "St." "vs." "e.g." "U.S." "a.m." "Inc." "Jan." "No." ... keep their
-  period. At the end of the text, before a capitalised word, or before certain words ("The", "He",
-  "It" ...) an abbreviation or acronym also yields a separate "." ("the U.S." + "\\nThe" ->
-  "u.s. ."), which pycocoevalcap then removes. Single letters before such a word lose the period.
-* URLs ("http://...", "www.x.org", "x.com/...") e-mails, @names and #tags, file names ("a.txt"),
-  SGML-like tags ("<b>", "<a href='x'>"), smileys (":)" "^_^") and "c++" "c#" are single tokens.
-* Line breaks: "\\r", "\\r\\n", "\\x0b", "\\x0c", "\\u2028", "\\u2029" inside a caption end its line too, so
-  (as in pycocoevalcap) every later caption of the call gets the next caption's tokens; a token that
-  spans lines (an SGML tag with a quoted attribute holding a line break) merges lines. ``tokenize``
-  reproduces this: call it with the same captions, in the same order, as pycocoevalcap's one call
-  (all references of all images in one call, all candidates in another). Captions left without a
-  line get "" (pycocoevalcap would leave them out of its result).
-* Other characters: symbols (%, ©, °, arrows, math...) are one-character tokens; characters the lexer
-  does not know (e.g. "₹", emoji and everything outside the Basic Multilingual Plane, control
-  characters) are deleted, as are zero-width and no-break spaces between tokens.
+  non-space becomes `, else '; “ « -> ``, ” » -> '', ‘ ‛ ‹ -> `, ’ › -> '; '' and pairs of curly
+  quotes are one token. pycocoevalcap drops ` `` ' ''; „ ‚ ‟ stay as they are.
+* Brackets become -LRB- -RRB- -LCB- -RCB- -LSB- -RSB-, lower-cased to "-lrb-" ... before
+  pycocoevalcap's filter, whose list is upper-case: all of them stay (so do smileys: ":)" -> ":-rrb-").
+* "--" "---" "----" "–" "—" "―" "&mdash;" -> "--" and "..." to "....." "…" ". . ." -> "...": dropped,
+  like "-" "." "," ";" ":" "?" "!"; "!!!" "?!" "-----" stay. "&amp;" -> "&".
+* Numbers whole: "1,000.50" "10:30" ".5" "-3.5"; fractions "3/4", "1 1/2" (one token, with a no-break
+  space: "1\\xa01/2"), "½" -> "1/2"; dates "12/25/2020"; phone numbers "(555) 123-4567" ->
+  "-lrb-555-rrb-\\xa0123-4567". "$5" -> "$" "5", "US$3" -> "us$" "3", "£" -> "#", "€" -> "$",
+  "¢" -> "cents", "10%" -> "10" "%".
+* Abbreviations keep their period: "Mr." "St." "vs." "e.g." "U.S." "a.m." "Inc." "Jan." "No." ...
+  A listed abbreviation followed by a space and a capital (or a second space), one at the very end of
+  the text, or an acronym followed by "The", "He", "It" ... also yields a "." token (dropped); a single
+  letter there loses its period ("I. The" -> "i" "."). So a caption's last token can depend on how the
+  next caption starts.
+* URLs ("http://...", "www.x.org", "x.com/a"), e-mails, @names, #tags, file names ("a.txt"), SGML-like
+  tags ("<b>", "<a href='x'>"), smileys (":)" "^_^") and "c++" "c#" are single tokens.
+* "\\r", "\\r\\n", "\\x0b", "\\x0c", "\\u2028" and "\\u2029" inside a caption end its output line: as in
+  pycocoevalcap, every later caption of the call then gets the next caption's line; an SGML tag whose
+  quoted attribute spans captions merges their lines. Captions left without a line get "" (pycocoevalcap
+  leaves them out of its result). To get pycocoevalcap's exact output, call tokenize with what it
+  tokenises in one call: all reference captions (image by image) in one call, all candidates in another.
+* Symbols (%, ©, °, arrows, math ...) are one-character tokens. Characters the lexer does not know are
+  deleted: control characters, "₹", and everything outside the Basic Multilingual Plane (emoji), except
+  inside URLs, e-mails and SGML tags, which keep them. Spaces, no-break and zero-width spaces separate.
 
-Known limits: none on the corpora the tests generate (thousands of captions of every kind above plus
-random strings over every character class the lexer distinguishes). The Java lower-casing follows the
-Unicode version of the JVM (17 when checked) and Python's follows its own; they differ only on
-characters assigned after Unicode 13 inside URL, e-mail or SGML tokens.
+Known limits: the final-sigma rule follows java.text.BreakIterator's word boundaries through a
+simplified model of them (letters, digits, marks, dashes/periods/quotes between letters ...); lower-casing
+uses Python's Unicode tables, which may differ from the JVM's for characters assigned after Unicode 13,
+and those can only occur inside URL, e-mail or SGML tokens. No mismatch is known on the test corpora.
+
+Speed: tokens are cached per whitespace-separated chunk (with the character after it), so a corpus of
+30,000 COCO-like captions takes about 0.2 s; a chunk whose tokens may depend on what follows the space
+(abbreviations, "1 1/2", ". . .") is lexed in context each time.
 """
 
 from __future__ import annotations
@@ -59,6 +66,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from itertools import chain
+from operator import add
 
 __all__ = ["PUNCTUATIONS", "ptb_lines", "tokenize", "tokenize_one"]
 
@@ -552,31 +561,66 @@ def _lower(tok: str) -> str:
     return tok.lower() if "\u03a3" not in tok else _lower_sigma(tok)
 
 
-def _wordish(c: str) -> bool:
+def _wclass(c: str) -> str:
+    """The character's class in java.text.BreakIterator's word rules: K(anji), T (katakana), H(iragana),
+    L(etter), N(umber), I(gnorable: marks and format characters), or the character itself."""
+    o = ord(c)
+    if o == 0x3005 or 0x4E00 <= o <= 0x9FA5 or 0xF900 <= o <= 0xFA2D:
+        return "K"
+    if o == 0x30FC or 0x3041 <= o <= 0x309E:
+        return "H"
+    if 0x3099 <= o <= 0x309C or 0x30A1 <= o <= 0x30FE:
+        return "T"
     cat = unicodedata.category(c)
-    return cat[0] in "LMN" or cat == "Cf" or c == "_"
+    if cat in ("Mn", "Me", "Cf"):
+        return "I"
+    if cat[0] == "L" or cat == "Mc" or c == "_":
+        return "L"
+    if cat[0] == "N":
+        return "N"
+    return "-" if cat == "Pd" else c
+
+
+_MID = {"L": "-\xad\u2027\"'.", "N": "\"',\u066b."}
 
 
 def _joined(tok: str, j: int) -> bool:
-    """No word boundary between tok[j - 1] and tok[j], roughly as java.text.BreakIterator sees words:
-    letters, marks and digits, joined by a dash, period or apostrophe between letters, or a comma,
-    period or apostrophe between digits."""
-    a, b = tok[j - 1], tok[j]
-    if _wordish(a) and _wordish(b):
+    """No word boundary between tok[j - 1] and tok[j], as java.text.BreakIterator finds words (roughly):
+    runs of letters and numbers, with a dash, period or quote between letters, or a comma, period or
+    quote between digits; marks and format characters stick to what precedes them; kanji, katakana and
+    hiragana runs are words of their own."""
+    b = _wclass(tok[j])
+    if b == "I":
         return True
-    for k in (j, j - 1):
-        c = tok[k]
-        if 0 < k < len(tok) - 1:
-            p, q = unicodedata.category(tok[k - 1])[0], unicodedata.category(tok[k + 1])[0]
-            if (c in ".'\"\u2027" or unicodedata.category(c) == "Pd") and p in "LM" and q in "LM":
-                return True
-            if c in ",.'\"\u066b" and p == "N" and q == "N":
-                return True
+    i = j - 1
+    while i > 0 and _wclass(tok[i]) == "I":
+        i -= 1
+    a = _wclass(tok[i])
+    if a in "LN" and b in "LN" or a in "KTH" and a == b:
+        return True
+    if a in "LN" and b in _MID[a]:  # a mid character: joined if the same kind follows it
+        k = j + 1
+        while k < len(tok) and _wclass(tok[k]) == "I":
+            k += 1
+        return k < len(tok) and _wclass(tok[k]) == a
+    if b in "LN" and a in _MID[b] and i > 0:  # after a mid character that joined the same kind
+        k = i - 1
+        while k > 0 and _wclass(tok[k]) == "I":
+            k -= 1
+        return _wclass(tok[k]) == b
     return False
 
 
 def _cased(c: str) -> bool:
-    return c.islower() or c.isupper() or c.istitle()
+    """java.lang.ConditionalSpecialCasing's "cased": an upper, lower or title case letter, or one of a
+    few modifier letters, roman numerals and circled letters."""
+    if unicodedata.category(c) in ("Lu", "Ll", "Lt"):
+        return True
+    o = ord(c)
+    return (
+        0x2B0 <= o <= 0x2B8 or 0x2C0 <= o <= 0x2C1 or 0x2E0 <= o <= 0x2E4 or o == 0x345 or o == 0x37A
+        or 0x1D2C <= o <= 0x1D61 or 0x2160 <= o <= 0x217F or 0x24B6 <= o <= 0x24E9
+    )
 
 
 def _lower_sigma(tok: str) -> str:
@@ -607,19 +651,20 @@ def _lower_sigma(tok: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Fast path. Tokens are cached per chunk (a run of characters other than space, tab and newline) with
-# the character after it: lexing starts afresh at a chunk, and a token or the context a rule looks at
-# runs past that character only in a few shapes, which are lexed in context each time or cached with a
-# check: SGML tags with attributes (the chunk holds "<"), "\\r\\n", fractions and phone numbers with a
-# space ("1 1/2": the chunk ends in a digit or ")" and " " + digit follows), spaced ellipses (the chunk
-# ends in "." and " ." follows), and the abbreviation and acronym rules that look at the next words
-# (one of the chunk's tokens could start an acronym or listed abbreviation ending at its last period).
+# The fast path. Tokens are cached per chunk, with the character after it. A chunk is what lies between
+# separators, a separator being a newline or a space or tab with the spaces after it (the lexer skips
+# such a run in one go, no-break and other Unicode spaces included). Lexing starts afresh at a chunk,
+# and a token, or the context a rule looks at, runs past the character after it only in a few shapes:
+# SGML tags with attributes (the chunk holds "<"), "\r\n", fractions and phone numbers with a space
+# ("1 1/2": the chunk ends in a digit or ")" and " " + digit follows), spaced ellipses (the chunk ends
+# in "." and " ." follows), and the abbreviation and acronym rules that look at the next word (one of
+# the chunk's tokens may start an acronym or listed abbreviation that ends at its last period). Those
+# are cached with a check of what follows, under a key holding the next word, or not at all.
 # ---------------------------------------------------------------------------------------------------
-# After a space or tab the lexer skips the whole run of spaces (no-break and other Unicode spaces too):
-# a separator is that run, or a newline; a chunk is what lies between separators.
-_SEPARATOR = "[ \\t][ \\t\\xa0\\u2000-\\u200a\\u3000]*"
-_PIECES = re.compile("(%s)|(\\n)|[^ \\t\\n]+" % _SEPARATOR)
-_SPLIT = re.compile("([ \\t])[ \\t\\xa0\\u2000-\\u200a\\u3000]*")
+_PIECES = re.compile("([ \\t][ \\t\\xa0\\u2000-\\u200a\\u3000]*)|(\\n)|[^ \\t\\n]+")
+_SPLIT = re.compile("([ \\t])([ \\t\\xa0\\u2000-\\u200a\\u3000]*)")
+_SPNL_CHARS = " \\t\\n\\r\\x0b\\x0c\\x85\\u2028\\u2029\\xa0\\u2000-\\u200a\\u3000"
+_NEXT_WORD = re.compile("[%s]+([^%s]*)" % (_SPNL_CHARS, _SPNL_CHARS))  # spaces, the next word
 _DOT_END = re.compile("\\.[\\xa0\\u2000-\\u200a\\u3000\\r\\x0b\\x0c\\x85\\u2028\\u2029]*\\Z")
 _CROSS = re.compile("(?:%s)\\.|%s|%s|(?i:pt[ey]|co)\\." % (ACRO, ABBREV1, ABBREV3))
 _DIGIT_END = re.compile("[)%s]\\Z" % _D)
@@ -627,10 +672,30 @@ _DIGIT = re.compile(DIG)
 _ASTRAL = re.compile("[\\U00010000-\\U0010ffff]")
 _SURR = re.compile("[\\ud800-\\udfff]")
 _LONE = re.compile("[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]")
-# chunk + next character -> a tuple of tokens (punctuation removed), or [tokens, the last token ends in
-# whitespace (None: no token), check(text, end) saying the cached tokens do not apply there]
-_CACHE: dict = {}
+# Cache: chunk + next character -> a tuple of its tokens without PUNCTUATIONS (it had tokens, the last
+# not ending in whitespace); or an _Entry (tokens, whether the last token ends in whitespace (None: no
+# token), None or check(text, end) telling where the entry does not apply); or _NEXT_WORD_KEY: look up
+# "\0" + chunk + separator + next word + the character after it instead.
 _CACHE_MAX = 500_000
+_NEXT_WORD_KEY = object()
+_EMPTY = {"": (), " ": (), "\t": (), "\n": ()}  # an empty chunk: at the start or end of a line
+_CACHE: dict = dict(_EMPTY)
+
+
+class _Entry:
+    """A cache entry the fast path cannot take as it is (not iterable, unlike the plain tuples)."""
+
+    __slots__ = ("toks", "ws", "check")
+
+    def __init__(self, toks: tuple, ws, check):
+        self.toks, self.ws, self.check = toks, ws, check
+
+
+def _cache_put(key: str, value) -> None:
+    if len(_CACHE) >= _CACHE_MAX:
+        _CACHE.clear()
+        _CACHE.update(_EMPTY)
+    _CACHE[key] = value
 
 
 def _next_is_dot(text: str, i: int) -> bool:
@@ -680,10 +745,64 @@ class _Lines:
                 self.tail_ws = tok[-1].isspace()
 
 
+def _next_word_key(text: str, start: int, end: int):
+    """The key with the next word for the chunk text[start:end], or None where that is not enough."""
+    m = _NEXT_WORD.match(text, end)
+    if m is None or m.end() >= len(text) or not m.group(1) or m.group(1)[0] in ".<":
+        return None
+    return "\0" + text[start : m.end() + 1]
+
+
+def _chunk(text: str, start: int, end: int, hit, lines: _Lines, astral: bool) -> int:
+    """Add the tokens of the chunk text[start:end] (its cache entry: hit) to lines; return where the
+    lexer stopped (after end when a token ran across the separator)."""
+    key2 = None
+    if hit is not None:
+        if hit is _NEXT_WORD_KEY:
+            key2 = _next_word_key(text, start, end)
+            hit = None if key2 is None else _CACHE.get(key2)
+        if hit is not None and (hit.check is None or not hit.check(text, end)):
+            lines.cur += hit.toks
+            if hit.ws is not None:
+                lines.tail_ws = hit.ws
+            return end
+    raw: list = []
+    dot = _DOT_END.search(text, start, end)
+    seen = [] if dot is not None else None
+    pos = _lex_span(text, start, end, raw, seen)
+    if astral:
+        raw = [_lower(_from_surrogates(t)) if _SURR.search(t) else t for t in raw]
+    lines.add(raw)
+    if pos != end or end >= len(text) or "\n" in raw or text[end - 1] == "\r" or text.find("<", start, end) >= 0:
+        return pos
+    toks = tuple(t for t in raw if t not in PUNCTUATIONS)
+    ws = raw[-1][-1].isspace() if raw else None
+    key = text[start : end + 1]
+    check = None
+    if dot is not None:
+        dot_end = dot.start() + 1
+        if any(_CROSS.fullmatch(text, i, dot_end) for i in seen):
+            if key2 is None:
+                key2 = _next_word_key(text, start, end)
+            if key2 is not None:
+                _cache_put(key, _NEXT_WORD_KEY)
+                _cache_put(key2, _Entry(toks, ws, None))
+            return pos
+        if dot_end == end and text[end] == " ":
+            if _next_is_dot(text, end):
+                return pos
+            check = _next_is_dot
+    elif text[end] == " " and _DIGIT_END.search(text, start, end) is not None:
+        if _next_is_digit(text, end):
+            return pos
+        check = _next_is_digit
+    _cache_put(key, toks if check is None and ws is False else _Entry(toks, ws, check))
+    return pos
+
+
 def _slow(text: str, pos: int, stop: int, lines: _Lines, astral: bool) -> int:
-    """Lex text[pos:stop] chunk by chunk through the cache; return the position reached (can be > stop)."""
-    cache = _CACHE
-    n = len(text)
+    """Lex text[pos:stop] chunk by chunk; return the position reached (after stop if a token ran on)."""
+    get = _CACHE.get
     for m in _PIECES.finditer(text, pos, stop):
         start, end = m.span()
         if end <= pos:
@@ -695,52 +814,19 @@ def _slow(text: str, pos: int, stop: int, lines: _Lines, astral: bool) -> int:
             continue
         if start < pos:
             start = pos
-        key = text[start : end + 1]
-        hit = cache.get(key)
-        if hit is not None:
-            if hit.__class__ is tuple:
-                lines.cur += hit
-                pos = end
-                continue
-            if hit[2] is None or not hit[2](text, end):
-                lines.cur += hit[0]
-                if hit[1] is not None:
-                    lines.tail_ws = hit[1]
-                pos = end
-                continue
-        raw: list = []
-        dot = _DOT_END.search(text, start, end)
-        seen = [] if dot is not None else None
-        pos = _lex_span(text, start, end, raw, seen)
-        if astral:
-            raw = [_lower(_from_surrogates(t)) if _SURR.search(t) else t for t in raw]
-        lines.add(raw)
-        if pos != end or end >= n or "\n" in raw or text[end - 1] == "\r" or text.find("<", start, end) >= 0:
-            continue
-        check = None
-        if dot is not None:
-            dot_end = dot.start() + 1
-            if any(_CROSS.fullmatch(text, i, dot_end) for i in seen):
-                continue
-            if dot_end == end and text[end] == " ":
-                if _next_is_dot(text, end):
-                    continue
-                check = _next_is_dot
-        elif text[end] == " " and _DIGIT_END.search(text, start, end) is not None:
-            if _next_is_digit(text, end):
-                continue
-            check = _next_is_digit
-        toks = tuple(t for t in raw if t not in PUNCTUATIONS)
-        ws = raw[-1][-1].isspace() if raw else None
-        if len(cache) >= _CACHE_MAX:
-            cache.clear()
-        cache[key] = toks if check is None and not ws else [toks, ws, check]
+        hit = get(text[start : end + 1])
+        if hit.__class__ is tuple:
+            lines.cur += hit
+            lines.tail_ws = False
+            pos = end
+        else:
+            pos = _chunk(text, start, end, hit, lines, astral)
     return pos if pos > stop else stop
 
 
 def _coco_lines(text: str) -> list[str]:
-    """pycocoevalcap's lines for text: the Java tokenizer's output lines, stripped, split on spaces and
-    without PUNCTUATIONS, joined by spaces."""
+    """pycocoevalcap's strings for the lines of text: the Java tokenizer's output lines, stripped, split
+    on spaces, without PUNCTUATIONS, joined by spaces."""
     astral = _ASTRAL.search(text) is not None
     if astral:  # the Java lexer reads UTF-16 code units
         text = _ASTRAL.sub(_to_surrogates, text)
@@ -749,31 +835,44 @@ def _coco_lines(text: str) -> list[str]:
     get = _CACHE.get
     n = len(text)
     pos = 0  # the text before pos has been lexed
-    off = 0  # start of the current input line
+    off = 0  # start of the current line of text
     for line in text.split("\n"):
-        end = off + len(line)  # its "\\n", or n
-        if pos <= off:  # a fresh output line: try the cache for every chunk
-            parts = _SPLIT.split(line)  # chunk, separator's first character, chunk, ...
-            last = len(parts) - 1
-            toks: list = []
-            i = 0
-            while i <= last:
-                chunk = parts[i]
-                if chunk:
-                    hit = get(chunk + (parts[i + 1] if i < last else "\n" if end < n else ""))
-                    if hit.__class__ is not tuple:
-                        break
-                    toks += hit
-                i += 2
+        end = off + len(line)  # where its newline is (n for the last line)
+        if pos <= off:  # the line starts afresh: take it chunk by chunk
+            parts = _SPLIT.split(line)  # chunk, separator's first character, its rest, chunk, ...
+            parts.append("\n" if end < n else "")
+            try:  # all chunks in the cache as they are
+                toks = [*chain.from_iterable(map(get, map(add, parts[0::3], parts[1::3])))]
+            except TypeError:  # some chunk not in the cache (None), or not as it is (not iterable)
+                pass
             else:
                 out.append(" ".join(toks))
+                pos = off = end + 1
+                continue
+            p = off
+            for i in range(0, len(parts) - 1, 3):
+                chunk = parts[i]
+                q = p + len(chunk)
+                if q > p:
+                    hit = get(chunk + parts[i + 1])
+                    if hit.__class__ is tuple:
+                        lines.cur += hit
+                        lines.tail_ws = False
+                    else:
+                        pos = _chunk(text, p, q, hit, lines, astral)
+                        if pos != q:  # a token ran on past the chunk: the rest the slow way
+                            break
+                if i + 2 < len(parts):
+                    p = q + 1 + len(parts[i + 2])
+            else:
+                lines.end_line()
                 pos = off = end + 1
                 continue
         pos = _slow(text, pos if pos > off else off, end + 1, lines, astral)
         if end == n:
             lines.end_line()
         off = end + 1
-    return out
+    return lines.out
 
 
 def ptb_lines(text: str) -> list[list[str]]:

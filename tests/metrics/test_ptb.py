@@ -216,9 +216,29 @@ def _plain_caption(rng: random.Random) -> str:
     return text + rng.choice([".", ".", "", " .", "!", "..."])
 
 
+# Chunks whose tokens depend on what follows them, in many contexts (and repeated: the cache).
+CONTEXT_CHUNKS = [
+    "A.", "Z.", "I.", "a.", "U.S.", "u.s.", "U.S.A.", "e.g.", "Mr.", "Jan.", "jan.", "Inc.", "Co.", "co.",
+    "pty.", "No.", "no.", "fig.", "ca.", "Calif.", "Mass.", "etc.", "St.", "x.", "the.", "dog.", "1", "12",
+    "1234", "(555)", "555", "3.5", "10:30", "'05", "it's", "'s", "can't", "n't", "A", "The", "the", "He",
+    "It", "ltd", "Ltd", "lim", "5", "1/2", "123-4567", "4567", ".", "..", "...", ". .", "<b>", "<a",
+    "b='x'>", "'tis", "gonna", "http://x.com", "\xa0", "a\xa0", "\xa0The", "x\u3000", "A.\xa0",
+    "U.S.\xa0", "It's", "E!", "OK!", "magazine", ":)", "'a", "'ab", '"a', "y'", "all", "O'", "d'",
+    "é.", "É", "Ⅰ", "ΑΣ", "http://aΣ\u3000",
+]
+CONTEXT_SEPARATORS = [" ", " ", " ", "  ", "\t", " \xa0 ", " \t", "\n ", " \u3000", "\u2002 ", ""]
+
+
+def _context_caption(rng: random.Random) -> str:
+    n = rng.randint(1, 8)
+    return "".join(rng.choice(CONTEXT_CHUNKS) + rng.choice(CONTEXT_SEPARATORS) for _ in range(n))
+
+
 def corpus(kind: str, seed: int, n: int) -> list[str]:
     rng = random.Random(f"{kind}-{seed}")
-    make = {"mixed": _mixed_caption, "soup": _soup_caption, "plain": _plain_caption}[kind]
+    make = {"mixed": _mixed_caption, "soup": _soup_caption, "plain": _plain_caption, "context": _context_caption}[
+        kind
+    ]
     captions = [make(rng) for _ in range(n)]
     # repeats, in other contexts, exercise the chunk cache
     captions += [rng.choice(captions) for _ in range(n // 5)]
@@ -236,7 +256,8 @@ def postprocess(line: str) -> str:
 # ---------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "kind,seed,n",
-    [("mixed", 1, 900), ("mixed", 2, 900), ("soup", 1, 700), ("soup", 2, 700), ("plain", 1, 600)],
+    [("mixed", 1, 900), ("mixed", 2, 900), ("soup", 1, 700), ("soup", 2, 700), ("plain", 1, 600),
+     ("context", 1, 1200)],
 )
 def test_generated_corpus_matches_pycocoevalcap(kind, seed, n):
     captions = corpus(kind, seed, n)
@@ -340,12 +361,12 @@ def test_line_breaks_inside_captions_shift_later_captions_like_pycocoevalcap():
 
 
 def test_cached_path_equals_plain_path():
-    for kind in ("mixed", "soup", "plain"):
+    for kind in ("mixed", "soup", "plain", "context"):
         captions = corpus(kind, 11, 600)
         text = "\n".join(c.replace("\n", " ") for c in captions)
         plain = [postprocess(" ".join(tokens)) for tokens in ptb_lines(text)]
         plain = (plain + [""] * len(captions))[: len(captions)]
-        ptb._CACHE.clear()
+        ptb._reset_cache()
         assert tokenize(captions) == plain  # cold cache
         assert tokenize(captions) == plain  # warm cache
         shuffled = captions[:]

@@ -676,7 +676,7 @@ _LONE = re.compile("[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff]
 # not ending in whitespace); or an _Entry (tokens, whether the last token ends in whitespace (None: no
 # token), None or check(text, end) telling where the entry does not apply); or _NEXT_WORD_KEY: look up
 # "\0" + chunk + separator + next word + the character after it instead.
-_CACHE_MAX = 500_000
+_CACHE_MAX = 200_000  # entries (tens of MB at most); then it starts over
 _NEXT_WORD_KEY = object()
 _EMPTY = {"": (), " ": (), "\t": (), "\n": ()}  # an empty chunk: at the start or end of a line
 _CACHE: dict = dict(_EMPTY)
@@ -691,10 +691,14 @@ class _Entry:
         self.toks, self.ws, self.check = toks, ws, check
 
 
+def _reset_cache() -> None:
+    _CACHE.clear()
+    _CACHE.update(_EMPTY)
+
+
 def _cache_put(key: str, value) -> None:
     if len(_CACHE) >= _CACHE_MAX:
-        _CACHE.clear()
-        _CACHE.update(_EMPTY)
+        _reset_cache()
     _CACHE[key] = value
 
 

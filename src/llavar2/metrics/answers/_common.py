@@ -1,8 +1,11 @@
-"""Input checks and the corpus mean shared by the answer metrics."""
+"""Input checks, the corpus mean and the per-item metric shape shared by the answer metrics."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+from ..base import MetricResult
 
 
 def validate(
@@ -55,3 +58,23 @@ def corpus_mean(per_item: Sequence[float]) -> float:
     is the one they print on the same Python (3.12+ ``sum`` compensates rounding on floats, for
     them and for us alike)."""
     return float(sum(per_item)) / len(per_item)
+
+
+class ItemMetric:
+    """A metric whose corpus score is the mean of an item rule: subclasses set ``item``."""
+
+    name: ClassVar[str]
+    reference: ClassVar[str]
+    tokenized: ClassVar[bool] = False
+    item: ClassVar[Callable[[str, Sequence[str]], float]]
+
+    def details(self, per_item: list[float]) -> dict[str, Any]:
+        return {"n_items": len(per_item), "n_correct": int(sum(per_item))}
+
+    def __call__(
+        self, predictions: Sequence[str], references: Sequence[Sequence[str]]
+    ) -> MetricResult:
+        preds, refs = validate(self.name, predictions, references)
+        per_item = [float(type(self).item(p, r)) for p, r in zip(preds, refs)]
+        return MetricResult(name=self.name, score=corpus_mean(per_item), per_item=per_item,
+                            reference=self.reference, details=self.details(per_item))

@@ -12,10 +12,10 @@ mean.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from ..base import METRICS, MetricResult
-from ._common import corpus_mean, validate
+from ..base import METRICS
+from ._common import ItemMetric
 
 THRESHOLD = 0.5
 
@@ -86,7 +86,7 @@ def anls_item(prediction: str, references: Sequence[str], threshold: float = THR
 
 
 @METRICS.register("anls")
-class Anls:
+class Anls(ItemMetric):
     name: ClassVar[str] = "anls"
     reference: ClassVar[str] = (
         "ANLS as the DocVQA/InfographicVQA RRC evaluation script computes it (copy in "
@@ -96,17 +96,7 @@ class Anls:
         "len(raw pred.upper())), 0 when both are empty; item = 1 - min over references of NL, "
         "set to 0 when < 0.5 (NL = 0.5 exactly keeps 0.5); corpus = mean"
     )
-    tokenized: ClassVar[bool] = False
+    item = staticmethod(anls_item)
 
-    def __call__(
-        self, predictions: Sequence[str], references: Sequence[Sequence[str]]
-    ) -> MetricResult:
-        preds, refs = validate(self.name, predictions, references)
-        per_item = [anls_item(p, r) for p, r in zip(preds, refs)]
-        return MetricResult(
-            name=self.name,
-            score=corpus_mean(per_item),
-            per_item=per_item,
-            reference=self.reference,
-            details={"n_items": len(per_item), "threshold": THRESHOLD},
-        )
+    def details(self, per_item: list[float]) -> dict[str, Any]:
+        return {"n_items": len(per_item), "threshold": THRESHOLD}

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import ClassVar
 
-from ..base import METRICS, MetricResult
-from ._common import corpus_mean, validate
+from ..base import METRICS
+from ._common import ItemMetric
 from .vqa import vqaeval_normalize_prediction
 
 
@@ -37,7 +37,7 @@ def contains_item(prediction: str, references: Sequence[str]) -> float:
 
 
 @METRICS.register("contains")
-class Contains:
+class Contains(ItemMetric):
     name: ClassVar[str] = "contains"
     reference: ClassVar[str] = (
         "LLaVAR / MultimodalOCR VQA accuracy (Yuliang-Liu/MultimodalOCR eval.py VQAEval.evaluate "
@@ -45,17 +45,4 @@ class Contains:
         "processDigitArticle after newline/tab -> space and strip; 1 if some normalised reference "
         "matches \\b<reference>\\b in the normalised prediction; corpus = mean on 0-1"
     )
-    tokenized: ClassVar[bool] = False
-
-    def __call__(
-        self, predictions: Sequence[str], references: Sequence[Sequence[str]]
-    ) -> MetricResult:
-        preds, refs = validate(self.name, predictions, references)
-        per_item = [contains_item(p, r) for p, r in zip(preds, refs)]
-        return MetricResult(
-            name=self.name,
-            score=corpus_mean(per_item),
-            per_item=per_item,
-            reference=self.reference,
-            details={"n_items": len(per_item), "n_correct": int(sum(per_item))},
-        )
+    item = staticmethod(contains_item)

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from ..base import METRICS, MetricResult
-from ._common import corpus_mean, validate
+from ..base import METRICS
+from ._common import ItemMetric
 
 TRAILING_PUNCTUATION = ".,;:!?…。．，、；：！？"
 
@@ -29,24 +29,11 @@ def exact_item(prediction: str, references: Sequence[str]) -> float:
 
 
 @METRICS.register("exact_match")
-class ExactMatch:
+class ExactMatch(ItemMetric):
     name: ClassVar[str] = "exact_match"
     reference: ClassVar[str] = (
         "llavar2 exact match (own definition, DESIGN §5; no external tool): str.lower, strip, "
         "whitespace runs -> one space, strip trailing . , ; : ! ? … and 。．，、；：！？; "
         "item = 1 if equal to any reference so normalised; corpus = mean on 0-1"
     )
-    tokenized: ClassVar[bool] = False
-
-    def __call__(
-        self, predictions: Sequence[str], references: Sequence[Sequence[str]]
-    ) -> MetricResult:
-        preds, refs = validate(self.name, predictions, references)
-        per_item = [exact_item(p, r) for p, r in zip(preds, refs)]
-        return MetricResult(
-            name=self.name,
-            score=corpus_mean(per_item),
-            per_item=per_item,
-            reference=self.reference,
-            details={"n_items": len(per_item), "n_correct": int(sum(per_item))},
-        )
+    item = staticmethod(exact_item)

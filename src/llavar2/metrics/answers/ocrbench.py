@@ -13,10 +13,9 @@ case-sensitive); other whitespace such as tabs is kept, as in the reference.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
 
-from ..base import METRICS, MetricResult
-from ._common import corpus_mean, validate
+from ..base import METRICS
+from ._common import ItemMetric
 
 
 def _general(text: str) -> str:
@@ -37,31 +36,8 @@ def ocrbench_hme_item(prediction: str, references: Sequence[str]) -> float:
     return 1.0 if any(_hme(answer) in predict for answer in references) else 0.0
 
 
-class _OcrBenchBase:
-    name: ClassVar[str]
-    reference: ClassVar[str]
-    tokenized: ClassVar[bool] = False
-
-    @staticmethod
-    def _item(prediction: str, references: Sequence[str]) -> float:
-        raise NotImplementedError
-
-    def __call__(
-        self, predictions: Sequence[str], references: Sequence[Sequence[str]]
-    ) -> MetricResult:
-        preds, refs = validate(self.name, predictions, references)
-        per_item = [self._item(p, r) for p, r in zip(preds, refs)]
-        return MetricResult(
-            name=self.name,
-            score=corpus_mean(per_item),
-            per_item=per_item,
-            reference=self.reference,
-            details={"n_items": len(per_item), "n_correct": int(sum(per_item))},
-        )
-
-
 @METRICS.register("ocrbench")
-class OcrBench(_OcrBenchBase):
+class OcrBench(ItemMetric):
     name = "ocrbench"
     reference = (
         "OCRBench (Yuliang-Liu/MultimodalOCR OCRBench/example.py; same rule in lmms-eval "
@@ -70,15 +46,15 @@ class OcrBench(_OcrBenchBase):
         "same steps; corpus = mean on 0-1 (OCRBench's 'Final Score' over its 1000 items is "
         "1000 x this)"
     )
-    _item = staticmethod(ocrbench_item)
+    item = staticmethod(ocrbench_item)
 
 
 @METRICS.register("ocrbench_hme")
-class OcrBenchHme(_OcrBenchBase):
+class OcrBenchHme(ItemMetric):
     name = "ocrbench_hme"
     reference = (
         "OCRBench HME100k subset (Yuliang-Liu/MultimodalOCR OCRBench/example.py): 1 if any "
         "reference.strip().replace('\\n', ' ').replace(' ', '') is a substring of the prediction "
         "given the same steps, case-sensitive; corpus = mean on 0-1"
     )
-    _item = staticmethod(ocrbench_hme_item)
+    item = staticmethod(ocrbench_hme_item)

@@ -15,10 +15,10 @@ several references the item is the best one (pix2struct's ``max``). Corpus = mea
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from ..base import METRICS, MetricResult
-from ._common import corpus_mean, validate
+from ..base import METRICS
+from ._common import ItemMetric
 
 MAX_RELATIVE_CHANGE = 0.05
 
@@ -50,7 +50,7 @@ def relaxed_item(prediction: str, references: Sequence[str]) -> float:
 
 
 @METRICS.register("relaxed_accuracy")
-class RelaxedAccuracy:
+class RelaxedAccuracy(ItemMetric):
     name: ClassVar[str] = "relaxed_accuracy"
     reference: ClassVar[str] = (
         "ChartQA relaxed accuracy: google-research/pix2struct pix2struct/metrics.py "
@@ -59,17 +59,7 @@ class RelaxedAccuracy:
         "trailing '%' divided by 100; correct iff |pred - target| / |target| <= 0.05 when both "
         "parse and target != 0, else prediction.lower() == target.lower(); corpus = mean on 0-1"
     )
-    tokenized: ClassVar[bool] = False
+    item = staticmethod(relaxed_item)
 
-    def __call__(
-        self, predictions: Sequence[str], references: Sequence[Sequence[str]]
-    ) -> MetricResult:
-        preds, refs = validate(self.name, predictions, references)
-        per_item = [relaxed_item(p, r) for p, r in zip(preds, refs)]
-        return MetricResult(
-            name=self.name,
-            score=corpus_mean(per_item),
-            per_item=per_item,
-            reference=self.reference,
-            details={"n_items": len(per_item), "max_relative_change": MAX_RELATIVE_CHANGE},
-        )
+    def details(self, per_item: list[float]) -> dict[str, Any]:
+        return {"n_items": len(per_item), "max_relative_change": MAX_RELATIVE_CHANGE}

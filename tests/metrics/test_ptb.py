@@ -318,6 +318,12 @@ def test_edge_cases_match_pycocoevalcap():
     assert_same(EDGE_CASES, tokenize(EDGE_CASES), pycoco(EDGE_CASES))
 
 
+@pytest.mark.parametrize("text", ["they're it'll", "in Jan.", "the letter A."])
+def test_end_of_text_matches_pycocoevalcap(text):
+    # Some rules look past the last character: only the last caption of a call sees the end of the text.
+    assert [tokenize_one(text)] == pycoco([text])
+
+
 def test_long_caption_matches_pycocoevalcap():
     rng = random.Random(7)
     long_one = " ".join(_mixed_caption(rng) for _ in range(150))

@@ -38,10 +38,11 @@ def compute(
     if any(m.tokenized for m in metrics.values()):
         from .ptb import tokenize
 
-        # One tokeniser pass over everything, then split back into items.
-        flat = tokenize([*predictions, *(r for refs in references for r in refs)])
-        preds, rest = flat[: len(predictions)], iter(flat[len(predictions):])
-        tokenized = (preds, [[next(rest) for _ in refs] for refs in references])
+        # Two passes, as pycocoevalcap makes them (candidates, then references): a tokeniser
+        # rule can look past the end of one caption into the next, so one joint pass may differ.
+        flat = tokenize([r for refs in references for r in refs])
+        rest = iter(flat)
+        tokenized = (tokenize(predictions), [[next(rest) for _ in refs] for refs in references])
     results = {}
     for name, metric in metrics.items():
         preds, refs = tokenized if metric.tokenized and tokenized else (predictions, references)

@@ -68,7 +68,7 @@ class ItemMetric:
     tokenized: ClassVar[bool] = False
     item: ClassVar[Callable[[str, Sequence[str]], float]]
 
-    def details(self, per_item: list[float]) -> dict[str, Any]:
+    def details(self, per_item: list[float], references: list[list[str]]) -> dict[str, Any]:
         return {"n_items": len(per_item), "n_correct": int(sum(per_item))}
 
     def __call__(
@@ -77,4 +77,4 @@ class ItemMetric:
         preds, refs = validate(self.name, predictions, references)
         per_item = [float(type(self).item(p, r)) for p, r in zip(preds, refs)]
         return MetricResult(name=self.name, score=corpus_mean(per_item), per_item=per_item,
-                            reference=self.reference, details=self.details(per_item))
+                            reference=self.reference, details=self.details(per_item, refs))

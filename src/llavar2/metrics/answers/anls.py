@@ -98,5 +98,5 @@ class Anls(ItemMetric):
     )
     item = staticmethod(anls_item)
 
-    def details(self, per_item: list[float]) -> dict[str, Any]:
+    def details(self, per_item: list[float], references: list[list[str]]) -> dict[str, Any]:
         return {"n_items": len(per_item), "threshold": THRESHOLD}

@@ -61,5 +61,5 @@ class RelaxedAccuracy(ItemMetric):
     )
     item = staticmethod(relaxed_item)
 
-    def details(self, per_item: list[float]) -> dict[str, Any]:
+    def details(self, per_item: list[float], references: list[list[str]]) -> dict[str, Any]:
         return {"n_items": len(per_item), "max_relative_change": MAX_RELATIVE_CHANGE}

@@ -36,10 +36,10 @@ import statistics
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
-from typing import ClassVar
+from typing import Any
 
-from ..base import METRICS, MetricResult
-from ._common import corpus_mean, validate
+from ..base import METRICS
+from ._common import ItemMetric
 
 
 def _load_tables() -> dict:
@@ -140,32 +140,13 @@ def vqaeval_item(prediction: str, references: Sequence[str]) -> float:
     return float(sum(accs)) / len(accs)
 
 
-class _VqaBase:
-    name: ClassVar[str]
-    reference: ClassVar[str]
-    tokenized: ClassVar[bool] = False
-
-    @staticmethod
-    def _item(prediction: str, references: Sequence[str]) -> float:
-        raise NotImplementedError
-
-    def __call__(
-        self, predictions: Sequence[str], references: Sequence[Sequence[str]]
-    ) -> MetricResult:
-        preds, refs = validate(self.name, predictions, references)
-        per_item = [float(self._item(p, r)) for p, r in zip(preds, refs)]
-        score = corpus_mean(per_item)
-        return MetricResult(
-            name=self.name,
-            score=score,
-            per_item=per_item,
-            reference=self.reference,
-            details={
-                "n_items": len(per_item),
-                "items_with_one_reference": sum(1 for r in refs if len(r) == 1),
-                "items_without_10_references": sum(1 for r in refs if len(r) != 10),
-            },
-        )
+class _VqaBase(ItemMetric):
+    def details(self, per_item: list[float], references: list[list[str]]) -> dict[str, Any]:
+        return {
+            "n_items": len(per_item),
+            "items_with_one_reference": sum(1 for r in references if len(r) == 1),
+            "items_without_10_references": sum(1 for r in references if len(r) != 10),
+        }
 
 
 @METRICS.register("vqa_accuracy")
@@ -179,7 +160,7 @@ class VqaAccuracy(_VqaBase):
         "statistics.mean over each reference position i of min(1, #other references equal to the "
         "prediction / 3); corpus = sum/len (lmms-eval 'mean' aggregation), on 0-1"
     )
-    _item = staticmethod(lmms_eval_item)
+    item = staticmethod(lmms_eval_item)
 
 
 @METRICS.register("vqa_accuracy_vqaeval")
@@ -193,12 +174,8 @@ class VqaAccuracyVqaEval(_VqaBase):
         "equal to the prediction / 3); corpus = sum/len on 0-1 (the script prints "
         "round(100 * corpus, 2), kept in details)"
     )
-    _item = staticmethod(vqaeval_item)
+    item = staticmethod(vqaeval_item)
 
-    def __call__(
-        self, predictions: Sequence[str], references: Sequence[Sequence[str]]
-    ) -> MetricResult:
-        result = super().__call__(predictions, references)
-        per_item = result.per_item
-        result.details["overall_as_printed"] = round(100 * float(sum(per_item)) / len(per_item), 2)
-        return result
+    def details(self, per_item: list[float], references: list[list[str]]) -> dict[str, Any]:
+        overall = round(100 * float(sum(per_item)) / len(per_item), 2)
+        return {**super().details(per_item, references), "overall_as_printed": overall}

@@ -377,6 +377,33 @@ def test_larger_corpora_match_jar(jar, resources, seed):
     _compare(jar, preds, refs)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_pair_bounds_are_upper_bounds(resources, seed):
+    """The vectorised bounds that let the scorer skip references must never be below a
+    pair's real score (else a skipped reference could have been the jar's choice)."""
+    import numpy as np
+
+    from llavar2.metrics.meteor.aligner import Stage
+    from llavar2.metrics.meteor.bounds import pair_bounds
+    from llavar2.metrics.meteor.scorer import _prepare, alignment_stats, score_stats
+
+    preds, refs = corpus(seed, 400, resources.paraphrases)
+    prepared = _prepare(resources, preds, refs)
+    infos = prepared.infos
+    pairs = [(ids[0], r) for ids in prepared.items for r in ids[1:]]
+    tests = np.array([a for a, _ in pairs], dtype=np.int64)
+    others = np.array([b for _, b in pairs], dtype=np.int64)
+    bounds = pair_bounds(infos, prepared.vocab, prepared.ctx, tests, others)
+    below = []
+    for (a, b), bound in zip(pairs, bounds.tolist()):
+        stage = Stage(infos[a], infos[b], prepared.vocab, prepared.ctx)
+        score = score_stats(alignment_stats(infos[a], infos[b], stage))
+        if bound < score - 1e-12:
+            below.append((a, b, bound, score))
+    assert len(pairs) > 1000
+    assert not below, below[:5]
+
+
 def test_parallel_alignment_gives_the_same_numbers(resources):
     preds, refs = corpus(5, 1200, resources.paraphrases)
     assert meteor(preds, refs, workers=2) == meteor(preds, refs, workers=1)

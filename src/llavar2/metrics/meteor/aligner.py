@@ -28,8 +28,6 @@ EXACT, STEM, SYNONYM, PARAPHRASE = 0, 1, 2, 3
 _K0 = itemgetter(0)
 # Scoring weights of the modules (the search uses 1, 0.5, 0.5, 0.5 instead)
 W_EXACT, W_STEM, W_SYNONYM, W_PARAPHRASE = 1.0, 0.6, 0.8, 0.6
-_SCORE_SHIFT = 64
-_CHUNK = 1 << 32
 
 
 class Vocab:
@@ -393,7 +391,7 @@ class Stage:
         n2 = self.n2
         final = dict(self.fixed)
         if self.open:
-            for m in _resolve(n2, self.mlists, self.fixed, self.used1, self.used2):
+            for m in _resolve(self.n1, n2, self.mlists, self.fixed, self.used1, self.used2):
                 final[m[0]] = m
         # getCountAndChunks
         chunks = 0
@@ -416,12 +414,12 @@ class Stage:
         return list(final.values()), chunks
 
 
-def _prep(m: tuple, n2: int) -> tuple:
+def _prep(m: tuple, n2: int, score_shift: int) -> tuple:
     s, ln, ms, ml, mod = m
     add = ln + ml if mod == EXACT else (ln >> 1) + (ml >> 1)
     return (
         (((1 << ln) - 1) << s) | ((((1 << ml) - 1) << ms) << n2),  # 0 used-words mask
-        add << _SCORE_SHIFT,  # 1 weighted matches added (int-truncated per side), in key units
+        add << score_shift,  # 1 weighted matches added (int-truncated per side), in key units
         ms,  # 2
         ms + ml,  # 3 line-1 end
         s + ln,  # 4 line-2 end
@@ -430,7 +428,7 @@ def _prep(m: tuple, n2: int) -> tuple:
     )
 
 
-def _run_info(start: int, n2: int, cands, fixed_p) -> tuple:
+def _run_info(start: int, n2: int, cands, fixed_p, chunk: int) -> tuple:
     """Effect of the positions from ``start`` up to the next one with candidates.
 
     Those positions hold only fixed matches or nothing, so every path (all at ``idx ==
@@ -453,19 +451,19 @@ def _run_info(start: int, n2: int, cands, fixed_p) -> tuple:
         f = fixed_p.get(pos)
         if f is not None:
             if lme != -1 and f[2] != lme:
-                const += _CHUNK
+                const += chunk
             const += f[5] - f[1]
             lme = f[3]
             pos = f[4]
         else:
             if lme != -1:
-                const += _CHUNK
+                const += chunk
             lme = -1
             pos += 1
     return pos, const, lme, first_ms
 
 
-def _big_step(paths, cl, current: int, fixed_p, beam: int):
+def _big_step(paths, cl, current: int, fixed_p, beam: int, chunk: int):
     """One candidate step, not materialising children that cannot make the next beam.
 
     A child with at least ``beam`` earlier children whose key is <= its own sorts after
@@ -473,7 +471,6 @@ def _big_step(paths, cl, current: int, fixed_p, beam: int):
     once a parent's best possible child is such a one, so are all later parents' children
     (parents come in ascending key order). Same beam as building every child.
     """
-    chunk = _CHUNK
     bit = 1 << current
     min_delta = min(0, min(-c[1] for c in cl))
     heap: list[int] = []  # -(key) of the `beam` smallest children so far
@@ -525,23 +522,37 @@ def _big_step(paths, cl, current: int, fixed_p, beam: int):
     return nxt
 
 
-def _resolve(n2: int, mlists, fixed, used1: int, used2: int) -> list[tuple]:
+def _key_layout(n1: int, n2: int, mlists) -> tuple[int, int, int]:
+    """Bit offsets of chunks and matches in a path key, and the matches' base value.
+
+    Sized per pair so that keys stay small ints (fast to add and compare): a path's
+    distance is at most the sum of every candidate's distance (each position is passed
+    once), it has at most ``n2 + 1`` chunks and at most ``n1 + n2`` weighted matches.
+    """
+    dist = 1 + sum(abs(m[0] - m[2]) for lst in mlists if lst is not None for m in lst)
+    chunk_shift = dist.bit_length()
+    score_shift = chunk_shift + (n2 + 2).bit_length()
+    return chunk_shift, score_shift, n1 + n2 + 1
+
+
+def _resolve(n1: int, n2: int, mlists, fixed, used1: int, used2: int) -> list[tuple]:
     """The jar's beam search; returns the matches it chose beyond the fixed ones.
 
     A path is ``(key, idx, lastMatchEnd, used, chain)`` where ``key`` packs the jar's
-    comparator into one int, ``(BASE - matches) << 64 | chunks << 32 | distance`` (ascending
-    is better; the sort is stable like ``Collections.sort``), ``used`` holds the used
-    reference words in bits ``[0, n2)`` and the used test words above them, and ``chain``
-    links the chosen matches.
+    comparator into one int, ``(BASE - matches) << score_shift | chunks << chunk_shift |
+    distance`` (ascending is better; the sort is stable like ``Collections.sort``), ``used``
+    holds the used reference words in bits ``[0, n2)`` and the used test words above them,
+    and ``chain`` links the chosen matches.
     """
-    fixed_p = {j: _prep(m, n2) for j, m in fixed.items()}
+    chunk_shift, score_shift, base = _key_layout(n1, n2, mlists)
+    fixed_p = {j: _prep(m, n2, score_shift) for j, m in fixed.items()}
     cands = [
-        [_prep(m, n2) for m in lst] if (lst is not None and j not in fixed) else None
+        [_prep(m, n2, score_shift) for m in lst] if (lst is not None and j not in fixed) else None
         for j, lst in enumerate(mlists)
     ]
-    paths = [((1 << 40) << _SCORE_SHIFT, 0, -1, used2 | (used1 << n2), None)]
+    paths = [(base << score_shift, 0, -1, used2 | (used1 << n2), None)]
     beam = BEAM_SIZE
-    chunk = _CHUNK
+    chunk = 1 << chunk_shift
     key0 = _K0
     runs: dict[int, tuple] = {}
     current = 0
@@ -555,7 +566,7 @@ def _resolve(n2: int, mlists, fixed, used1: int, used2: int) -> list[tuple]:
             # A run of positions without choices: one pass (see _run_info)
             info = runs.get(current)
             if info is None:
-                info = runs[current] = _run_info(current, n2, cands, fixed_p)
+                info = runs[current] = _run_info(current, n2, cands, fixed_p, chunk)
             end, const, lme_after, first_ms = info
             if first_ms is None:
                 paths = [
@@ -585,7 +596,7 @@ def _resolve(n2: int, mlists, fixed, used1: int, used2: int) -> list[tuple]:
         app = nxt.append
         bit = 1 << current
         if cl is not None and len(paths) * (len(cl) + 1) > 100000:
-            paths = _big_step(paths, cl, current, fixed_p, beam)
+            paths = _big_step(paths, cl, current, fixed_p, beam, chunk)
             current += 1
             continue
         for p in paths:

@@ -16,8 +16,9 @@ import gc
 import math
 import multiprocessing
 import os
-import sys
 from collections.abc import Sequence
+
+import numpy as np
 
 from .aligner import (
     W_EXACT,
@@ -29,6 +30,7 @@ from .aligner import (
     Stage,
     Vocab,
 )
+from .bounds import pair_bounds
 from .data import Resources, load_resources
 from .normalize import Normalizer, java_hash, score_line_parts
 from .stem import stem
@@ -204,27 +206,32 @@ class _Prepared:
 
 
 _UB_MARGIN = 1e-9
-_PARALLEL_MIN_ITEMS = 1000
+_PARALLEL_MIN_ITEMS = 1000  # below this, starting processes costs more than it saves
+
+
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _workers(workers: int | None, n_items: int) -> int:
-    """Processes to align with: ``workers``, else ``$LLAVAR2_METEOR_WORKERS`` (default 1).
-
-    More than one needs the ``fork`` start method (Linux); elsewhere it runs in-process.
-    """
+    """Processes to score with: ``workers``, else ``$LLAVAR2_METEOR_WORKERS``, else one per
+    usable CPU. Corpora under 1,000 items, and platforms without ``fork``, use one."""
     if workers is None:
         env = os.environ.get("LLAVAR2_METEOR_WORKERS", "").strip()
-        if env == "auto":
-            workers = os.cpu_count() or 1
-        elif env.isdigit() or not env:
-            workers = int(env or 1)
+        if env in ("", "auto"):
+            workers = _usable_cpus()
+        elif env.isdigit():
+            workers = int(env)
         else:
             raise ValueError(f"LLAVAR2_METEOR_WORKERS must be a number or 'auto', not {env!r}")
     if workers <= 1 or n_items < _PARALLEL_MIN_ITEMS:
         return 1
-    if not sys.platform.startswith("linux"):  # fork is only safe there
+    if "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    return min(workers, max(1, n_items // (_PARALLEL_MIN_ITEMS // 2)))
+    return min(workers, n_items // (_PARALLEL_MIN_ITEMS // 2))
 
 
 def segment_stats(
@@ -236,19 +243,24 @@ def segment_stats(
 
     As the jar: the first reference with the highest score wins. References whose score
     upper bound is below the best score found are not aligned (they cannot win).
-    ``workers`` > 1 aligns in that many forked processes (same results).
+    ``workers`` > 1 scores contiguous slices in that many forked processes: an item's
+    statistics depend on that item alone, so the results are the same.
     """
     if len(predictions) != len(references):
         raise ValueError(f"{len(predictions)} predictions but {len(references)} reference lists")
-    res = load_resources()
+    res = load_resources()  # before forking: the workers share the loaded tables
+    n_proc = _workers(workers, len(predictions))
+    if n_proc == 1:
+        return _score_slice(res, predictions, references)
+    return _parallel(res, predictions, references, n_proc)
+
+
+def _score_slice(res: Resources, predictions, references) -> list[tuple[float, ...]]:
     gc_was_enabled = gc.isenabled()
     gc.disable()  # many small acyclic objects; collection passes only cost time here
     try:
         corpus = _prepare(res, predictions, references)
-        n_proc = _workers(workers, len(corpus.items))
-        if n_proc == 1:
-            return [corpus.best_stats(ids) for ids in corpus.items]
-        return _parallel(corpus, n_proc)
+        return [corpus.best_stats(k) for k in range(len(corpus.items))]
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -257,48 +269,46 @@ def segment_stats(
 class _Corpus:
     """Prepared lines of one corpus and the alignment of its items."""
 
-    def __init__(self, items, infos, vocab, ctx):
+    def __init__(self, items, infos, vocab, ctx, bounds):
         self.items = items  # per item: [test line id, reference line ids...]
         self.infos = infos
         self.vocab = vocab
         self.ctx = ctx
+        self.bounds = bounds  # per item with several references: their score upper bounds
 
-    def best_stats(self, ids: list[int]) -> tuple[float, ...]:
-        """The statistics against the reference the jar would pick for item ``ids``."""
+    def best_stats(self, k: int) -> tuple[float, ...]:
+        """The statistics against the reference the jar would pick for item ``k``."""
+        ids = self.items[k]
         infos, vocab, ctx = self.infos, self.vocab, self.ctx
         l1 = infos[ids[0]]
-        ref_infos = [infos[r] for r in ids[1:]]
-        stages = [Stage(l1, l2, vocab, ctx) for l2 in ref_infos]
-        if len(stages) == 1:
-            return alignment_stats(l1, ref_infos[0], stages[0])
-        # Stages without a search are cheap: score them first; then search the open ones
-        # from the highest upper bound down, skipping those that cannot beat the best.
-        scores: list[float | None] = [None] * len(stages)
-        stats: list[tuple[float, ...] | None] = [None] * len(stages)
+        if len(ids) == 2:
+            l2 = infos[ids[1]]
+            return alignment_stats(l1, l2, Stage(l1, l2, vocab, ctx))
+        # From the highest bound down; a reference whose bound is below the best score
+        # found cannot win, and neither can the ones after it.
+        bounds = self.bounds[k]
+        scores: list[float | None] = [None] * len(bounds)
+        stats: list[tuple[float, ...] | None] = [None] * len(bounds)
         best = -1.0
-        pending = []
-        for k, stage in enumerate(stages):
-            if stage.open:
-                pending.append((score_upper_bound(l1, ref_infos[k], stage, runs=False), k))
-            else:
-                stats[k] = alignment_stats(l1, ref_infos[k], stage)
-                scores[k] = score_stats(stats[k])
-                best = max(best, scores[k])
-        pending.sort(key=lambda x: -x[0])
-        for ub, k in pending:
-            if ub + _UB_MARGIN < best:
+        for r in sorted(range(len(bounds)), key=bounds.__getitem__, reverse=True):
+            if bounds[r] + _UB_MARGIN < best:
+                break
+            l2 = infos[ids[r + 1]]
+            stage = Stage(l1, l2, vocab, ctx)
+            if stage.open and best >= 0 and (
+                score_upper_bound(l1, l2, stage, runs=False) + _UB_MARGIN < best
+                or score_upper_bound(l1, l2, stage) + _UB_MARGIN < best
+            ):
                 continue
-            if best >= 0 and score_upper_bound(l1, ref_infos[k], stages[k]) + _UB_MARGIN < best:
-                continue
-            stats[k] = alignment_stats(l1, ref_infos[k], stages[k])
-            scores[k] = score_stats(stats[k])
-            best = max(best, scores[k])
+            stats[r] = alignment_stats(l1, l2, stage)
+            scores[r] = score_stats(stats[r])
+            best = max(best, scores[r])
         # the jar keeps the first reference with the highest score
         chosen = 0
         chosen_score = -1.0
-        for k, sc in enumerate(scores):
+        for r, sc in enumerate(scores):
             if sc is not None and sc > chosen_score:
-                chosen, chosen_score = k, sc
+                chosen, chosen_score = r, sc
         return stats[chosen]
 
 
@@ -315,27 +325,39 @@ def _prepare(res: Resources, predictions, references) -> _Corpus:
     ctx = ParaContext(entries.par_lists, entries.parsets, entries.par_len)
     vocab = prep.vocab
     infos = [LineInfo(list(toks), vocab, para) for toks, para in zip(lines, paras)]
-    return _Corpus(items, infos, vocab, ctx)
+    multi = [ids for ids in items if len(ids) > 2]
+    tests = np.fromiter((ids[0] for ids in multi for _ in ids[1:]), np.int64)
+    refs = np.fromiter((r for ids in multi for r in ids[1:]), np.int64)
+    flat = pair_bounds(infos, vocab, ctx, tests, refs).tolist()
+    bounds: list[list[float] | None] = []
+    at = 0
+    for ids in items:
+        if len(ids) > 2:
+            bounds.append(flat[at : at + len(ids) - 1])
+            at += len(ids) - 1
+        else:
+            bounds.append(None)
+    return _Corpus(items, infos, vocab, ctx, bounds)
 
 
-_FORKED: _Corpus | None = None  # the corpus a forked worker inherits
+_FORKED: tuple | None = None  # (resources, predictions, references) a forked worker inherits
 
 
-def _align_range(bounds: tuple[int, int]) -> list[tuple[float, ...]]:
-    gc.disable()
-    corpus = _FORKED
-    return [corpus.best_stats(ids) for ids in corpus.items[bounds[0] : bounds[1]]]
+def _score_range(bounds: tuple[int, int]) -> list[tuple[float, ...]]:
+    res, predictions, references = _FORKED
+    a, b = bounds
+    return _score_slice(res, predictions[a:b], references[a:b])
 
 
-def _parallel(corpus: _Corpus, n_proc: int) -> list[tuple[float, ...]]:
+def _parallel(res: Resources, predictions, references, n_proc: int) -> list[tuple[float, ...]]:
     global _FORKED
-    n = len(corpus.items)
-    step = -(-n // (n_proc * 4))  # a few chunks per process evens out long items
+    n = len(predictions)
+    step = -(-n // n_proc)
     chunks = [(a, min(n, a + step)) for a in range(0, n, step)]
-    _FORKED = corpus
+    _FORKED = (res, predictions, references)
     try:
-        with multiprocessing.get_context("fork").Pool(n_proc) as pool:
-            parts = pool.map(_align_range, chunks)
+        with multiprocessing.get_context("fork").Pool(len(chunks)) as pool:
+            parts = pool.map(_score_range, chunks, chunksize=1)
     finally:
         _FORKED = None
     return [st for part in parts for st in part]
@@ -348,8 +370,8 @@ def meteor(
 ) -> tuple[float, list[float]]:
     """METEOR 1.5 as pycocoevalcap 1.2 computes it: (corpus score, per-item scores).
 
-    ``workers``: processes for the alignments (default ``$LLAVAR2_METEOR_WORKERS`` or 1;
-    ``auto`` in the variable means one per CPU); results do not depend on it.
+    ``workers``: processes to score with (default ``$LLAVAR2_METEOR_WORKERS``, else one per
+    usable CPU for corpora of 1,000 items or more); results do not depend on it.
     """
     stats = segment_stats(predictions, references, workers)
     per_item = [score_stats(st) for st in stats]

@@ -12,8 +12,9 @@ aggregation (``scorer``). Tested against the jar (tests/metrics/test_meteor.py).
 The data is read from the installed pycocoevalcap package (``data``): small files from the
 jar (a zip), the paraphrase table from ``meteor/data/paraphrase-en.gz``, converted once into
 an on-disk cache (``$LLAVAR2_CACHE_DIR/meteor`` or ``~/.cache/llavar2/meteor``). No Java at
-run time. ``$LLAVAR2_METEOR_WORKERS`` (a number, or ``auto``) aligns large corpora in forked
-processes; the default is one process.
+run time. Corpora of 1,000 items or more are scored in forked processes, one per usable CPU
+(``$LLAVAR2_METEOR_WORKERS`` sets the number; 1 keeps it in-process); results do not depend
+on it.
 """
 
 from __future__ import annotations

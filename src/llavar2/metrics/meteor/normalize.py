@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import re
-from itertools import pairwise
 
 _ALPHA = (
     "A-Za-z\u0160\u017d\u0161\u017e\u0178\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u017e"
@@ -189,7 +188,7 @@ def _finish_line(words: list[str], nbp: dict[str, int], unescape: bool) -> str:
 
 # Chars whose rules (commas, apostrophes) look at the character on each side: two words
 # joined by one space with such chars facing each other compete for that space.
-_EDGE = frozenset(",'`\u2018\u2019")
+_R_EDGE_PAIR = re.compile("[,'`\u2018\u2019] [,'`\u2018\u2019]")
 
 
 class Normalizer:
@@ -197,8 +196,8 @@ class Normalizer:
 
     Every pre-tokenisation rule looks at most one character beyond a chunk (the separating
     space, re-emitted unchanged), so a line is the concatenation of its chunks' results,
-    except when two chunks sharing a space both need it (``_EDGE`` chars facing each other)
-    or when dots are escaped (``..``, ``DOTMULTI``): such lines take the line-level path.
+    except when two chunks sharing a space both need it (``_R_EDGE_PAIR``) or when dots are
+    escaped (``..``, ``DOTMULTI``): such lines take the line-level path.
     """
 
     def __init__(self, nbp: dict[str, int]):
@@ -210,19 +209,21 @@ class Normalizer:
             return " ".join(java_tokenize(line))
         if ".." in line or "DOTMULTI" in line:
             return normalize_line(line, self.nbp)
-        chunks = line.split(" ")
-        edge = _EDGE
-        for a, b in pairwise(chunks):
-            if a and b and a[-1] in edge and b[0] in edge:
-                return normalize_line(line, self.nbp)
+        if _R_EDGE_PAIR.search(line):
+            return normalize_line(line, self.nbp)
         cache = self._chunks
         words: list[str] = []
-        for c in chunks:
+        for c in line.split(" "):
             if c:
                 got = cache.get(c)
                 if got is None:
                     got = cache[c] = _pre_tokens(" " + c + " ")
                 words.extend(got)
+        if "." not in line:  # no rule adds a dot, so the prefix rule has nothing to do
+            w = " ".join(words)
+            if _R_WIDE_SPACE.search(w):
+                w = _R_WHITE.sub(" ", w)
+            return java_trim(w)
         return _finish_line(words, self.nbp, unescape=False)
 
 

@@ -145,9 +145,8 @@ def _side(lines: _Lines, xs: np.ndarray, ys: np.ndarray):
     elem_off = _csr(counts)
     begin = elem_off[opair] + lines.occ_start[oidx]
     n = len(tid)
-    depth = np.cumsum(
-        np.bincount(begin, minlength=n + 1) - np.bincount(begin + lines.occ_len[oidx], minlength=n + 1)
-    )[:n]
+    end = begin + lines.occ_len[oidx]
+    depth = np.cumsum(np.bincount(begin, minlength=n + 1) - np.bincount(end, minlength=n + 1))[:n]
     weight = np.where(exact, 1.0, np.where(syn, 0.8, np.where(stem | (depth > 0), 0.6, 0.0)))
     weighted = weight * np.where(lines.func[tid], 1.0 - DELTA, DELTA)
     total = np.bincount(pair, weights=weighted, minlength=n_pairs)

@@ -595,7 +595,8 @@ def _resolve(n1: int, n2: int, mlists, fixed, used1: int, used2: int) -> list[tu
         nxt = []
         app = nxt.append
         bit = 1 << current
-        if cl is not None and len(paths) * (len(cl) + 1) > 100000:
+        # Wide steps (most children cut) pay for the heap that avoids building the losers.
+        if cl is not None and len(paths) * (len(cl) + 1) > 300:
             paths = _big_step(paths, cl, current, fixed_p, beam, chunk)
             current += 1
             continue

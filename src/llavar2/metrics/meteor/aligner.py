@@ -26,6 +26,7 @@ from operator import itemgetter
 BEAM_SIZE = 40
 EXACT, STEM, SYNONYM, PARAPHRASE = 0, 1, 2, 3
 _K0 = itemgetter(0)
+_K1 = itemgetter(1)
 # Scoring weights of the modules (the search uses 1, 0.5, 0.5, 0.5 instead)
 W_EXACT, W_STEM, W_SYNONYM, W_PARAPHRASE = 1.0, 0.6, 0.8, 0.6
 
@@ -562,7 +563,7 @@ def _resolve(n1: int, n2: int, mlists, fixed, used1: int, used2: int) -> list[tu
             if len(paths) > beam:
                 del paths[beam:]
         cl = cands[current]
-        if cl is None and all(p[1] == current for p in paths):
+        if cl is None and max(paths, key=_K1)[1] == current:  # (no path is ahead)
             # A run of positions without choices: one pass (see _run_info)
             info = runs.get(current)
             if info is None:

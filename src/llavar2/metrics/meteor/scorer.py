@@ -356,8 +356,9 @@ def _parallel(res: Resources, predictions, references, n_proc: int) -> list[tupl
     chunks = [(a, min(n, a + step)) for a in range(0, n, step)]
     _FORKED = (res, predictions, references)
     try:
-        with multiprocessing.get_context("fork").Pool(len(chunks)) as pool:
-            parts = pool.map(_score_range, chunks, chunksize=1)
+        with multiprocessing.get_context("fork").Pool(len(chunks) - 1) as pool:
+            rest = pool.map_async(_score_range, chunks[1:], chunksize=1)
+            parts = [_score_range(chunks[0])] + rest.get()  # this process scores a slice too
     finally:
         _FORKED = None
     return [st for part in parts for st in part]

@@ -389,15 +389,16 @@ def test_pair_bounds_are_upper_bounds(resources, seed):
 
     preds, refs = corpus(seed, 400, resources.paraphrases)
     prepared = _prepare(resources, preds, refs)
-    infos = prepared.infos
     pairs = [(ids[0], r) for ids in prepared.items for r in ids[1:]]
     tests = np.array([a for a, _ in pairs], dtype=np.int64)
     others = np.array([b for _, b in pairs], dtype=np.int64)
-    bounds = pair_bounds(infos, prepared.vocab, prepared.ctx, tests, others)
+    bounds = pair_bounds(
+        prepared.lines, prepared.paras, prepared.vocab, prepared.ctx, tests, others
+    )
     below = []
     for (a, b), bound in zip(pairs, bounds.tolist()):
-        stage = Stage(infos[a], infos[b], prepared.vocab, prepared.ctx)
-        score = score_stats(alignment_stats(infos[a], infos[b], stage))
+        l1, l2 = prepared.info(a), prepared.info(b)
+        score = score_stats(alignment_stats(l1, l2, Stage(l1, l2, prepared.vocab, prepared.ctx)))
         if bound < score - 1e-12:
             below.append((a, b, bound, score))
     assert len(pairs) > 1000

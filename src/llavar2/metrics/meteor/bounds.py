@@ -16,7 +16,7 @@ from itertools import chain
 
 import numpy as np
 
-from .aligner import LineInfo, ParaContext, Vocab
+from .aligner import ParaContext, Vocab
 
 ALPHA, BETA, GAMMA, DELTA = 0.85, 0.2, 0.6, 0.75
 
@@ -61,19 +61,20 @@ class _KeySet:
 class _Lines:
     """Every distinct line as flat arrays, plus the per-line key sets the pair tests use."""
 
-    def __init__(self, infos: list[LineInfo], vocab: Vocab, ctx: ParaContext):
-        lens = np.fromiter((info.n for info in infos), np.int64, len(infos))
+    def __init__(self, tokens: list[tuple[int, ...]], paras, vocab: Vocab, ctx: ParaContext):
+        n_lines = len(tokens)
+        lens = np.fromiter(map(len, tokens), np.int64, n_lines)
         self.lens = lens
-        self.nfunc = np.fromiter((info.nfunc for info in infos), np.int64, len(infos))
         self.off = _csr(lens)
-        self.tid = np.fromiter(chain.from_iterable(i.tids for i in infos), np.int64, self.off[-1])
-        line = np.repeat(np.arange(len(infos), dtype=np.int64), lens)
+        self.tid = np.fromiter(chain.from_iterable(tokens), np.int64, self.off[-1])
+        line = np.repeat(np.arange(n_lines, dtype=np.int64), lens)
         n_vocab = len(vocab.hashes)
         self.n_vocab = n_vocab
         self.hid = np.unique(np.asarray(vocab.hashes, dtype=np.int64), return_inverse=True)[1]
         self.sid = np.unique(np.asarray(vocab.stems, dtype=np.int64), return_inverse=True)[1]
         self.func = np.asarray(vocab.func, dtype=bool)
-        space = len(infos) * n_vocab
+        self.nfunc = np.bincount(line, weights=self.func[self.tid], minlength=n_lines)
+        space = n_lines * n_vocab
         self.exact_keys = _KeySet(line * n_vocab + self.hid[self.tid], space)
         self.stem_keys = _KeySet(line * n_vocab + self.sid[self.tid], space)
         self.tid_keys = _KeySet(line * n_vocab + self.tid, space)
@@ -82,7 +83,6 @@ class _Lines:
         self.part_off = _csr(np.fromiter(map(len, partners), np.int64, n_vocab))
         self.part = np.fromiter(chain.from_iterable(partners), np.int64, self.part_off[-1])
         # phrase occurrences of every line, CSR: phrase id, start, length
-        paras = [info.para for info in infos]
         self.occ_off = _csr(np.fromiter((len(p.pids) for p in paras), np.int64, len(paras)))
         n_occ = self.occ_off[-1]
         self.occ_pid = np.fromiter(chain.from_iterable(p.pids for p in paras), np.int64, n_occ)
@@ -167,13 +167,19 @@ def _top_sums(pair: np.ndarray, values: np.ndarray, cap: np.ndarray, which: np.n
 
 
 def pair_bounds(
-    infos: list[LineInfo], vocab: Vocab, ctx: ParaContext, tests: np.ndarray, refs: np.ndarray
+    tokens: list[tuple[int, ...]],
+    paras: list,
+    vocab: Vocab,
+    ctx: ParaContext,
+    tests: np.ndarray,
+    refs: np.ndarray,
 ) -> np.ndarray:
-    """An upper bound of the score of each pair ``(infos[tests[k]], infos[refs[k]])``."""
+    """An upper bound of the score of each pair of lines ``(tests[k], refs[k])``; a line is
+    its token ids (``tokens``) and its phrase occurrences (``paras``, ``LineParaphrases``)."""
     n_pairs = len(tests)
     if not n_pairs:
         return np.zeros(0)
-    lines = _Lines(infos, vocab, ctx)
+    lines = _Lines(tokens, paras, vocab, ctx)
     s1, c1, pair1, w1, para1 = _side(lines, tests, refs)
     s2, c2, pair2, w2, para2 = _side(lines, refs, tests)
     n1, n2 = lines.lens[tests], lines.lens[refs]

@@ -269,20 +269,29 @@ def _score_slice(res: Resources, predictions, references) -> list[tuple[float, .
 class _Corpus:
     """Prepared lines of one corpus and the alignment of its items."""
 
-    def __init__(self, items, infos, vocab, ctx, bounds):
+    def __init__(self, items, lines, paras, vocab, ctx, bounds):
         self.items = items  # per item: [test line id, reference line ids...]
-        self.infos = infos
+        self.lines = lines  # token ids of each distinct line
+        self.paras = paras
         self.vocab = vocab
         self.ctx = ctx
         self.bounds = bounds  # per item with several references: their score upper bounds
+        self._infos: dict[int, LineInfo] = {}
+
+    def info(self, line: int) -> LineInfo:
+        """The line's ``LineInfo``, made on first use (many lines are only ever bounded)."""
+        got = self._infos.get(line)
+        if got is None:
+            got = self._infos[line] = LineInfo(list(self.lines[line]), self.vocab, self.paras[line])
+        return got
 
     def best_stats(self, k: int) -> tuple[float, ...]:
         """The statistics against the reference the jar would pick for item ``k``."""
         ids = self.items[k]
-        infos, vocab, ctx = self.infos, self.vocab, self.ctx
-        l1 = infos[ids[0]]
+        info, vocab, ctx = self.info, self.vocab, self.ctx
+        l1 = info(ids[0])
         if len(ids) == 2:
-            l2 = infos[ids[1]]
+            l2 = info(ids[1])
             return alignment_stats(l1, l2, Stage(l1, l2, vocab, ctx))
         # From the highest bound down; a reference whose bound is below the best score
         # found cannot win, and neither can the ones after it.
@@ -293,7 +302,7 @@ class _Corpus:
         for r in sorted(range(len(bounds)), key=bounds.__getitem__, reverse=True):
             if bounds[r] + _UB_MARGIN < best:
                 break
-            l2 = infos[ids[r + 1]]
+            l2 = info(ids[r + 1])
             stage = Stage(l1, l2, vocab, ctx)
             if stage.open and best >= 0 and (
                 score_upper_bound(l1, l2, stage, runs=False) + _UB_MARGIN < best
@@ -324,11 +333,10 @@ def _prepare(res: Resources, predictions, references) -> _Corpus:
     paras, entries = res.paraphrases.lookup(list(prep.tids), [list(t) for t in lines])
     ctx = ParaContext(entries.par_lists, entries.parsets, entries.par_len)
     vocab = prep.vocab
-    infos = [LineInfo(list(toks), vocab, para) for toks, para in zip(lines, paras)]
     multi = [ids for ids in items if len(ids) > 2]
     tests = np.fromiter((ids[0] for ids in multi for _ in ids[1:]), np.int64)
     refs = np.fromiter((r for ids in multi for r in ids[1:]), np.int64)
-    flat = pair_bounds(infos, vocab, ctx, tests, refs).tolist()
+    flat = pair_bounds(lines, paras, vocab, ctx, tests, refs).tolist()
     bounds: list[list[float] | None] = []
     at = 0
     for ids in items:
@@ -337,7 +345,7 @@ def _prepare(res: Resources, predictions, references) -> _Corpus:
             at += len(ids) - 1
         else:
             bounds.append(None)
-    return _Corpus(items, infos, vocab, ctx, bounds)
+    return _Corpus(items, lines, paras, vocab, ctx, bounds)
 
 
 _FORKED: tuple | None = None  # (resources, predictions, references) a forked worker inherits

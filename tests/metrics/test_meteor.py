@@ -377,15 +377,21 @@ def test_larger_corpora_match_jar(jar, resources, seed):
     _compare(jar, preds, refs)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2, 3])
-def test_pair_bounds_are_upper_bounds(resources, seed):
+@pytest.mark.parametrize(("seed", "hashed"), [(0, False), (1, False), (2, True), (3, True)])
+def test_pair_bounds_are_upper_bounds(resources, monkeypatch, seed, hashed):
     """The vectorised bounds that let the scorer skip references must never be below a
-    pair's real score (else a skipped reference could have been the jar's choice)."""
+    pair's real score (else a skipped reference could have been the jar's choice), also
+    with the hashed key sets that large corpora get."""
     import numpy as np
 
+    from llavar2.metrics.meteor import bounds as bounds_module
     from llavar2.metrics.meteor.aligner import Stage
     from llavar2.metrics.meteor.bounds import pair_bounds
     from llavar2.metrics.meteor.scorer import _prepare, alignment_stats, score_stats
+
+    if hashed:
+        monkeypatch.setattr(bounds_module, "_DENSE_LIMIT", 1 << 10)
+        monkeypatch.setattr(bounds_module, "_HASHED_MAX_BITS", 12)  # many collisions
 
     preds, refs = corpus(seed, 400, resources.paraphrases)
     prepared = _prepare(resources, preds, refs)

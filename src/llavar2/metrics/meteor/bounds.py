@@ -34,28 +34,35 @@ def _expand(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndar
     return owner, starts[owner] + (np.arange(len(owner)) - first[owner])
 
 
-_DENSE_LIMIT = 1 << 26  # key spaces up to this size are tested with a bitmap
+_DENSE_LIMIT = 1 << 26  # key spaces up to this size get an exact bitmap
+_HASHED_MAX_BITS = 25  # larger ones a hashed bitmap of at most 2**25 entries
+_MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
 class _KeySet:
-    """A set of non-negative int keys below ``bound``, tested many at a time."""
+    """A set of non-negative int keys below ``bound``, tested many at a time.
+
+    Over a large key space it is a hashed bitmap (32 entries per key, at most 2**25): a key
+    may then test present when it is not (a few percent), never the other way round, which
+    only loosens a bound.
+    """
 
     def __init__(self, keys: np.ndarray, bound: int):
-        if bound <= _DENSE_LIMIT:
-            self.dense = np.zeros(bound, dtype=bool)
-            self.dense[keys] = True
-        else:  # sorted distinct keys (np.unique is much slower on large int64 arrays)
-            self.dense = None
-            keys = np.sort(keys)
-            self.keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
+        self.shift = 0
+        size = bound
+        if bound > _DENSE_LIMIT:
+            bits = min(_HASHED_MAX_BITS, max(16, (32 * len(keys)).bit_length()))
+            self.shift = 64 - bits
+            size = 1 << bits
+            keys = self._hash(keys)
+        self.bitmap = np.zeros(size, dtype=bool)
+        self.bitmap[keys] = True
+
+    def _hash(self, keys: np.ndarray) -> np.ndarray:
+        return ((keys.astype(np.uint64) * _MIX) >> np.uint64(self.shift)).astype(np.int64)
 
     def has(self, keys: np.ndarray) -> np.ndarray:
-        if self.dense is not None:
-            return self.dense[keys]
-        if not len(self.keys):
-            return np.zeros(len(keys), dtype=bool)
-        at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
-        return self.keys[at] == keys
+        return self.bitmap[self._hash(keys) if self.shift else keys]
 
 
 class _Lines:

@@ -12,7 +12,9 @@
 The jar's ``ParaphraseTransducer`` stores reference phrases in a trie and, for a segment
 position, emits every table entry whose reference phrase starts there, shortest phrase first
 and, for one phrase, in file order. The cache keeps exactly that: the distinct phrases (word ids
-of the table's vocabulary), and for every reference phrase its paraphrases in file order.
+of the table's vocabulary), and for every reference phrase its paraphrases in file order; and
+the keys of all proper phrase prefixes, so that a lookup stops extending an n-gram of a segment
+as soon as no phrase begins with it.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import numpy as np
 
 from .normalize import java_len, java_lines, java_tokenize, parse_nonbreaking_prefixes
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 _M1 = np.uint64(0x9E3779B97F4A7C15)
 _M2 = np.uint64(0xBF58476D1CE4E5B9)
 
@@ -183,13 +185,61 @@ def phrase_keys(words: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return out
 
 
+def prefix_keys(words: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The distinct keys of the phrases' proper prefixes (as ``phrase_keys``), ascending."""
+    h = np.zeros(len(words), dtype=np.uint64)
+    out = []
+    for k in range(words.shape[1] - 1):
+        h = _mix(h, words[:, k])
+        at = lengths > k + 1
+        out.append(_finish(h[at], k + 1))
+    return np.unique(np.concatenate(out)) if out else np.zeros(0, dtype=np.uint64)
+
+
+def _search(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(sorted_keys, keys)``, the keys searched in ascending order: each
+    search then starts where the previous one ended, which saves cache misses in a large
+    table."""
+    order = np.argsort(keys)
+    at = np.empty(len(keys), dtype=np.intp)
+    at[order] = np.searchsorted(sorted_keys, keys[order])
+    return at
+
+
+def _in_sorted(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Whether each key occurs in ``sorted_keys`` (ascending)."""
+    if not len(sorted_keys):
+        return np.zeros(len(keys), dtype=bool)
+    at = np.minimum(_search(sorted_keys, keys), len(sorted_keys) - 1)
+    return np.asarray(sorted_keys[at]) == keys
+
+
+def _concat_ranges(lo: np.ndarray, cnt: np.ndarray) -> np.ndarray:
+    """The ranges ``lo[k] .. lo[k] + cnt[k] - 1`` one after another (``cnt`` > 0)."""
+    ends = np.cumsum(cnt)
+    return np.repeat(lo - (ends - cnt), cnt) + np.arange(ends[-1])
+
+
+def _dense_ids(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Ids 0..k-1 of the distinct ``codes`` (all in ``range(size)``), in code order, per
+    code; and the distinct codes, ascending."""
+    if size <= max(4 * len(codes), 1 << 22):  # a table this size is cheaper than a sort
+        seen = np.zeros(size, dtype=bool)
+        seen[codes] = True
+        distinct = np.flatnonzero(seen)
+        rank = np.empty(size, dtype=np.int64)
+        rank[distinct] = np.arange(len(distinct))
+        return rank[codes], distinct
+    distinct, inverse = np.unique(codes, return_inverse=True)
+    return inverse, distinct
+
+
 class ParaphraseTable:
     """The cached paraphrase table (memory-mapped numpy arrays)."""
 
     def __init__(self, directory: Path):
         meta = json.loads((directory / "meta.json").read_text())
         self.maxlen: int = meta["maxlen"]
-        self.key_collisions: int = meta["key_collisions"]
         words = (directory / "vocab.txt").read_text(encoding="utf-8").split("\n")
         self.vocab: dict[str, int] = {w: i for i, w in enumerate(words)}
 
@@ -200,6 +250,7 @@ class ParaphraseTable:
         self.lengths = arr("lengths")  # [P]
         self.sorted_keys = arr("keys")  # [P] phrase keys, ascending
         self.key_order = arr("keyorder")  # [P] phrase id of each sorted key
+        self.prefix_keys = arr("prefixes")  # keys of the phrases' proper prefixes, ascending
         self.ref_off = arr("ref_off")  # [P+1] entry range of each reference phrase
         # [E] paraphrase phrase ids, grouped by reference phrase, in file order
         self.ent_par = arr("ent_par")
@@ -233,58 +284,54 @@ class ParaphraseTable:
         ``tokens`` are the distinct words, ``lines`` the lines as indexes into ``tokens``.
         Keeps the entries whose reference phrase and paraphrase both occur (as word n-grams)
         in some line: no other entry can produce a match. Work is proportional to the
-        n-grams of the lines, not to the table.
+        n-grams of the lines that begin some table phrase, not to the table, and the table
+        is searched once per distinct n-gram.
         """
         result = [_NO_PHRASES] * len(lines)
         entries = ParaphraseEntries({}, {}, {})
-        vocab_get = self.vocab.get
-        tok_vid = np.asarray([vocab_get(t, -1) for t in tokens] + [-1], dtype=np.int64)
-        flat: list[int] = []
-        line_start_l: list[int] = []
-        sep = len(tokens)  # index of the -1 entry of tok_vid
-        for toks in lines:
-            line_start_l.append(len(flat))
-            flat.extend(toks)
-            flat.append(sep)
-        if not flat:
+        n_lines = len(lines)
+        lens = np.fromiter(map(len, lines), dtype=np.int64, count=n_lines)
+        if not lens.any():
             return result, entries
-        ids = tok_vid[np.asarray(flat, dtype=np.int64)]
-        n = len(ids)
-        line_start = np.asarray(line_start_l, dtype=np.int64)
-        valid = ids >= 0
-        # run[s]: number of consecutive known words starting at s (each line ends with -1)
-        invalid_pos = np.flatnonzero(~valid)
-        run = invalid_pos[np.searchsorted(invalid_pos, np.arange(n))] - np.arange(n)
-        safe_ids = np.where(valid, ids, 0)
-        h = np.zeros(n, dtype=np.uint64)
-        all_keys: list[np.ndarray] = []
-        all_starts: list[np.ndarray] = []
-        all_lens: list[np.ndarray] = []
+        # The lines laid end to end, each followed by index ``sep`` (no table word), so no
+        # all-known window crosses a line end.
+        sep = len(tokens)
+        width = sep + 1
+        tok_vid = np.asarray([self.vocab.get(t, -1) for t in tokens] + [-1], dtype=np.int64)
+        line_start = np.zeros(n_lines, dtype=np.int64)
+        np.cumsum(lens[:-1] + 1, out=line_start[1:])
+        n = int(lens.sum()) + n_lines
+        with_sep = itertools.chain.from_iterable(zip(lines, itertools.repeat((sep,))))
+        flat = np.fromiter(itertools.chain.from_iterable(with_sep), dtype=np.int64, count=n)
+        known = tok_vid[flat] >= 0
+        # Windows grow one word at a time, and only while their n-gram is a proper prefix of
+        # some phrase: a phrase's prefixes all are. The distinct n-grams of each length get
+        # dense ids (nodes; a node's code is its parent node * width + its last word, the
+        # empty n-gram being node 0), so the table is searched once per distinct n-gram.
+        pos = np.flatnonzero(known)
+        if not len(pos):  # no known word anywhere
+            return result, entries
+        codes, n_codes = flat[pos], width
+        h = np.zeros(1, dtype=np.uint64)
+        words = np.zeros((1, 0), dtype=np.int64)  # each node's table word ids
+        levels = []  # per length: (window starts, their nodes, each node's phrase id or -1)
         for length in range(1, self.maxlen + 1):
-            shifted = np.zeros(n, dtype=np.int64)
-            shifted[: n - length + 1] = safe_ids[length - 1 :]
-            h = _mix(h, shifted)
-            starts = np.flatnonzero(run >= length)
-            if not len(starts):
+            node, distinct = _dense_ids(codes, n_codes)
+            parent, word = np.divmod(distinct, width)
+            h = _mix(h[parent], tok_vid[word])
+            keys = _finish(h, length)
+            words = np.column_stack((words[parent], tok_vid[word]))
+            starts = np.arange(0, words.size, length)
+            levels.append((pos, node, self._find(keys, words.ravel(), starts, length)))
+            if length == self.maxlen:
                 break
-            all_keys.append(_finish(h[starts], length))
-            all_starts.append(starts)
-            all_lens.append(np.full(len(starts), length, dtype=np.int64))
-        if not all_keys:  # no known word anywhere
-            return result, entries
-        keys = np.concatenate(all_keys)
-        win_start = np.concatenate(all_starts)
-        win_len = np.concatenate(all_lens)
-        # The phrases that occur: look each distinct key up (verified word by word below).
-        if self.key_collisions:  # phrases share a key: look every window up exactly
-            wp = self._find(keys, ids, win_start, win_len)
-            present_ids = np.unique(wp[wp >= 0])
-        else:
-            uniq = np.unique(keys)
-            sk = self.sorted_keys
-            upos = np.minimum(np.searchsorted(sk, uniq), len(sk) - 1)
-            uhit = np.asarray(sk[upos]) == uniq
-            present_ids = np.unique(np.asarray(self.key_order[upos[uhit]], dtype=np.int64))
+            grow = _in_sorted(self.prefix_keys, keys)[node] & known[pos + length]
+            pos = pos[grow]
+            if not len(pos):
+                break
+            codes, n_codes = node[grow] * width + flat[pos + length], len(distinct) * width
+        present_ids = np.unique(np.concatenate([pid for _, _, pid in levels]))
+        present_ids = present_ids[present_ids >= 0]
         if not len(present_ids):
             return result, entries
         present = np.zeros(len(self.lengths), dtype=bool)
@@ -297,119 +344,87 @@ class ParaphraseTable:
         refs, lo, cnt = present_ids[has], lo[has], cnt[has]
         if not len(refs):
             return result, entries
-        total = int(cnt.sum())
-        ends = np.cumsum(cnt)
-        idx = np.repeat(lo - (ends - cnt), cnt) + np.arange(total)
-        pars = np.asarray(self.ent_par[idx], dtype=np.int64)
+        pars = np.asarray(self.ent_par[_concat_ranges(lo, cnt)], dtype=np.int64)
         keep = present[pars]
         owner = np.repeat(refs, cnt)[keep]
         pars = pars[keep]
         if not len(pars):
             return result, entries
-        # the windows holding one of these (relevant) phrases
-        rel_ids = np.unique(np.concatenate((owner, pars)))
-        if self.key_collisions:
-            keep = np.isin(wp, rel_ids)
-            pids = wp[keep]
-        else:
-            rel_words = np.asarray(self.words[rel_ids])
-            rel_lens = np.asarray(self.lengths[rel_ids], dtype=np.int64)
-            rel_keys = phrase_keys(rel_words, rel_lens)
-            korder = np.argsort(rel_keys)
-            rel_keys, rel_sorted = rel_keys[korder], rel_ids[korder]
-            # only windows of a relevant length starting with a relevant phrase's first word
-            first_word = np.zeros(len(self.vocab) + 1, dtype=bool)
-            first_word[rel_words[:, 0].astype(np.int64)] = True
-            parts = []
-            offset = 0
-            for length, seg in enumerate(all_keys, start=1):  # windows grouped by length
-                if (rel_lens == length).any():
-                    seg_starts = win_start[offset : offset + len(seg)]
-                    parts.append(offset + np.flatnonzero(first_word[ids[seg_starts]]))
-                offset += len(seg)
-            cand = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-            ck = keys[cand]
-            at = np.minimum(np.searchsorted(rel_keys, ck), len(rel_keys) - 1)
-            hit = rel_keys[at] == ck
-            keep = cand[hit]
-            pids = rel_sorted[at[hit]]
-        win_start, win_len = win_start[keep], win_len[keep]
-        ok = self._verify(pids, ids, win_start, win_len)
-        if not ok.all():
-            # A window sharing its key with a phrase it is not (no table phrase shares a key
-            # here, so it is no phrase at all): drop it, and the entries it alone supported.
-            pids, win_start, win_len = pids[ok], win_start[ok], win_len[ok]
-            really = np.zeros(len(self.lengths), dtype=bool)
-            really[pids] = True
-            both = really[owner] & really[pars]
-            owner, pars = owner[both], pars[both]
-            if not len(pars):
-                return result, entries
-        bounds = np.flatnonzero(np.diff(owner)) + 1
-        group_start = np.concatenate(([0], bounds))
-        owner_l = owner[group_start].tolist()
+        group_start = np.flatnonzero(np.diff(owner, prepend=-1))
+        ref_ids = owner[group_start]  # ascending
+        owner_l = ref_ids.tolist()
         pars_l = pars.tolist()
         cuts = group_start.tolist() + [len(pars_l)]
         par_lists = {r: tuple(pars_l[cuts[k] : cuts[k + 1]]) for k, r in enumerate(owner_l)}
         parsets = {r: frozenset(pl) for r, pl in par_lists.items()}
-        is_ref = np.zeros(len(self.lengths), dtype=bool)
-        is_ref[owner] = True
-        rel_ids = np.unique(np.concatenate((owner, pars)))
+        # one slot past the phrase ids: index -1 (a node that is no phrase) is never relevant
+        relevant = np.zeros(len(self.lengths) + 1, dtype=bool)
+        relevant[owner] = True
+        relevant[pars] = True
+        rel_ids = np.flatnonzero(relevant)
         par_len = dict(zip(rel_ids.tolist(), np.asarray(self.lengths[rel_ids]).tolist()))
         entries = ParaphraseEntries(par_lists, parsets, par_len)
-        keep = np.isin(pids, rel_ids)
-        pids, win_start, win_len = pids[keep], win_start[keep], win_len[keep]
-        line_idx = np.searchsorted(line_start, win_start, side="right") - 1
-        pos = win_start - line_start[line_idx]
-        order = np.lexsort((win_len, pos, line_idx))
-        pids, pos, win_len, line_idx = (
-            pids[order],
-            pos[order],
-            win_len[order],
-            line_idx[order],
+        # From here on phrases are numbered by rank in ``rel_ids``; ``rel_obj[ranks]`` turns
+        # ranks into phrase ids that share the few int objects of ``par_len``'s keys (rather
+        # than one new int per occurrence).
+        rel_obj = np.array(list(par_len), dtype=object)
+        # The windows holding a relevant phrase, by start then length. Keyed (start, length),
+        # each length's windows are ascending already, which a stable sort merges quickly.
+        shift = self.maxlen.bit_length()
+        w_key, w_rank = [], []
+        for length, (pos, node, pid) in enumerate(levels, start=1):
+            rel = relevant[pid]
+            if rel.any():
+                at = rel[node]
+                w_key.append((pos[at] << shift) | (length - 1))
+                w_rank.append(np.searchsorted(rel_ids, pid)[node[at]])
+        w_key = np.concatenate(w_key)
+        order = np.argsort(w_key, kind="stable")
+        w_key = w_key[order]
+        w_start, w_len = w_key >> shift, (w_key & ((1 << shift) - 1)) + 1
+        w_rank = np.concatenate(w_rank)[order]
+        cut = np.searchsorted(w_start, np.append(line_start, n))  # windows of each line
+        w_col = w_start - np.repeat(line_start, np.diff(cut))  # start within the line
+        is_ref = np.isin(rel_ids, ref_ids)[w_rank]
+        rcut = np.concatenate(([0], np.cumsum(is_ref)))[cut]  # reference windows of each line
+        ref_rank = w_rank[is_ref]
+        refs_at = list(
+            zip(w_col[is_ref].tolist(), w_len[is_ref].tolist(), rel_obj[ref_rank].tolist())
         )
-        cut = np.searchsorted(line_idx, np.arange(len(lines) + 1)).tolist()
-        refm = is_ref[pids]
-        pid_l, pos_l = pids.tolist(), pos.tolist()
-        r_pid, r_pos, r_len, r_line = (
-            pids[refm],
-            pos[refm],
-            win_len[refm],
-            line_idx[refm],
+        # The paraphrases of each reference window laid flat (as ranks), so that a line's
+        # reachable set is the set of one slice.
+        set_flat = np.searchsorted(
+            rel_ids,
+            np.fromiter(itertools.chain.from_iterable(map(parsets.__getitem__, owner_l)), np.int64),
         )
-        rcut = np.searchsorted(r_line, np.arange(len(lines) + 1)).tolist()
-        rpid_l, rpos_l, rlen_l = r_pid.tolist(), r_pos.tolist(), r_len.tolist()
-        result = list(result)
-        for li in np.unique(line_idx).tolist():
-            a, b = cut[li], cut[li + 1]
-            lp = result[li] = LineParaphrases()
-            lp.pids = pid_l[a:b]
-            lp.starts = pos_l[a:b]
-            lp.present = frozenset(lp.pids)
-            ra, rb = rcut[li], rcut[li + 1]
-            if ra < rb:
-                lp.refs_at = list(zip(rpos_l[ra:rb], rlen_l[ra:rb], rpid_l[ra:rb]))
-                if rb - ra == 1:
-                    lp.reachable = parsets[rpid_l[ra]]
-                else:
-                    lp.reachable = frozenset().union(*[parsets[r] for r in rpid_l[ra:rb]])
+        set_len = np.zeros(len(rel_ids), dtype=np.int64)  # per rank, in ``set_flat``
+        set_len[np.searchsorted(rel_ids, ref_ids)] = [len(parsets[r]) for r in owner_l]
+        set_start = np.cumsum(set_len) - set_len
+        reach = set_flat[_concat_ranges(set_start[ref_rank], set_len[ref_rank])]
+        reach_cut = np.concatenate(([0], np.cumsum(set_len[ref_rank])))[rcut]
+        # one object per line with a window, built by C-level maps over slices
+        lines_with = np.flatnonzero(cut[1:] > cut[:-1])
+        spans = list(map(slice, cut[lines_with].tolist(), cut[lines_with + 1].tolist()))
+        ref_spans = map(slice, rcut[lines_with].tolist(), rcut[lines_with + 1].tolist())
+        reach_spans = map(slice, reach_cut[lines_with].tolist(), reach_cut[lines_with + 1].tolist())
+        pid_l, col_l, reach_l = rel_obj[w_rank].tolist(), w_col.tolist(), rel_obj[reach].tolist()
+        objs = map(
+            LineParaphrases,
+            map(pid_l.__getitem__, spans),
+            map(col_l.__getitem__, spans),
+            map(frozenset, map(pid_l.__getitem__, spans)),
+            map(refs_at.__getitem__, ref_spans),
+            map(frozenset, map(reach_l.__getitem__, reach_spans)),
+        )
+        for li, lp in zip(lines_with.tolist(), objs):
+            result[li] = lp
         return result, entries
-
-    def _verify(self, pids, ids, starts, lengths) -> np.ndarray:
-        """Whether each window's words are exactly phrase ``pids``'s words."""
-        rows = np.asarray(self.words[pids], dtype=np.int64)
-        ok = np.asarray(self.lengths[pids], dtype=np.int64) == lengths
-        last = len(ids) - 1
-        for k in range(rows.shape[1]):
-            inside = k < lengths
-            ok &= ~inside | (rows[:, k] == ids[np.minimum(starts + k, last)])
-        return ok
 
     def _find(self, keys: np.ndarray, ids: np.ndarray, starts: np.ndarray, lengths) -> np.ndarray:
         """Phrase id of each window (found by key, then verified word by word); -1 if none."""
         lengths = np.broadcast_to(np.asarray(lengths, dtype=np.int64), keys.shape)
         sk = self.sorted_keys
-        pos = np.minimum(np.searchsorted(sk, keys), len(sk) - 1)
+        pos = np.minimum(_search(sk, keys), len(sk) - 1)
         out = np.full(len(keys), -1, dtype=np.int64)
         hit_idx = np.flatnonzero(np.asarray(sk[pos]) == keys)
         if not len(hit_idx):
@@ -444,12 +459,19 @@ class LineParaphrases:
 
     __slots__ = ("pids", "present", "reachable", "refs_at", "starts")
 
-    def __init__(self) -> None:
-        self.pids: list[int] = []  # relevant phrases found in the line, by start then length
-        self.starts: list[int] = []  # their start positions
-        self.refs_at: list[tuple[int, int, int]] = []  # (start, length, ref phrase id)
-        self.present: frozenset[int] = frozenset()
-        self.reachable: frozenset[int] = frozenset()  # paraphrases of phrases of this line
+    def __init__(
+        self,
+        pids: list[int] | None = None,
+        starts: list[int] | None = None,
+        present: frozenset[int] = frozenset(),
+        refs_at: list[tuple[int, int, int]] | None = None,
+        reachable: frozenset[int] = frozenset(),
+    ) -> None:
+        self.pids = pids or []  # relevant phrases found in the line, by start then length
+        self.starts = starts or []  # their start positions
+        self.present = present  # the set of ``pids``
+        self.refs_at = refs_at or []  # (start, length, ref phrase id)
+        self.reachable = reachable  # paraphrases of the reference phrases of this line
 
 
 _NO_PHRASES = LineParaphrases()
@@ -563,6 +585,7 @@ def build_paraphrase_cache(src: Path, directory: Path) -> None:
         np.save(tmp / "lengths.npy", lengths)
         np.save(tmp / "keys.npy", keys[order])
         np.save(tmp / "keyorder.npy", order.astype(np.int32))
+        np.save(tmp / "prefixes.npy", prefix_keys(words, lengths))
         np.save(tmp / "ref_off.npy", ref_off)
         np.save(tmp / "ent_par.npy", ent_par)
         meta = {

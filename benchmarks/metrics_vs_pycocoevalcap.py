@@ -5,6 +5,10 @@ Same input, same process run: a seeded corpus of 5,000 images × 5 references + 
 in total, the speed ratio, and the largest absolute difference per metric (corpus score and
 per item). Needs Java and pycocoevalcap (installed by `make test`'s extra).
 
+llavar2's METEOR uses one process per usable CPU on a corpus this size (the jar runs one
+scoring thread); the benchmark also times it in one process and reports that ratio too
+(``speedup_one_process``).
+
     .venv/bin/python benchmarks/metrics_vs_pycocoevalcap.py [--images 5000] [--seed 0]
 """
 
@@ -22,6 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "corpora"))
 from caption_corpus import make_corpus  # noqa: E402
 
 from llavar2.metrics import METRICS  # noqa: E402
+from llavar2.metrics.meteor import meteor  # noqa: E402
+from llavar2.metrics.meteor.scorer import _workers  # noqa: E402
 from llavar2.metrics.ptb import tokenize  # noqa: E402
 
 CAPTION_METRICS = ["bleu_1", "bleu_2", "bleu_3", "bleu_4", "meteor", "rouge_l", "cider"]
@@ -60,12 +66,16 @@ def run_pycocoevalcap(preds: list[str], refs: list[list[str]]) -> tuple[dict, di
     return seconds, scores
 
 
+def ptb(preds: list[str], refs: list[list[str]]) -> tuple[list[str], list[list[str]]]:
+    tok_preds = tokenize(preds)  # two passes, as pycocoevalcap makes them
+    rest = iter(tokenize([r for rs in refs for r in rs]))
+    return tok_preds, [[next(rest) for _ in rs] for rs in refs]
+
+
 def run_ours(preds: list[str], refs: list[list[str]]) -> tuple[dict, dict]:
     seconds, scores = {}, {}
     start = time.perf_counter()
-    tok_preds = tokenize(preds)  # two passes, as pycocoevalcap makes them
-    rest = iter(tokenize([r for rs in refs for r in rs]))
-    tok_refs = [[next(rest) for _ in rs] for rs in refs]
+    tok_preds, tok_refs = ptb(preds, refs)
     seconds["tokenize"] = time.perf_counter() - start
     groups = {"bleu": ["bleu_1", "bleu_2", "bleu_3", "bleu_4"], "meteor": ["meteor"],
               "rouge_l": ["rouge_l"], "cider": ["cider"]}
@@ -116,8 +126,19 @@ def main() -> None:
         diffs[name] = max(abs(a - b), item_diff)
         print(f"{name:<10}{a:>15.6f}{b:>12.6f}{abs(a - b):>13.2e}{item_diff:>15.2e}")
     max_diff = max(v for k, v in diffs.items() if k != "meteor")
+
+    n_proc = _workers(None, len(preds))
+    tok_preds, tok_refs = ptb(preds, refs)
+    start = time.perf_counter()
+    one = meteor(tok_preds, tok_refs, workers=1)
+    one_s = time.perf_counter() - start
+    assert one == (ours["meteor"][0], ours["meteor"][1]), "METEOR depends on the process count"
+    total_one = total_ours - ours_s["meteor"] + one_s
+    print(f"\nllavar2 METEOR ran in {n_proc} process(es); in one process it takes {one_s:.3f} s, "
+          f"the suite {total_one:.3f} s: {total_ref / total_one:.1f}x")
     print(f"RESULT speedup={speedup:.2f} max_abs_diff={max_diff:.3g} "
-          f"meteor_max_abs_diff={diffs['meteor']:.3g}")
+          f"meteor_max_abs_diff={diffs['meteor']:.3g} meteor_processes={n_proc} "
+          f"speedup_one_process={total_ref / total_one:.2f}")
 
 
 if __name__ == "__main__":

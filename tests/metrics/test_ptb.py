@@ -381,3 +381,24 @@ def test_cached_path_equals_plain_path():
         plain = [postprocess(" ".join(tokens)) for tokens in ptb_lines(text)]
         plain = (plain + [""] * len(shuffled))[: len(shuffled)]
         assert tokenize(shuffled) == plain  # cached chunks in other contexts
+
+
+@pytest.mark.parametrize("kind", ["mixed", "soup", "plain", "context"])
+@pytest.mark.parametrize(
+    "boundary",  # the first caption's tokens depend on the second, or on being the last
+    [("the letter I.", "The end"), ("plan B.", "He said"), ("we're", "ok"), ("in Jan.", "x")],
+)
+def test_two_halves_give_the_one_pass_result(monkeypatch, kind, boundary):
+    """Large inputs are lexed in two processes; the split must not change any caption, the
+    last one of the first half (whose tokens can depend on the next caption) included."""
+    captions = [ptb._CROSS_LINE.sub(" ", c) for c in corpus(kind, 7, 1500)]
+    half = len(captions) // 2
+    captions[half - 1 : half + 1] = boundary  # the two captions either side of the split
+    monkeypatch.setattr(ptb, "_PARALLEL_MIN_TEXTS", 10**9)
+    one_pass = ptb.tokenize(captions)
+    monkeypatch.setattr(ptb, "_PARALLEL_MIN_TEXTS", 2)
+    calls = []
+    split = ptb._coco_lines_in_halves
+    monkeypatch.setattr(ptb, "_coco_lines_in_halves", lambda *a: calls.append(a) or split(*a))
+    assert ptb.tokenize(captions) == one_pass
+    assert calls  # the two-process path ran

@@ -615,14 +615,14 @@ def _resolve(n1: int, n2: int, mlists, fixed, used1: int, used2: int) -> list[tu
                         app((key, f[4], f[3], used, chain))
                 continue
             if cl is not None:
-                for c in cl:
-                    if used & c[0]:
+                for mask, add, ms, end1, end2, dist, m in cl:
+                    if used & mask:
                         continue
-                    if lme != -1 and c[2] != lme:
-                        app((key - c[1] + chunk, c[4], c[3], used | c[0], (c[6], chain)))
+                    if ms != lme and lme != -1:
+                        app((key - add + chunk, end2, end1, used | mask, (m, chain)))
                     else:
-                        app((key - c[1], c[4], c[3], used | c[0], (c[6], chain)))
-                    key += c[5]
+                        app((key - add, end2, end1, used | mask, (m, chain)))
+                    key += dist
             if lme != -1:
                 app((key + chunk, idx + 1, -1, used, chain))
             else:

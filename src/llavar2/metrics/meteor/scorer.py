@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .._processes import can_fork, usable_cpus
 from .aligner import (
     W_EXACT,
     W_PARAPHRASE,
@@ -209,27 +210,20 @@ _UB_MARGIN = 1e-9
 _PARALLEL_MIN_ITEMS = 1000  # below this, starting processes costs more than it saves
 
 
-def _usable_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def _workers(workers: int | None, n_items: int) -> int:
     """Processes to score with: ``workers``, else ``$LLAVAR2_METEOR_WORKERS``, else one per
     usable CPU. Corpora under 1,000 items, and platforms without ``fork``, use one."""
     if workers is None:
         env = os.environ.get("LLAVAR2_METEOR_WORKERS", "").strip()
         if env in ("", "auto"):
-            workers = _usable_cpus()
+            workers = usable_cpus()
         elif env.isdigit():
             workers = int(env)
         else:
             raise ValueError(f"LLAVAR2_METEOR_WORKERS must be a number or 'auto', not {env!r}")
     if workers <= 1 or n_items < _PARALLEL_MIN_ITEMS:
         return 1
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not can_fork():
         return 1
     return min(workers, n_items // (_PARALLEL_MIN_ITEMS // 2))
 

@@ -162,6 +162,23 @@ def test_irregular_spacing_is_split_like_pycocoevalcap():
     _assert_same(preds, refs)
 
 
+@pytest.mark.parametrize("share", [0.05, 0.5])
+def test_some_irregular_sentences_among_regular_ones(share):
+    """A few sentences where str.split() and str.split(" ") differ get their ROUGE-L tokens
+    re-split on their own (the rest share one encoding); many take the whole-corpus path."""
+    clear_cache()
+    rng = random.Random(11)
+    preds, refs = _corpus(3, 200)
+    odd = ["a  dog ", " the cat", "a\tdog on\u00a0a mat", "", "dog\u3000 x", "1\u00a01/2 cup"]
+
+    def maybe(s: str) -> str:
+        return rng.choice(odd) if rng.random() < share else s
+
+    preds = [maybe(p) for p in preds]
+    refs = [[maybe(r) for r in rs] for rs in refs]
+    _assert_same(preds, refs)
+
+
 def test_large_vocabulary():
     # Thousands of distinct tokens: n-gram keys need several radix-sort passes.
     rng = random.Random(21)

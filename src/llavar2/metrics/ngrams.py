@@ -23,6 +23,7 @@ BLEU and CIDEr-D are computed together from one n-gram count, which is then drop
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Sequence
 from functools import cached_property
@@ -98,15 +99,22 @@ def encode(sentences: Sequence[str], sep: str | None = None) -> Encoded:
     return _to_ids(list(chain.from_iterable(lists)), lens)
 
 
-def _to_ids(tokens: list[str], lens: np.ndarray) -> Encoded:
-    vocab = dict.fromkeys(tokens)
-    vocab = dict(zip(vocab, range(1, len(vocab) + 1)))
+def _to_ids(tokens: list[str], lens: np.ndarray, vocab: dict[str, int] | None = None) -> Encoded:
+    """Ids from ``vocab`` (token -> id, from 1), which gets the new tokens (in place)."""
+    if vocab is None:
+        vocab = {}
+    for t in dict.fromkeys(tokens):
+        if t not in vocab:
+            vocab[t] = len(vocab) + 1
     ids = np.fromiter(map(vocab.__getitem__, tokens), dtype=_INT, count=len(tokens))
     return Encoded(ids, lens, len(vocab) + 1)
 
 
 # Whitespace that str.split() splits on, other than " " (all such code points are below U+3001).
 _OTHER_WHITESPACE = tuple(c for c in map(chr, range(0x3001)) if c.isspace() and c != " ")
+# Where s.split() and s.split(" ") differ (besides the empty string): other whitespace, two
+# spaces in a row, or a space at either end.
+_R_SPLITS_DIFFER = re.compile("[" + re.escape("".join(_OTHER_WHITESPACE)) + "]|  |^ | $")
 
 
 def _is_canonical(sentences: Sequence[str], joined: str) -> bool:
@@ -123,14 +131,37 @@ def _is_canonical(sentences: Sequence[str], joined: str) -> bool:
 
 def encode_both(sentences: Sequence[str]) -> tuple[Encoded, Encoded]:
     """(``str.split()`` encoding, ``str.split(" ")`` encoding); the same object when the input is
-    canonical (the usual case: PTB tokens joined by single spaces), which is tokenised once."""
+    canonical (the usual case: PTB tokens joined by single spaces), which is tokenised once.
+    Otherwise the second one re-splits only the sentences where the two splits differ."""
     joined = " ".join(sentences)
-    if not _is_canonical(sentences, joined):
-        return encode(sentences), encode(sentences, " ")
+    if _is_canonical(sentences, joined):
+        enc = _to_ids(joined.split(" "), _space_lens(sentences))
+        return enc, enc
+    lists = list(map(str.split, sentences))
+    lens = np.fromiter(map(len, lists), dtype=_INT, count=len(lists))
+    vocab: dict[str, int] = {}
+    words = _to_ids(list(chain.from_iterable(lists)), lens, vocab)
+    odd = [k for k, s in enumerate(sentences) if not s or _R_SPLITS_DIFFER.search(s)]
+    if len(odd) > len(sentences) // 4:
+        all_toks = [t for s in sentences for t in s.split(" ")]
+        return words, _to_ids(all_toks, _space_lens(sentences), vocab)
+    # the other sentences keep their ids; the odd ones are spliced in
+    space_lens = lens.copy()
+    pieces, at = [], 0
+    for k in odd:
+        toks = sentences[k].split(" ")
+        space_lens[k] = len(toks)
+        start = int(words.starts[k])
+        pieces.append(words.ids[at:start])
+        pieces.append(_to_ids(toks, space_lens[k : k + 1], vocab).ids)
+        at = start + int(lens[k])
+    pieces.append(words.ids[at:])
+    return words, Encoded(np.concatenate(pieces), space_lens, len(vocab) + 1)
+
+
+def _space_lens(sentences: Sequence[str]) -> np.ndarray:
     n_spaces = map(methodcaller("count", " "), sentences)
-    lens = np.fromiter(n_spaces, dtype=_INT, count=len(sentences)) + 1
-    enc = _to_ids(joined.split(" "), lens)
-    return enc, enc
+    return np.fromiter(n_spaces, dtype=_INT, count=len(sentences)) + 1
 
 
 def _ragged_index(starts: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -376,13 +407,14 @@ _CACHE: list[CaptionCorpus] = []
 def corpus_for(predictions: Sequence[str], references: Sequence[Sequence[str]]) -> CaptionCorpus:
     """Validate the inputs and return their ``CaptionCorpus``, reusing the last one built when the
     content is the same (so several metrics on one input share the tokenising and counting)."""
-    validate(predictions, references)
     preds = list(predictions)
     refs = [list(r) for r in references]
-    with _CACHE_LOCK:
+    plain = not isinstance(predictions, str) and not any(isinstance(r, str) for r in references)
+    with _CACHE_LOCK:  # a cached corpus was validated when it was built
         for corpus in _CACHE:
-            if corpus.predictions == preds and corpus.references == refs:
+            if plain and corpus.predictions == preds and corpus.references == refs:
                 return corpus
+    validate(predictions, references)
     corpus = CaptionCorpus(preds, refs)
     with _CACHE_LOCK:
         _CACHE[:] = [corpus]

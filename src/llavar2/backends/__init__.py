@@ -31,4 +31,4 @@ def get_backend(name: str, **options: Any) -> Backend:
 
 
 # Imported for their registrations.
-from llavar2.backends import offline  # noqa: E402,F401
+from llavar2.backends import offline, openai_api  # noqa: E402,F401

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,16 +26,22 @@ def cache_key(model: str, messages: list[dict[str, Any]], params: dict[str, Any]
 
 
 class ResponseCache:
-    def __init__(self, path: Path):
+    """Replies are committed in small batches (every ``commit_every`` seconds and on close): a
+    commit per reply would cost more CPU than the request. A killed run loses at most the last
+    batch of replies, which the rerun asks for again; the records on disk are not affected."""
+
+    def __init__(self, path: Path, commit_every: float = 0.5):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._commit_every = commit_every
+        self._last_commit = time.monotonic()
         try:
-            # Autocommit: each reply is durable as soon as it is stored (a killed run keeps it).
-            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self._db = sqlite3.connect(self.path, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")  # readers and one writer at once
-            self._db.execute("PRAGMA synchronous=NORMAL")  # survives a killed process
+            self._db.execute("PRAGMA synchronous=NORMAL")  # commits survive a killed process
             self._db.execute("CREATE TABLE IF NOT EXISTS replies ("
                              "key TEXT PRIMARY KEY, reply TEXT NOT NULL, created_at TEXT)")
+            self._db.commit()
         except sqlite3.DatabaseError as e:
             raise UsageError(f"response cache {self.path} is not usable: {e}") from None
 
@@ -45,9 +52,16 @@ class ResponseCache:
     def put(self, key: str, reply: dict[str, Any]) -> None:
         self._db.execute("INSERT OR REPLACE INTO replies VALUES (?, ?, ?)",
                          (key, json.dumps(reply, ensure_ascii=False), utc_now()))
+        if time.monotonic() - self._last_commit >= self._commit_every:
+            self.commit()
+
+    def commit(self) -> None:
+        self._db.commit()
+        self._last_commit = time.monotonic()
 
     def __len__(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM replies").fetchone()[0]
 
     def close(self) -> None:
+        self.commit()
         self._db.close()

@@ -10,8 +10,8 @@ attempt is counted, budgeted and shown.
 from __future__ import annotations
 
 import asyncio
-import copy
 import email.utils
+import itertools
 import json
 import logging
 import random
@@ -31,6 +31,8 @@ from .usage import Usage
 
 logger = logging.getLogger(__name__)
 
+CONNECTIONS_PER_CLIENT = 8
+INLINE_IMAGE_BYTES = 256 * 1024
 RETRY_AFTER_CAP = 600.0  # seconds: a longer Retry-After is taken as this
 _RETRIED_STATUS = {408, 409, 429}  # and every 5xx
 _FATAL_STATUS = {401: "the server refused the API key", 403: "the API key may not do this",
@@ -88,8 +90,14 @@ class ChatClient:
         self._max_pixels = max_pixels
         self._secret = api_key
         self._semaphore = asyncio.Semaphore(config.concurrency)
-        self._client = openai.AsyncOpenAI(api_key=api_key, base_url=config.base_url,
-                                          timeout=config.timeout, max_retries=0)
+        # Several clients, each with its own connection pool: the pool scans all of its
+        # connections on every request, so one pool of 64 costs far more CPU than 8 of 8.
+        self._clients = [
+            openai.AsyncOpenAI(api_key=api_key, base_url=config.base_url,
+                               timeout=config.timeout, max_retries=0)
+            for _ in range(-(-config.concurrency // CONNECTIONS_PER_CLIENT))
+        ]
+        self._turn = itertools.count()
 
     def redact(self, text: str) -> str:
         """``text`` without the API key (servers may echo it in error messages). Keys shorter
@@ -136,15 +144,23 @@ class ChatClient:
 
     async def _with_image(self, messages: list[dict[str, Any]], image: Path
                           ) -> list[dict[str, Any]]:
-        url = await asyncio.to_thread(data_url, image, self.config.image_max_side,
-                                      self._max_pixels)
-        messages = copy.deepcopy(messages)
-        for message in messages:
-            if isinstance(message["content"], list):
-                for part in message["content"]:
-                    if part.get("type") == "image_url":
-                        part["image_url"]["url"] = url
-        return messages
+        args = (image, self.config.image_max_side, self._max_pixels)
+        # Small files are encoded right here (a thread hop would cost more than the work);
+        # large ones, which may need decoding and downscaling, in a thread, so that the loop
+        # keeps serving the replies in flight meanwhile.
+        big = image.stat().st_size > INLINE_IMAGE_BYTES
+        url = await asyncio.to_thread(data_url, *args) if big else data_url(*args)
+
+        def with_url(part: dict[str, Any]) -> dict[str, Any]:
+            if part.get("type") != "image_url":
+                return part
+            return {**part, "image_url": {**part["image_url"], "url": url}}
+
+        return [
+            {**m, "content": [with_url(p) for p in m["content"]]}
+            if isinstance(m["content"], list) else m
+            for m in messages
+        ]
 
     async def _send(self, messages: list[dict[str, Any]], params: dict[str, Any],
                     mode: str) -> ChatReply:
@@ -154,8 +170,13 @@ class ChatClient:
             wait = None
             async with self._semaphore:
                 try:
-                    completion = await self._client.chat.completions.create(
-                        model=config.model, messages=messages, **params)
+                    # The client's generic POST: the typed create() re-walks every message part
+                    # against its TypedDicts, which costs more CPU than the rest of a request.
+                    client = self._clients[next(self._turn) % len(self._clients)]
+                    completion = await client.post(
+                        "/chat/completions", cast_to=ChatCompletion,
+                        body={"model": config.model, "messages": messages, **params},
+                        options={"security": {"bearer_auth": True}})
                     return self._reply(completion, mode)
                 except openai.APITimeoutError:
                     kind, why = "timeout", f"no reply within {config.timeout:g} s"
@@ -215,4 +236,5 @@ class ChatClient:
         )
 
     async def aclose(self) -> None:
-        await self._client.close()
+        for client in self._clients:
+            await client.close()

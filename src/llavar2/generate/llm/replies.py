@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cache
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
@@ -84,5 +85,6 @@ def parse_reply(content: str, model: type[R]) -> R:
         raise InvalidReply("it does not match the schema: " + "; ".join(problems)) from None
 
 
+@cache  # generating a schema costs more than the rest of a request's CPU work
 def json_schema(model: type[Reply]) -> dict[str, Any]:
     return model.model_json_schema()

@@ -27,7 +27,8 @@ _INSTRUCTION = re.compile(
 )
 # What an instruction demands be written: "answer HACKED", "say 'yes'", "reply with: OK".
 _DEMAND = re.compile(
-    r"\b(?:answer|say|reply|respond|output|print|write|type)\b(?:\s+(?:with|only|just|:))*\s*"
+    r"\b(?:answer|say|reply|respond|output|print|write|type)\b"
+    r"(?:\s*(?::|\bwith\b|\bonly\b|\bjust\b))*\s*"
     r"[\"'“‘]?([^\s\"'”’.,;!?]+(?:[ \t]+[^\s\"'”’.,;!?]+){0,4})",
     re.IGNORECASE,
 )
@@ -41,8 +42,9 @@ class Injection:
 
 
 def find_injections(text: str) -> list[Injection]:
-    """Instructions in ``text`` (OCR lines joined: an instruction may wrap over lines)."""
-    flat = " ".join(text.split())
+    """Instructions in ``text``. An instruction may wrap over OCR lines; what it demands is
+    taken from the rest of the line it ends on."""
+    flat = "\n".join(" ".join(line.split()) for line in text.splitlines())
     found = []
     for match in _INSTRUCTION.finditer(flat):
         demand = _DEMAND.search(flat, match.end(), match.end() + _DEMAND_REACH)

@@ -94,27 +94,32 @@ def _qa(cfg: BuildConfig, rejects: ResumableJsonl, backend: Any) -> None:
                _count_pending(cfg.out / files.CAPTIONS, done), backend)
 
 
+def _read(path: Path, model: Any = None) -> Iterator[Any]:
+    """A stage's records; none when a stopped run never reached that stage."""
+    return read_jsonl(path, model) if path.exists() else iter(())
+
+
 def _count(cfg: BuildConfig) -> dict[str, Any]:
     """Counts over the whole build folder (not just this run), one streaming pass per file."""
     out = cfg.out
     reasons: Counter[str] = Counter()
-    for r in read_jsonl(out / files.REJECTS, Reject):
+    for r in _read(out / files.REJECTS, Reject):
         reasons[f"{r.stage}:{r.reason}"] += 1
     ocr_records = ocr_lines = 0
-    for result in read_jsonl(out / files.OCR, OcrResult):
+    for result in _read(out / files.OCR, OcrResult):
         ocr_records += 1
         ocr_lines += len(result.lines)
     sets = duos = 0
     dropped: Counter[str] = Counter()
-    for conv in read_jsonl(out / files.CONVERSATIONS, ConversationSet):
+    for conv in _read(out / files.CONVERSATIONS, ConversationSet):
         sets += 1
         duos += len(conv.duos)
         dropped.update(d.reason for d in conv.dropped)
     return {
-        "images": sum(1 for _ in read_jsonl(out / files.IMAGES)),
+        "images": sum(1 for _ in _read(out / files.IMAGES)),
         "ocr_images": ocr_records,
         "ocr_lines": ocr_lines,
-        "captions": sum(1 for _ in read_jsonl(out / files.CAPTIONS)),
+        "captions": sum(1 for _ in _read(out / files.CAPTIONS)),
         "conversation_images": sets,
         "duo_conversations": duos,
         "dropped_duos": sum(dropped.values()),

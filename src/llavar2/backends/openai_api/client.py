@@ -166,9 +166,9 @@ class ChatClient:
                     mode: str) -> ChatReply:
         config = self.config
         for attempt in range(1, config.max_attempts + 1):
-            self.usage.before_request()
             wait = None
             async with self._semaphore:
+                self.usage.before_request()  # here: the replies received so far are counted
                 try:
                     # The client's generic POST: the typed create() re-walks every message part
                     # against its TypedDicts, which costs more CPU than the rest of a request.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..records import DroppedDuo, DuoConversation, EnrichedCaption, OcrResult
 from .grounding import grounded_in
-from .injection import echoes_injection, find_injections
+from .injection import Injection, echoes_injection, find_injections
 from .text import contains, joined, words
 
 
@@ -29,7 +29,9 @@ def filter_duos(
     return kept, dropped
 
 
-def _verdict(duo, ocr, caption, injections, questions) -> tuple[str, str]:
+def _verdict(duo: DuoConversation, ocr: OcrResult, caption: EnrichedCaption,
+             injections: list[Injection], questions: set[str]) -> tuple[str, str]:
+    """(reason, detail) to drop ``duo``, or ("", "") to keep it."""
     answer = duo.extractive.answer
     for text in (answer, duo.self_explain.answer):
         if why := echoes_injection(text, injections):

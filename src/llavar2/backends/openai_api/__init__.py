@@ -15,11 +15,13 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ...config import OpenAIConfig
 from ...errors import ItemRejected, UsageError
-from ...generate.llm.messages import enrich_messages, qa_messages, repair_messages
-from ...generate.llm.replies import CaptionReply, InvalidReply, QaReply, R, json_schema, parse_reply
-from ...generate.offline import image_rng
 from ...filters.grounding import evidence_lines
+from ...generate.llm.messages import enrich_messages, qa_messages, repair_messages
+from ...generate.llm.replies import (CaptionReply, InvalidReply, QaReply, R, json_schema,
+                                     parse_reply)
+from ...generate.offline import image_rng
 from ...imaging import DEFAULT_MAX_PIXELS
 from ...prompts import Template, load_template
 from ...records import (QA, ConversationSet, DroppedDuo, DuoConversation, EnrichedCaption,
@@ -27,10 +29,9 @@ from ...records import (QA, ConversationSet, DroppedDuo, DuoConversation, Enrich
 from .. import BACKENDS
 from .cache import ResponseCache
 from .client import ChatClient, ChatReply
-from ...config import OpenAIConfig
-from .urls import public_url
 from .images import image_reference
 from .ordered import ordered_map
+from .urls import public_url
 from .usage import Usage, load_prices
 
 ENRICH_TEMPLATE = "llm-enrich@1"

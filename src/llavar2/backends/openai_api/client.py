@@ -23,16 +23,16 @@ from typing import Any
 import openai
 from openai.types.chat import ChatCompletion
 
+from ...config import OpenAIConfig, ResponseFormat
 from ...errors import ItemRejected, RunIncomplete, UsageError
 from .cache import ResponseCache, cache_key
-from ...config import OpenAIConfig, ResponseFormat
 from .images import data_url
 from .usage import Usage
 
 logger = logging.getLogger(__name__)
 
-CONNECTIONS_PER_CLIENT = 8
-INLINE_IMAGE_BYTES = 256 * 1024
+CONNECTIONS_PER_CLIENT = 8  # see ChatClient.__init__
+INLINE_IMAGE_BYTES = 256 * 1024  # see _with_image
 RETRY_AFTER_CAP = 600.0  # seconds: a longer Retry-After is taken as this
 _RETRIED_STATUS = {408, 409, 429}  # and every 5xx
 _FATAL_STATUS = {401: "the server refused the API key", 403: "the API key may not do this",

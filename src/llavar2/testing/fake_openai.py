@@ -164,6 +164,9 @@ def _completion(body: dict[str, Any], content: str) -> dict[str, Any]:
 def _handler(server: FakeChatServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as real servers and the client expect
+        # Headers and body leave in two writes: with Nagle's algorithm on, the body waits for
+        # the client's delayed ACK of the headers (about 40 ms on Linux), as no real server has.
+        disable_nagle_algorithm = True
 
         def do_GET(self) -> None:
             if self.path == "/stats":

@@ -21,6 +21,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -92,6 +93,9 @@ def main() -> None:
                                     cache=folder / "cache" / "responses.sqlite3"),
             )
             summary = build(cfg)
+        stats_url = url.removesuffix("/v1") + "/stats"
+        with urllib.request.urlopen(stats_url) as response:  # what the server itself counted
+            served = json.load(response)["requests"]
     finally:
         server.terminate()
         server.wait()
@@ -103,8 +107,8 @@ def main() -> None:
     records = counts["captions"] + counts["conversation_images"]
     achieved = generation["requests"] / seconds
     ideal = args.concurrency / args.latency
-    print(f"images {n_images}, requests {generation['requests']} "
-          f"(retries {generation['retries']}), records {records}, rejects {counts['rejects']}")
+    print(f"images {n_images}, requests {generation['requests']} (server counted {served}, "
+          f"retries {generation['retries']}), records {records}, rejects {counts['rejects']}")
     print(f"concurrency {args.concurrency}, latency {args.latency * 1000:.0f} ms: "
           f"ideal {ideal:.1f} req/s")
     print(f"generation stages {seconds:.2f} s "

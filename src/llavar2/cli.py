@@ -49,7 +49,7 @@ def _print_summary(summary: dict[str, Any], out: Path) -> None:
         for key in ("requests", "retries", "cache_hits", "prompt_tokens", "completion_tokens"):
             table.add_row(key.replace("_", " "), str(generation[key]))
         cost = generation["cost_usd"]
-        table.add_row("cost (USD)", "no price for this model" if cost is None else f"{cost:.4f}")
+        table.add_row("cost (USD)", "no price" if cost is None else f"{cost:.4f}")
     Console().print(table)
     for reason, n in counts["reject_reasons"].items():
         console.print(f"  rejected {n} × {reason}")
@@ -82,7 +82,8 @@ def build(
     backend: str = typer.Option("offline", help="Generation backend."),
     engine: str = typer.Option("rapidocr", help="OCR engine: rapidocr or tesseract."),
     workers: int = typer.Option(1, min=1, help="OCR worker processes."),
-    seed: int = typer.Option(0, help="Seed of the generator (sent to the model with --backend openai)."),
+    seed: int = typer.Option(
+        0, help="Seed of the generator (sent to the model with --backend openai)."),
     n_duos: int = typer.Option(4, min=1, help="Duo conversations per image (at most)."),
     max_pixels: int = typer.Option(DEFAULT_MAX_PIXELS, min=1,
                                    help="Reject images with more pixels than this."),

@@ -8,7 +8,10 @@ import json
 import re
 from typing import Any
 
+from ..prompts import load_template
+
 _BLOCK = r"<{0}>\n(.*?)\n</{0}>"
+_NO_TEXT = load_template("llm-enrich@1").data["no_text"]
 _N_DUOS = re.compile(r"Write (\d+) duo conversations")
 
 
@@ -38,8 +41,11 @@ def stage_of(body: dict[str, Any]) -> str:
 
 
 def ocr_lines(text: str) -> list[str]:
+    """The OCR lines in a prompt; none when the prompt says that OCR found no text."""
     lines = block(text, "ocr_text").splitlines()
-    return [line for line in lines if any(c.isalnum() for c in line) and not line.startswith("(")]
+    if lines == [_NO_TEXT]:
+        return []
+    return [line for line in lines if any(c.isalnum() for c in line)]
 
 
 def scripted_reply(body: dict[str, Any]) -> str:

@@ -59,9 +59,6 @@ class ResponseCache:
         self._db.commit()
         self._last_commit = time.monotonic()
 
-    def __len__(self) -> int:
-        return self._db.execute("SELECT COUNT(*) FROM replies").fetchone()[0]
-
     def close(self) -> None:
         self.commit()
         self._db.close()

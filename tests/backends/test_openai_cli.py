@@ -98,3 +98,6 @@ def test_a_budget_stop_exits_4_and_the_same_command_continues(tmp_path, chat_ser
     finished = runner.invoke(app, args)
     assert finished.exit_code == 0, finished.output
     assert len(list(read_jsonl(tmp_path / "out" / "conversations.jsonl"))) == 2
+    # Another model would mix two models' records in one build: refused.
+    other = runner.invoke(app, [*args, "--model", "another-model"])
+    assert other.exit_code == 2 and "other openai" in " ".join(other.output.split())

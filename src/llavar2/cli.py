@@ -212,7 +212,7 @@ def ocr_command(
 def export_command(
     out: Path = typer.Argument(..., help="A build folder."),
     format: str = typer.Option("llava", "--format", help="llava or messages."),
-    to: Optional[Path] = typer.Option(None, help="Output file (default: inside the build folder)."),
+    to: Optional[Path] = typer.Option(None, help="Output file [default: inside the build folder]."),
 ) -> None:
     """Write a build's captions and duo conversations in a trainer's format."""
     from .export import EXPORTERS, export

@@ -110,7 +110,7 @@ def test_faults_end_as_one_record_or_one_reject_each_and_a_rerun_costs_nothing(
     assert attempts[7, "enrich", True] == attempts[8, "qa", True] == 1
     generation = summary["generation"]
     assert generation["requests"] == len(server.requests)
-    errors = generation["retried_errors"]
+    errors = generation["failed_attempts"]
     for kind, n in {"429": 1, "500": 2, "503": 1, "timeout": 1, "connection": 1,
                     "malformed_response": 1}.items():
         assert errors.get(kind, 0) >= n, (kind, errors)

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from llavar2.generate.llm.messages import defuse, enrich_messages, fill, qa_messages, repair_messages
+from llavar2.generate.llm.messages import enrich_messages, fill, qa_messages, repair_messages
 from llavar2.generate.llm.replies import (ANSWER_TYPES, CaptionReply, InvalidReply, QaReply,
                                           json_schema, parse_reply)
 from llavar2.prompts import available_templates, load_template
@@ -49,7 +49,8 @@ def test_qa_prompt_asks_for_n_duos_and_names_the_types(make_item):
 def test_empty_ocr_says_so(make_item):
     image, ocr = make_item("x", "A wall", [])
     _, user = enrich_messages(load_template("llm-enrich@1"), IMAGE_PART, image, ocr)
-    assert "<ocr_text>\n(OCR found no text in this image)\n</ocr_text>" in user["content"][1]["text"]
+    text = user["content"][1]["text"]
+    assert "<ocr_text>\n(OCR found no text in this image)\n</ocr_text>" in text
 
 
 def test_fill_replaces_named_placeholders_only():

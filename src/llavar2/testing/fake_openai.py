@@ -106,7 +106,8 @@ class FakeChatServer:
             self.requests.append(request)
         return request
 
-    def answer(self, body: dict[str, Any], authorization: str | None) -> tuple[int, dict, str | None]:
+    def answer(self, body: dict[str, Any], authorization: str | None
+               ) -> tuple[int, dict[str, str], str | None]:
         """(status, headers, body text or None to drop the connection), after the wait."""
         request = self.record(body, authorization)
         fault = (self.faults(request) if self.faults else None) or Fault()

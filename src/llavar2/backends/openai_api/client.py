@@ -191,10 +191,12 @@ class ChatClient:
                     kind, why = "malformed_response", str(e)
                 except openai.OpenAIError as e:  # anything else the client raises: this item
                     raise ItemRejected("request_failed", self.redact(str(e))) from None
-            self.usage.errors[kind] += 1
+            self.usage.failed_attempts[kind] += 1
             if attempt < config.max_attempts:
                 self.usage.retries += 1
-                await asyncio.sleep(self._delay(attempt, wait))
+                delay = self._delay(attempt, wait)
+                logger.debug("attempt %d failed (%s); retrying in %.2f s", attempt, kind, delay)
+                await asyncio.sleep(delay)
         raise RunIncomplete(self.redact(
             f"the server failed {config.max_attempts} attempts in a row, the last with "
             f"{kind}: {why}"))

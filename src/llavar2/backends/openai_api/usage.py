@@ -52,7 +52,7 @@ class Usage:
     max_tokens_total: int | None = None
     requests: int = 0  # HTTP requests sent, retries included
     retries: int = 0
-    errors: Counter[str] = field(default_factory=Counter)  # what each retry answered
+    failed_attempts: Counter[str] = field(default_factory=Counter)  # by what went wrong
     cache_hits: int = 0
     prompt_tokens: int = 0  # of replies received this run (what is billed)
     completion_tokens: int = 0
@@ -86,7 +86,7 @@ class Usage:
         return {
             "requests": self.requests,
             "retries": self.retries,
-            "retried_errors": dict(sorted(self.errors.items())),
+            "failed_attempts": dict(sorted(self.failed_attempts.items())),
             "cache_hits": self.cache_hits,
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,

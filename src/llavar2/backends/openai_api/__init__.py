@@ -37,7 +37,9 @@ from .usage import Usage, load_prices
 ENRICH_TEMPLATE = "llm-enrich@1"
 QA_TEMPLATE = "llm-qa@1"
 INSTRUCTIONS_TEMPLATE = "caption-instructions@1"
-WINDOW_PER_SLOT = 4  # items started per request slot: a slow item does not idle the others
+# Items started per request slot: while one item waits (a retry, a slow reply) the next ones
+# already go, and the images encoded ahead stay at most twice the concurrency in memory.
+WINDOW_PER_SLOT = 2
 
 T = TypeVar("T")
 

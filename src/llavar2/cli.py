@@ -1,7 +1,8 @@
 """Command line: ``llavar2 build | ocr | export | demo``.
 
 Exit status: 0 when every input was used, 3 when some inputs were rejected and the rest were
-built (see OUT/rejects.jsonl), 2 for unusable arguments.
+built (see OUT/rejects.jsonl), 2 for unusable arguments, 4 when a build stopped early (budget
+spent, server unavailable) and the same command continues it.
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from .config import BuildConfig, default_cache_dir
+from .config import BuildConfig, OpenAIConfig, default_cache_dir
 from .errors import UsageError
 from .imaging import DEFAULT_MAX_PIXELS
 
-EXIT_OK, EXIT_USAGE, EXIT_REJECTS = 0, 2, 3
+EXIT_OK, EXIT_USAGE, EXIT_REJECTS, EXIT_INCOMPLETE = 0, 2, 3, 4
 
 app = typer.Typer(
     add_completion=False,
@@ -26,6 +28,7 @@ app = typer.Typer(
     help="Build LLaVAR-2-style instruction data from text-rich images.",
 )
 console = Console(stderr=True)
+OPENAI = "--backend openai"
 
 
 def _usage_error(message: str) -> typer.Exit:
@@ -42,9 +45,16 @@ def _print_summary(summary: dict[str, Any], out: Path) -> None:
         table.add_row(key.replace("_", " "), str(counts[key]))
     for stage, secs in seconds.items():
         table.add_row(f"seconds: {stage}", f"{secs:.2f}")
+    if generation := summary.get("generation"):
+        for key in ("requests", "retries", "cache_hits", "prompt_tokens", "completion_tokens"):
+            table.add_row(key.replace("_", " "), str(generation[key]))
+        cost = generation["cost_usd"]
+        table.add_row("cost (USD)", "no price" if cost is None else f"{cost:.4f}")
     Console().print(table)
     for reason, n in counts["reject_reasons"].items():
         console.print(f"  rejected {n} × {reason}")
+    for reason, n in counts["dropped_duo_reasons"].items():
+        console.print(f"  dropped {n} duo conversations × {reason}")
 
 
 def _run_build(cfg: BuildConfig) -> None:
@@ -56,6 +66,9 @@ def _run_build(cfg: BuildConfig) -> None:
     except (UsageError, EngineUnavailable) as e:
         raise _usage_error(str(e)) from None
     _print_summary(summary, cfg.out)
+    if summary["incomplete"]:
+        console.print(f"[yellow]incomplete:[/yellow] {summary['incomplete']}")
+        raise typer.Exit(EXIT_INCOMPLETE)
     if summary["counts"]["rejects"]:
         console.print(f"some inputs were rejected: see {cfg.out / 'rejects.jsonl'}")
         raise typer.Exit(EXIT_REJECTS)
@@ -69,13 +82,47 @@ def build(
     backend: str = typer.Option("offline", help="Generation backend."),
     engine: str = typer.Option("rapidocr", help="OCR engine: rapidocr or tesseract."),
     workers: int = typer.Option(1, min=1, help="OCR worker processes."),
-    seed: int = typer.Option(0, help="Seed of the offline generator."),
+    seed: int = typer.Option(
+        0, help="Seed of the generator (sent to the model with --backend openai)."),
     n_duos: int = typer.Option(4, min=1, help="Duo conversations per image (at most)."),
     max_pixels: int = typer.Option(DEFAULT_MAX_PIXELS, min=1,
                                    help="Reject images with more pixels than this."),
-    cache_dir: Optional[Path] = typer.Option(None, help="OCR cache folder (default: ~/.cache/llavar2)."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the OCR cache."),
+    cache_dir: Optional[Path] = typer.Option(
+        None, help="Cache folder: OCR results and model replies (default: ~/.cache/llavar2)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the caches."),
     progress: bool = typer.Option(True, help="Show progress bars."),
+    model: Optional[str] = typer.Option(None, help="Model name, e.g. gpt-4o.",
+                                        rich_help_panel=OPENAI),
+    base_url: Optional[str] = typer.Option(
+        None, help="Server, e.g. http://localhost:8000/v1 (default: OpenAI's).",
+        rich_help_panel=OPENAI),
+    api_key_env: Optional[str] = typer.Option(
+        None, help="NAME of the environment variable holding the API key "
+        "(default: OPENAI_API_KEY).", rich_help_panel=OPENAI),
+    concurrency: Optional[int] = typer.Option(None, min=1, help="Requests in flight "
+                                              "(default: 16).", rich_help_panel=OPENAI),
+    timeout: Optional[float] = typer.Option(None, min=0.001, help="Seconds per request "
+                                            "attempt (default: 120).", rich_help_panel=OPENAI),
+    max_requests: Optional[int] = typer.Option(
+        None, min=0, help="Stop after this many requests this run (retries count).",
+        rich_help_panel=OPENAI),
+    max_tokens_total: Optional[int] = typer.Option(
+        None, min=0, help="Stop once this run has used this many tokens.",
+        rich_help_panel=OPENAI),
+    image_max_side: Optional[int] = typer.Option(
+        None, min=16, help="Downscale images to this longer side, pixels "
+        "(default: 1024).", rich_help_panel=OPENAI),
+    image_detail: Optional[str] = typer.Option(None, help="auto, low or high "
+                                               "(default: auto).", rich_help_panel=OPENAI),
+    temperature: Optional[float] = typer.Option(None, min=0, help="Sampling "
+                                                "temperature (default: 0.2).",
+                                                rich_help_panel=OPENAI),
+    response_format: Optional[str] = typer.Option(
+        None, help="json_schema, json_object or none (instructions only) "
+        "(default: json_schema; downgraded if the server refuses it).", rich_help_panel=OPENAI),
+    prices: Optional[Path] = typer.Option(
+        None, help='JSON price table {"models": {NAME: {"input": $/1M tokens, '
+        '"output": $/1M tokens}}} over the bundled one.', rich_help_panel=OPENAI),
 ) -> None:
     """Ingest → OCR → detail-enriched captions → duo conversations → OUT/llava.json."""
     if not images.is_dir():
@@ -83,10 +130,33 @@ def build(
     if not captions.is_file():
         raise _usage_error(f"--captions {captions} is not a file")
     cache = None if no_cache else (cache_dir or default_cache_dir())
+    given = {
+        "model": model, "base_url": base_url, "api_key_env": api_key_env,
+        "concurrency": concurrency, "timeout": timeout, "max_requests": max_requests,
+        "max_tokens_total": max_tokens_total, "image_max_side": image_max_side,
+        "image_detail": image_detail, "temperature": temperature,
+        "response_format": response_format, "prices": prices,
+    }
+    given = {key: value for key, value in given.items() if value is not None}
+    openai_config = None
+    if backend == "openai":
+        if "model" not in given:
+            raise _usage_error("--backend openai needs --model")
+        if prices is not None and not prices.is_file():
+            raise _usage_error(f"--prices {prices} is not a file")
+        try:
+            openai_config = OpenAIConfig(**given, cache=cache and cache / "responses.sqlite3")
+        except ValidationError as e:
+            problems = "; ".join(f"--{'-'.join(map(str, err['loc'])).replace('_', '-')}: "
+                                 f"{err['msg']}" for err in e.errors())
+            raise _usage_error(problems) from None
+    elif given:
+        flags = ", ".join("--" + key.replace("_", "-") for key in given)
+        raise _usage_error(f"{flags}: only with --backend openai")
     _run_build(BuildConfig(
         images_dir=images, captions=captions, out=out, backend=backend, engine=engine,
         workers=workers, seed=seed, n_duos=n_duos, max_pixels=max_pixels, cache_dir=cache,
-        progress=progress,
+        progress=progress, openai=openai_config,
     ))
 
 

@@ -44,6 +44,7 @@ class Reject(Record):
     image: str | None = None
     id: str | None = None
     row: int | None = None
+    raw_output: list[str] | None = None  # what the model wrote that the stage could not use
 
 
 class OcrLine(Record):
@@ -99,6 +100,14 @@ class DuoConversation(Record):
     evidence: list[int]  # indices into the image's OCR lines that support the answer
 
 
+class DroppedDuo(Record):
+    """A generated duo conversation that a filter removed, and why."""
+
+    duo: DuoConversation
+    reason: str  # short machine-readable code, e.g. "ungrounded_answer"
+    detail: str = ""
+
+
 class ConversationSet(Record):
     """All duo conversations generated for one image."""
 
@@ -106,3 +115,4 @@ class ConversationSet(Record):
     image: str
     duos: list[DuoConversation]
     provenance: Provenance
+    dropped: list[DroppedDuo] = Field(default_factory=list)

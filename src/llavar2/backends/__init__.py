@@ -1,5 +1,11 @@
 """Generation backends (DESIGN §2): what writes the enriched caption and the duo conversations
-of one image. Each backend is one module that registers itself in ``BACKENDS``."""
+of one image. Each backend is one module that registers itself in ``BACKENDS``.
+
+A backend's ``enrich`` and ``converse`` return records (``offline``), or are coroutines
+(``openai``); a backend of the second kind also has ``run_ordered(func, items)``, which runs
+``func`` over the items concurrently and yields the results in input order, and ``close()``.
+The stage functions in ``llavar2.generate`` drive both kinds.
+"""
 
 from __future__ import annotations
 
@@ -31,4 +37,4 @@ def get_backend(name: str, **options: Any) -> Backend:
 
 
 # Imported for their registrations.
-from llavar2.backends import offline  # noqa: E402,F401
+from llavar2.backends import offline, openai_api  # noqa: E402,F401

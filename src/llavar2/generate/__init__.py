@@ -1,23 +1,32 @@
-"""Generation stages (DESIGN §1 enrich and qa): records in, records out, one output per input.
+"""Generation stages (DESIGN §1 enrich and qa): records in, records out, one output per input,
+in input order.
 
 A failure on one image becomes a ``Reject`` for that image and the stage goes on with the next.
+Backends are synchronous (``offline``: one item at a time) or concurrent (``openai``: many
+requests in flight, see ``run_ordered``); both go through the same per-item code below.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+import inspect
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from llavar2.records import ConversationSet, EnrichedCaption, ImageRecord, OcrResult, Reject
+from ..errors import ItemRejected, RunIncomplete, UsageError
+from ..filters import filter_duos
+from ..records import ConversationSet, EnrichedCaption, ImageRecord, OcrResult, Reject
 
 if TYPE_CHECKING:  # backends import the rules under this package; avoid the import cycle
     from llavar2.backends import Backend
 
+T = TypeVar("T", bound=tuple)
 
-def _reject(stage: str, image: ImageRecord, reason: str, detail: str) -> Reject:
-    return Reject(
-        stage=stage, reason=reason, detail=detail, image=image.image, id=image.id, row=image.row
-    )
+
+def _reject(stage: str, image: ImageRecord, reason: str, detail: str,
+            raw_output: list[str] | None = None) -> Reject:
+    return Reject(stage=stage, reason=reason, detail=detail, image=image.image, id=image.id,
+                  row=image.row, raw_output=raw_output)
 
 
 def _mismatch(image: ImageRecord, *others: OcrResult | EnrichedCaption) -> str:
@@ -26,36 +35,79 @@ def _mismatch(image: ImageRecord, *others: OcrResult | EnrichedCaption) -> str:
     return f"image {image.id!r} paired with {', '.join(wrong)}" if wrong else ""
 
 
+def _run_now(coroutine: Awaitable[Any]) -> Any:
+    """Finish a coroutine that never suspends (a synchronous backend's item) without a loop."""
+    try:
+        coroutine.send(None)  # type: ignore[attr-defined]
+    except StopIteration as done:
+        return done.value
+    raise RuntimeError("a synchronous backend suspended")
+
+
+def _run_stage(
+    stage: str,
+    items: Iterable[T],
+    backend: Backend,
+    check: Callable[..., Reject | None],
+    call: Callable[..., Any],
+    finish: Callable[..., Any],
+) -> Iterator[Any]:
+    async def one(item: T) -> Any:
+        image = item[0]
+        if (rejected := check(*item)) is not None:
+            return rejected
+        try:
+            made = call(*item)
+            if inspect.isawaitable(made):
+                made = await made
+        except ItemRejected as e:
+            return _reject(stage, image, e.reason, e.detail, e.raw_output)
+        except (RunIncomplete, UsageError):  # the run stops; this item stays to do
+            raise
+        except Exception as e:  # one bad item must not stop the run
+            return _reject(stage, image, "generation_failed", str(e) or type(e).__name__)
+        return finish(made, *item)
+
+    run_ordered = getattr(backend, "run_ordered", None)
+    if run_ordered is not None:
+        return run_ordered(one, items)
+    return (_run_now(one(item)) for item in items)
+
+
 def enrich(
     items: Iterable[tuple[ImageRecord, OcrResult]], backend: Backend
 ) -> Iterator[EnrichedCaption | Reject]:
-    for image, ocr in items:
-        if mismatch := _mismatch(image, ocr):
-            yield _reject("enrich", image, "id_mismatch", mismatch)
-            continue
-        try:
-            yield backend.enrich(image, ocr)
-        except Exception as e:  # one bad item must not stop the run
-            yield _reject("enrich", image, "generation_failed", str(e) or type(e).__name__)
+    def check(image: ImageRecord, ocr: OcrResult) -> Reject | None:
+        mismatch = _mismatch(image, ocr)
+        return _reject("enrich", image, "id_mismatch", mismatch) if mismatch else None
+
+    return _run_stage("enrich", items, backend, check, backend.enrich, lambda made, *_: made)
 
 
 def converse(
     items: Iterable[tuple[ImageRecord, OcrResult, EnrichedCaption]], backend: Backend
 ) -> Iterator[ConversationSet | Reject]:
-    for image, ocr, caption in items:
+    def check(image: ImageRecord, ocr: OcrResult, caption: EnrichedCaption) -> Reject | None:
         if mismatch := _mismatch(image, ocr, caption):
-            yield _reject("qa", image, "id_mismatch", mismatch)
-            continue
+            return _reject("qa", image, "id_mismatch", mismatch)
         if not any(c.isalnum() for c in ocr.text):
-            yield _reject("qa", image, "no_text", "OCR found no text to ask about")
-            continue
-        try:
-            conversations = backend.converse(image, ocr, caption)
-        except Exception as e:  # one bad item must not stop the run
-            yield _reject("qa", image, "generation_failed", str(e) or type(e).__name__)
-            continue
-        if conversations.duos:
-            yield conversations
-        else:
-            detail = "no question has an unambiguous answer in the OCR text"
-            yield _reject("qa", image, "no_groundable_text", detail)
+            return _reject("qa", image, "no_text", "OCR found no text to ask about")
+        return None
+
+    return _run_stage("qa", items, backend, check, backend.converse, _filtered)
+
+
+def _filtered(made: ConversationSet, image: ImageRecord, ocr: OcrResult,
+              caption: EnrichedCaption) -> ConversationSet | Reject:
+    kept, dropped = filter_duos(made.duos, ocr, caption)
+    made = made.model_copy(update={"duos": kept, "dropped": [*made.dropped, *dropped]})
+    if kept:
+        return made
+    if not made.dropped:
+        detail = "no question has an unambiguous answer in the OCR text"
+        return _reject("qa", image, "no_groundable_text", detail)
+    reasons = Counter(d.reason for d in made.dropped)
+    detail = "every duo conversation was dropped: " + ", ".join(
+        f"{n} × {reason}" for reason, n in sorted(reasons.items()))
+    return _reject("qa", image, "no_kept_duos", detail,
+                   [d.model_dump_json() for d in made.dropped])

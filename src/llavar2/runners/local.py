@@ -18,9 +18,9 @@ from typing import Any
 from tqdm import tqdm
 
 from .. import generate, ingest, ocr
-from ..backends import get_backend
+from ..backends import BACKENDS
 from ..config import BuildConfig
-from ..errors import UsageError
+from ..errors import RunIncomplete, UsageError
 from ..export import export
 from ..ingest.manifest import detect_format
 from ..join import merge_join
@@ -31,11 +31,14 @@ from . import outputs as files
 
 def _drain(
     results: Iterable[Any], out: ResumableJsonl, rejects: ResumableJsonl, desc: str, show: bool,
-    total: int | None = None,
+    total: int | None = None, backend: Any = None,
 ) -> None:
     bar = tqdm(results, desc=desc, unit="img", total=total, disable=not show, leave=False)
+    postfix = getattr(backend, "progress", None)  # tokens, retries, cache hits of API backends
     for result in bar:
         (rejects if isinstance(result, Reject) else out).write(result)
+        if postfix is not None:
+            bar.set_postfix(postfix(), refresh=False)
 
 
 def _pending(records: Iterable[Any], done: set[Any]) -> Iterator[Any]:
@@ -74,7 +77,7 @@ def _enrich(cfg: BuildConfig, rejects: ResumableJsonl, backend: Any) -> None:
         images = read_jsonl(cfg.out / files.IMAGES, ImageRecord)
         ocr_results = _pending(read_jsonl(cfg.out / files.OCR, OcrResult), done)
         _drain(generate.enrich(merge_join(images, ocr_results), backend), out, rejects,
-               "enrich", cfg.progress, _count_pending(cfg.out / files.OCR, done))
+               "enrich", cfg.progress, _count_pending(cfg.out / files.OCR, done), backend)
 
 
 def _qa(cfg: BuildConfig, rejects: ResumableJsonl, backend: Any) -> None:
@@ -88,30 +91,39 @@ def _qa(cfg: BuildConfig, rejects: ResumableJsonl, backend: Any) -> None:
             for (image, result), caption in merge_join(merge_join(images, ocr_results), captions)
         )
         _drain(generate.converse(items, backend), out, rejects, "qa", cfg.progress,
-               _count_pending(cfg.out / files.CAPTIONS, done))
+               _count_pending(cfg.out / files.CAPTIONS, done), backend)
+
+
+def _read(path: Path, model: Any = None) -> Iterator[Any]:
+    """A stage's records; none when a stopped run never reached that stage."""
+    return read_jsonl(path, model) if path.exists() else iter(())
 
 
 def _count(cfg: BuildConfig) -> dict[str, Any]:
     """Counts over the whole build folder (not just this run), one streaming pass per file."""
     out = cfg.out
     reasons: Counter[str] = Counter()
-    for r in read_jsonl(out / files.REJECTS, Reject):
+    for r in _read(out / files.REJECTS, Reject):
         reasons[f"{r.stage}:{r.reason}"] += 1
     ocr_records = ocr_lines = 0
-    for result in read_jsonl(out / files.OCR, OcrResult):
+    for result in _read(out / files.OCR, OcrResult):
         ocr_records += 1
         ocr_lines += len(result.lines)
     sets = duos = 0
-    for conv in read_jsonl(out / files.CONVERSATIONS, ConversationSet):
+    dropped: Counter[str] = Counter()
+    for conv in _read(out / files.CONVERSATIONS, ConversationSet):
         sets += 1
         duos += len(conv.duos)
+        dropped.update(d.reason for d in conv.dropped)
     return {
-        "images": sum(1 for _ in read_jsonl(out / files.IMAGES)),
+        "images": sum(1 for _ in _read(out / files.IMAGES)),
         "ocr_images": ocr_records,
         "ocr_lines": ocr_lines,
-        "captions": sum(1 for _ in read_jsonl(out / files.CAPTIONS)),
+        "captions": sum(1 for _ in _read(out / files.CAPTIONS)),
         "conversation_images": sets,
         "duo_conversations": duos,
+        "dropped_duos": sum(dropped.values()),
+        "dropped_duo_reasons": dict(sorted(dropped.items())),
         "rejects": sum(reasons.values()),
         "reject_reasons": dict(sorted(reasons.items())),
     }
@@ -128,6 +140,7 @@ def _build_settings(cfg: BuildConfig) -> dict[str, Any]:
         "seed": cfg.seed,
         "n_duos": cfg.n_duos,
         "max_pixels": cfg.max_pixels,
+        "openai": cfg.openai.record_settings() if cfg.backend == "openai" and cfg.openai else None,
     }
 
 
@@ -151,17 +164,41 @@ def _claim_out(cfg: BuildConfig) -> None:
     remove_stale_temporaries(cfg.out)
 
 
+def _backend_options(cfg: BuildConfig) -> dict[str, Any]:
+    options: dict[str, Any] = {"seed": cfg.seed, "n_duos": cfg.n_duos}
+    if cfg.backend == "openai":
+        if cfg.openai is None:
+            raise UsageError("--backend openai needs --model")
+        options.update(config=cfg.openai, images_dir=cfg.images_dir, max_pixels=cfg.max_pixels)
+    return options
+
+
 def build(cfg: BuildConfig) -> dict[str, Any]:
-    """Run (or resume) a build; returns the summary that is also written to summary.json."""
+    """Run (or resume) a build; returns the summary that is also written to summary.json.
+
+    A run that stops early (budget spent, server unavailable) still exports what it made and
+    says why in ``incomplete``; rerunning the same command continues it.
+    """
     try:
-        backend = get_backend(cfg.backend, seed=cfg.seed, n_duos=cfg.n_duos)
         ocr.ENGINES.get(cfg.engine)  # an unknown engine fails before any work is done
+        backend_class = BACKENDS.get(cfg.backend)
     except KeyError as e:
         raise UsageError(str(e).strip('"')) from None
     detect_format(cfg.captions)
+    backend = backend_class(**_backend_options(cfg))
+    try:
+        return _run(cfg, backend)
+    finally:
+        if close := getattr(backend, "close", None):
+            close()
+
+
+def _run(cfg: BuildConfig, backend: Any) -> dict[str, Any]:
     resumed = (cfg.out / files.BUILD).exists()
     _claim_out(cfg)
     seconds: dict[str, float] = {}
+    cpu_seconds: dict[str, float] = {}
+    incomplete = None
     with files.open_rejects(cfg.out) as rejects:
         for name, step in (
             ("ingest", lambda: _ingest(cfg, rejects)),
@@ -169,17 +206,26 @@ def build(cfg: BuildConfig) -> dict[str, Any]:
             ("enrich", lambda: _enrich(cfg, rejects, backend)),
             ("qa", lambda: _qa(cfg, rejects, backend)),
         ):
-            start = time.perf_counter()
-            step()
+            start, cpu = time.perf_counter(), time.process_time()
+            try:
+                step()
+            except RunIncomplete as e:  # what is on disk is whole; later stages wait
+                incomplete = f"stopped in {name}: {e}; rerun the same command to continue"
             seconds[name] = round(time.perf_counter() - start, 3)
+            cpu_seconds[name] = round(time.process_time() - cpu, 3)
+            if incomplete:
+                break
     start = time.perf_counter()
     llava_path, samples = export(cfg.out, "llava", cfg.out / files.LLAVA)
     seconds["export"] = round(time.perf_counter() - start, 3)
     summary = {
         **_build_settings(cfg),
         "resumed": resumed,
+        "incomplete": incomplete,
         "counts": {**_count(cfg), "llava_samples": samples},
         "seconds": {**seconds, "total": round(sum(seconds.values()), 3)},
+        "cpu_seconds": cpu_seconds,  # this process only (OCR workers are not included)
+        "generation": backend.report() if hasattr(backend, "report") else None,
         "files": {
             "llava": llava_path.name,
             "rejects": files.REJECTS,

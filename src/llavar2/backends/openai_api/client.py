@@ -1,0 +1,248 @@
+"""One chat completion with everything around it: the response cache, the concurrency limit,
+retries with exponential backoff and jitter on 429, 5xx, timeouts, connection errors and
+malformed responses (honouring ``Retry-After``), the run's budget, and a fallback for servers
+that refuse ``response_format``.
+
+The official ``openai`` client sends the requests; its own retries are off so that every
+attempt is counted, budgeted and shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import itertools
+import json
+import logging
+import random
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import openai
+
+from ...config import OpenAIConfig, ResponseFormat
+from ...errors import ItemRejected, RunIncomplete, UsageError
+from .cache import ResponseCache, cache_key
+from .images import data_url
+from .usage import Usage
+
+logger = logging.getLogger(__name__)
+
+CONNECTIONS_PER_CLIENT = 8  # see ChatClient.__init__
+INLINE_IMAGE_BYTES = 256 * 1024  # see _with_image
+RETRY_AFTER_CAP = 600.0  # seconds: a longer Retry-After is taken as this
+_RETRIED_STATUS = {408, 409, 429}  # and every 5xx
+_FATAL_STATUS = {401: "the server refused the API key", 403: "the API key may not do this",
+                 404: "the server does not know this model or endpoint"}
+_DOWNGRADE: dict[str, ResponseFormat] = {"json_schema": "json_object", "json_object": "none"}
+
+
+@dataclass(frozen=True)
+class ChatReply:
+    content: str
+    refusal: str | None
+    finish_reason: str | None
+    prompt_tokens: int
+    completion_tokens: int
+    response_format: str  # the structured-output mode the reply was asked with
+
+
+class _MalformedResponse(Exception):
+    pass
+
+
+class _FormatRefused(Exception):
+    pass
+
+
+def retry_after(headers: Any) -> float | None:
+    """Seconds a 429/503 asks us to wait: ``retry-after-ms``, or ``Retry-After`` as seconds or
+    as an HTTP date."""
+    if headers is None:
+        return None
+    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            return max(0.0, float(value) / scale)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    try:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError):
+        return None
+    return None if parsed is None else max(0.0, parsed.timestamp() - time.time())
+
+
+class ChatClient:
+    def __init__(self, config: OpenAIConfig, api_key: str, usage: Usage,
+                 cache: ResponseCache | None, seed: int, max_pixels: int):
+        self.config = config
+        self.usage = usage
+        self.response_format: ResponseFormat = config.response_format
+        self._cache = cache
+        self._seed = seed
+        self._max_pixels = max_pixels
+        self._secret = api_key
+        self._semaphore = asyncio.Semaphore(config.concurrency)
+        # Several clients, each with its own connection pool: a pool checks all of its
+        # connections on every request, which at 64 connections took about a fifth of the CPU
+        # per request in benchmarks/generation_throughput.py; 8 pools of 8 do not.
+        self._clients = [
+            openai.AsyncOpenAI(api_key=api_key, base_url=config.base_url,
+                               timeout=config.timeout, max_retries=0)
+            for _ in range(-(-config.concurrency // CONNECTIONS_PER_CLIENT))
+        ]
+        self._turn = itertools.count()
+
+    def redact(self, text: str) -> str:
+        """``text`` without the API key (servers may echo it in error messages). Keys shorter
+        than 8 characters are placeholders of keyless local servers, not secrets."""
+        return text.replace(self._secret, "[redacted]") if len(self._secret) >= 8 else text
+
+    def _params(self, mode: str, schema_name: str, schema: dict[str, Any]) -> dict[str, Any]:
+        params: dict[str, Any] = {"temperature": self.config.temperature,
+                                  "max_tokens": self.config.max_reply_tokens, "seed": self._seed}
+        if mode == "json_schema":
+            params["response_format"] = {"type": "json_schema", "json_schema": {
+                "name": schema_name, "schema": schema, "strict": True}}
+        elif mode == "json_object":
+            params["response_format"] = {"type": "json_object"}
+        return params
+
+    async def complete(self, messages: list[dict[str, Any]], schema_name: str,
+                       schema: dict[str, Any], image: Path) -> ChatReply:
+        """The reply to ``messages``, whose image part holds a reference that ``image`` (its
+        file) replaces when a request has to be sent."""
+        while True:
+            mode = self.response_format
+            params = self._params(mode, schema_name, schema)
+            key = cache_key(self.config.model, messages, params)
+            if self._cache is not None and (hit := self._cache.get(key)) is not None:
+                reply = ChatReply(**hit)
+                self.usage.cache_hits += 1
+                self.usage.cached_prompt_tokens += reply.prompt_tokens
+                self.usage.cached_completion_tokens += reply.completion_tokens
+                return reply
+            try:
+                reply = await self._send(await self._with_image(messages, image), params, mode)
+            except _FormatRefused:
+                if self.response_format == mode:  # concurrent refusals downgrade once
+                    self.response_format = _DOWNGRADE[mode]
+                    logger.warning("the server refused response_format %s; asking with %s",
+                                   mode, self.response_format)
+                continue
+            if self._cache is not None:
+                self._cache.put(key, asdict(reply))
+            self.usage.prompt_tokens += reply.prompt_tokens
+            self.usage.completion_tokens += reply.completion_tokens
+            return reply
+
+    async def _with_image(self, messages: list[dict[str, Any]], image: Path
+                          ) -> list[dict[str, Any]]:
+        args = (image, self.config.image_max_side, self._max_pixels)
+        # Small files are encoded right here (a thread hop would cost more than the work);
+        # large ones, which may need decoding and downscaling, in a thread, so that the loop
+        # keeps serving the replies in flight meanwhile.
+        big = image.stat().st_size > INLINE_IMAGE_BYTES
+        url = await asyncio.to_thread(data_url, *args) if big else data_url(*args)
+
+        def with_url(part: dict[str, Any]) -> dict[str, Any]:
+            if part.get("type") != "image_url":
+                return part
+            return {**part, "image_url": {**part["image_url"], "url": url}}
+
+        return [
+            {**m, "content": [with_url(p) for p in m["content"]]}
+            if isinstance(m["content"], list) else m
+            for m in messages
+        ]
+
+    async def _send(self, messages: list[dict[str, Any]], params: dict[str, Any],
+                    mode: str) -> ChatReply:
+        config = self.config
+        for attempt in range(1, config.max_attempts + 1):
+            wait = None
+            async with self._semaphore:
+                self.usage.before_request()  # here: the replies received so far are counted
+                try:
+                    # The client's generic POST, as create() does it but without re-walking every
+                    # message part against the client's TypedDicts and building its response
+                    # model: together a third of the CPU per request in the benchmark.
+                    client = self._clients[next(self._turn) % len(self._clients)]
+                    completion = await client.post(
+                        "/chat/completions", cast_to=object,  # the JSON as it came
+                        body={"model": config.model, "messages": messages, **params},
+                        options={"security": {"bearer_auth": True}})  # send the API key
+                    return self._reply(completion, mode)
+                except openai.APITimeoutError:
+                    kind, why = "timeout", f"no reply within {config.timeout:g} s"
+                except openai.APIConnectionError as e:
+                    kind, why = "connection", str(e.__cause__ or e)
+                except openai.APIStatusError as e:
+                    kind, why = str(e.status_code), self._status_error(e, mode)
+                    wait = retry_after(e.response.headers)
+                except (_MalformedResponse, json.JSONDecodeError,
+                        openai.APIResponseValidationError) as e:
+                    kind, why = "malformed_response", str(e)
+                except openai.OpenAIError as e:  # anything else the client raises: this item
+                    raise ItemRejected("request_failed", self.redact(str(e))) from None
+            self.usage.failed_attempts[kind] += 1
+            if attempt < config.max_attempts:
+                self.usage.retries += 1
+                delay = self._delay(attempt, wait)
+                logger.debug("attempt %d failed (%s); retrying in %.2f s", attempt, kind, delay)
+                await asyncio.sleep(delay)
+        raise RunIncomplete(self.redact(
+            f"the server failed {config.max_attempts} attempts in a row, the last with "
+            f"{kind}: {why}"))
+
+    def _status_error(self, e: openai.APIStatusError, mode: str) -> str:
+        """Why a non-2xx answer was given, if it is worth retrying; otherwise raise what it
+        means for the item or the run."""
+        status, message = e.status_code, self.redact(getattr(e, "message", "") or str(e))
+        if status in _RETRIED_STATUS or status >= 500:
+            return message
+        if status == 400 and mode != "none" and (
+                "response_format" in message or "json_schema" in message):
+            raise _FormatRefused from None
+        if status in _FATAL_STATUS:
+            raise UsageError(f"{_FATAL_STATUS[status]} (HTTP {status}): {message}") from None
+        raise ItemRejected("request_failed", f"HTTP {status}: {message}") from None
+
+    def _delay(self, attempt: int, retry_after_s: float | None) -> float:
+        if retry_after_s is not None:
+            return min(retry_after_s, RETRY_AFTER_CAP)
+        ceiling = min(self.config.backoff_max, self.config.backoff_base * 2 ** (attempt - 1))
+        return ceiling / 2 + random.uniform(0, ceiling / 2)  # "equal jitter"
+
+    @staticmethod
+    def _reply(completion: Any, mode: str) -> ChatReply:
+        """The parts of a chat completion (as JSON) that we use; checked by hand, which costs a
+        fraction of building the client's response model."""
+        choices = completion.get("choices") if isinstance(completion, dict) else None
+        if not choices or not isinstance(choices, list) or not isinstance(choices[0], dict):
+            raise _MalformedResponse(f"not a chat completion: {str(completion)[:200]!r}")
+        message = choices[0].get("message")
+        content = message.get("content") if isinstance(message, dict) else None
+        refusal = message.get("refusal") if isinstance(message, dict) else None
+        if not isinstance(content, str) and not (isinstance(refusal, str) and refusal):
+            raise _MalformedResponse("a chat completion without a message")
+        usage = completion.get("usage")
+        usage = usage if isinstance(usage, dict) else {}
+        return ChatReply(
+            content=content if isinstance(content, str) else "",
+            refusal=refusal if isinstance(refusal, str) and refusal else None,
+            finish_reason=choices[0].get("finish_reason"),
+            prompt_tokens=int(usage.get("prompt_tokens") or 0),
+            completion_tokens=int(usage.get("completion_tokens") or 0),
+            response_format=mode,
+        )
+
+    async def aclose(self) -> None:
+        for client in self._clients:
+            await client.close()

@@ -1,0 +1,233 @@
+"""A local OpenAI-compatible chat server for tests and benchmarks: ``POST /v1/chat/completions``
+answered by ``scripted_reply`` after a fixed latency, with faults injected per request (error
+statuses with ``Retry-After``, slow replies, dropped connections, malformed bodies, chosen reply
+text). It records every request it receives, so tests can count them and time retries.
+
+Listens on 127.0.0.1 only. Run standalone (the benchmark does, to keep its CPU apart):
+``python -m llavar2.testing.fake_openai --latency 0.3`` prints its base URL, then serves until
+killed; ``GET /stats`` returns the request count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from .scripted_model import block, scripted_reply, stage_of, user_text
+
+CHAT_PATH = "/v1/chat/completions"
+
+
+@dataclass(frozen=True)
+class Fault:
+    """How to answer one request instead of (or on top of) the scripted reply."""
+
+    status: int = 200  # another status answers with an OpenAI-style error body
+    retry_after: str | None = None  # Retry-After header of an error answer
+    delay: float = 0.0  # seconds to wait before answering, on top of the latency
+    drop: bool = False  # close the connection without answering
+    body: str | None = None  # raw response body (e.g. not JSON) instead of a completion
+    content: str | None = None  # the model's reply text instead of the scripted one
+    message: str = "injected fault"  # error message of an error answer
+
+
+@dataclass
+class Request:
+    """One request as the server saw it."""
+
+    body: dict[str, Any]
+    key: str  # hash of the body: retries of the same request share it
+    attempt: int  # 1 the first time this body arrives, 2 for its first retry, ...
+    arrived: float  # time.monotonic()
+    authorization: str | None
+    stage: str = field(init=False)
+    human_caption: str = field(init=False)
+    ocr_text: str = field(init=False)
+    is_repair: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        messages = self.body.get("messages", [])
+        text = user_text(messages)
+        self.stage = stage_of(self.body)
+        self.human_caption = block(text, "human_caption")
+        self.ocr_text = block(text, "ocr_text")
+        self.is_repair = sum(m.get("role") == "user" for m in messages) > 1
+
+
+FaultPlan = Callable[[Request], "Fault | None"]
+
+
+class FakeChatServer:
+    def __init__(self, latency: float = 0.0, faults: FaultPlan | None = None,
+                 refuse_response_format: bool = False):
+        self.latency = latency
+        self.faults = faults
+        self.refuse_response_format = refuse_response_format
+        self.requests: list[Request] = []
+        self._seen: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "the server is not running"
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def start(self) -> FakeChatServer:
+        self._server = _Server(("127.0.0.1", 0), _handler(self))
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeChatServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def record(self, body: dict[str, Any], authorization: str | None) -> Request:
+        key = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+        with self._lock:
+            self._seen[key] = attempt = self._seen.get(key, 0) + 1
+            request = Request(body, key, attempt, time.monotonic(), authorization)
+            self.requests.append(request)
+        return request
+
+    def answer(self, body: dict[str, Any], authorization: str | None
+               ) -> tuple[int, dict[str, str], str | None]:
+        """(status, headers, body text or None to drop the connection), after the wait."""
+        request = self.record(body, authorization)
+        fault = (self.faults(request) if self.faults else None) or Fault()
+        time.sleep(self.latency + fault.delay)
+        if fault.drop:
+            return 0, {}, None
+        if self.refuse_response_format and "response_format" in body:
+            return 400, {}, _error("response_format is not supported by this server", 400)
+        if fault.status != 200:
+            headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+            return fault.status, headers, _error(fault.message, fault.status)
+        if fault.body is not None:
+            return 200, {}, fault.body
+        content = fault.content if fault.content is not None else scripted_reply(body)
+        return 200, {}, json.dumps(_completion(body, content))
+
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            return {"requests": len(self.requests)}
+
+
+def _error(message: str, status: int) -> str:
+    return json.dumps({"error": {"message": message, "type": "fake_error", "code": status}})
+
+
+def _prompt_tokens(messages: list[dict[str, Any]]) -> int:
+    """About 4 characters a token, and 85 an image (OpenAI's price of a low-detail image)."""
+    chars = images = 0
+    for message in messages:
+        content = message.get("content")
+        parts = content if isinstance(content, list) else [{"type": "text", "text": content or ""}]
+        for part in parts:
+            if part.get("type") == "image_url":
+                images += 1
+            else:
+                chars += len(str(part.get("text", "")))
+    return chars // 4 + 85 * images
+
+
+def _completion(body: dict[str, Any], content: str) -> dict[str, Any]:
+    prompt_tokens = _prompt_tokens(body.get("messages", []))
+    completion_tokens = len(content) // 4 + 1
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": 0,
+        "model": body.get("model", ""),
+        "choices": [{"index": 0, "finish_reason": "stop",
+                     "message": {"role": "assistant", "content": content}}],
+        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                  "total_tokens": prompt_tokens + completion_tokens},
+    }
+
+
+def _handler(server: FakeChatServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as real servers and the client expect
+        # Headers and body leave in two writes: with Nagle's algorithm on, the body waits for
+        # the client's delayed ACK of the headers (about 40 ms on Linux), as no real server has.
+        disable_nagle_algorithm = True
+
+        def do_GET(self) -> None:
+            if self.path == "/stats":
+                self._send(200, {}, json.dumps(server.stats()))
+            else:
+                self._send(404, {}, _error(f"no route {self.path}", 404))
+
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if self.path != CHAT_PATH:
+                self._send(404, {}, _error(f"no route {self.path}", 404))
+                return
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                self._send(400, {}, _error("the request body is not JSON", 400))
+                return
+            status, headers, text = server.answer(body, self.headers.get("Authorization"))
+            if text is None:  # a dropped connection: no status line at all
+                self.close_connection = True
+                return
+            self._send(status, headers, text)
+
+        def _send(self, status: int, headers: dict[str, str], text: str) -> None:
+            data = text.encode()
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
+                self.close_connection = True
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read .requests
+            pass
+
+    return Handler
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # listen backlog: many clients connect at once
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
+    args = parser.parse_args(argv)
+    server = FakeChatServer(latency=args.latency).start()
+    print(server.url, flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

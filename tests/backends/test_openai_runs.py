@@ -77,3 +77,20 @@ def test_a_bad_request_rejects_only_its_item(tmp_path, chat_server, openai_build
     assert (reject["stage"], reject["reason"]) == ("enrich", "request_failed")
     assert "HTTP 400" in reject["detail"] and "image too large" in reject["detail"]
     assert summary["counts"]["captions"] == summary["counts"]["conversation_images"] == 2
+
+
+def test_qa_of_an_image_is_asked_while_enrich_goes_on(tmp_path, chat_server, openai_build,
+                                                      manifest):
+    # Concurrency 2 keeps 4 items per stage started: enrich of the 12th image can only start
+    # once qa has finished its first items, whatever the timing.
+    server = chat_server()
+    out = tmp_path / "out"
+    summary = openai_build(server, manifest(12), out, concurrency=2)
+    assert summary["incomplete"] is None
+    stages = [r.stage for r in server.requests]
+    assert stages.index("qa") < len(stages) - 1 - stages[::-1].index("enrich")
+    images = ids(out / "images.jsonl")
+    assert ids(out / "captions.jsonl") == images
+    conversations = ids(out / "conversations.jsonl")
+    assert conversations == [i for i in images if i in set(conversations)]  # in input order
+    assert len(conversations) + summary["counts"]["rejects"] == len(images)

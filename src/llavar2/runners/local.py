@@ -1,8 +1,9 @@
 """The local runner: ingest → ocr → enrich → qa → export on one machine, resumable.
 
 Each stage reads the previous stage's file, skips the ids whose outcome (a record or a reject)
-is already on disk, and appends the rest in order. Killing the process at any point and running
-the same command again finishes the job with every record written exactly once.
+is already on disk, and appends the rest in order; enrich and qa run together, qa taking each
+caption as soon as it is written. Killing the process at any point and running the same command
+again finishes the job with every record written exactly once.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
+from contextlib import closing
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -71,27 +74,53 @@ def _ocr(cfg: BuildConfig, rejects: ResumableJsonl) -> None:
                _count_pending(cfg.out / files.IMAGES, done))
 
 
-def _enrich(cfg: BuildConfig, rejects: ResumableJsonl, backend: Any) -> None:
-    with files.open_by_id(cfg.out / files.CAPTIONS) as out:
-        done = out.done | files.rejected_ids(rejects, "enrich")
-        images = read_jsonl(cfg.out / files.IMAGES, ImageRecord)
-        ocr_results = _pending(read_jsonl(cfg.out / files.OCR, OcrResult), done)
-        _drain(generate.enrich(merge_join(images, ocr_results), backend), out, rejects,
-               "enrich", cfg.progress, _count_pending(cfg.out / files.OCR, done), backend)
+def _enrich_and_qa(cfg: BuildConfig, rejects: ResumableJsonl, backend: Any,
+                   enrich_end: list[tuple[float, float]]) -> None:
+    """The enrich and qa stages at once: each caption, as soon as it is on disk, becomes a qa
+    item, so the backend's requests of both stages share one stream (no stage waits for the
+    last, partly idle round of the other). Appends into captions.jsonl and
+    conversations.jsonl stay in input order, so a resume works as with stages run one after
+    the other. ``enrich_end`` gets the ``_clock()`` reading at which enrich finished."""
+    with files.open_by_id(cfg.out / files.CAPTIONS) as captions, \
+            files.open_by_id(cfg.out / files.CONVERSATIONS) as out:
+        qa_done = out.done | files.rejected_ids(rejects, "qa")
+        enrich_done = captions.done | files.rejected_ids(rejects, "enrich")
 
+        def pairs() -> Iterator[tuple[ImageRecord, OcrResult]]:
+            return merge_join(read_jsonl(cfg.out / files.IMAGES, ImageRecord),
+                              read_jsonl(cfg.out / files.OCR, OcrResult))
 
-def _qa(cfg: BuildConfig, rejects: ResumableJsonl, backend: Any) -> None:
-    with files.open_by_id(cfg.out / files.CONVERSATIONS) as out:
-        done = out.done | files.rejected_ids(rejects, "qa")
-        images = read_jsonl(cfg.out / files.IMAGES, ImageRecord)
-        ocr_results = read_jsonl(cfg.out / files.OCR, OcrResult)
-        captions = _pending(read_jsonl(cfg.out / files.CAPTIONS, EnrichedCaption), done)
-        items = (
-            (image, result, caption)
-            for (image, result), caption in merge_join(merge_join(images, ocr_results), captions)
+        # Captions of earlier runs come first: they precede this run's in captions.jsonl.
+        earlier = _pending(islice(read_jsonl(captions.path, EnrichedCaption), len(captions.done)),
+                           qa_done)
+        sent: deque[tuple[ImageRecord, OcrResult]] = deque()  # enrich items awaiting results
+
+        def to_enrich() -> Iterator[tuple[ImageRecord, OcrResult]]:
+            for item in pairs():
+                if item[1].id not in enrich_done:
+                    sent.append(item)
+                    yield item
+
+        def new_captions() -> Iterator[tuple[ImageRecord, OcrResult, EnrichedCaption]]:
+            with closing(generate.enrich(to_enrich(), backend)) as results:
+                for result in results:
+                    image, ocr_result = sent.popleft()
+                    (rejects if isinstance(result, Reject) else captions).write(result)
+                    if not isinstance(result, Reject):
+                        yield image, ocr_result, result
+            enrich_end.append(_clock())
+
+        new = new_captions()
+        items = chain(
+            ((image, result, caption)
+             for (image, result), caption in merge_join(pairs(), earlier)),
+            new,
         )
-        _drain(generate.converse(items, backend), out, rejects, "qa", cfg.progress,
-               _count_pending(cfg.out / files.CAPTIONS, done), backend)
+        try:
+            _drain(generate.converse(items, backend), out, rejects, "enrich+qa", cfg.progress,
+                   _count_pending(cfg.out / files.OCR, qa_done), backend)
+        finally:
+            new.close()  # on a stop: cancel the enrich requests still in flight, now
 
 
 def _read(path: Path, model: Any = None) -> Iterator[Any]:
@@ -127,6 +156,15 @@ def _count(cfg: BuildConfig) -> dict[str, Any]:
         "rejects": sum(reasons.values()),
         "reject_reasons": dict(sorted(reasons.items())),
     }
+
+
+def _clock() -> tuple[float, float]:
+    return time.perf_counter(), time.process_time()
+
+
+def _elapsed(start: tuple[float, float], end: tuple[float, float]) -> tuple[float, float]:
+    """(wall, CPU) seconds between two (perf_counter, process_time) readings."""
+    return round(end[0] - start[0], 3), round(end[1] - start[1], 3)
 
 
 def _build_settings(cfg: BuildConfig) -> dict[str, Any]:
@@ -203,18 +241,27 @@ def _run(cfg: BuildConfig, backend: Any) -> dict[str, Any]:
         for name, step in (
             ("ingest", lambda: _ingest(cfg, rejects)),
             ("ocr", lambda: _ocr(cfg, rejects)),
-            ("enrich", lambda: _enrich(cfg, rejects, backend)),
-            ("qa", lambda: _qa(cfg, rejects, backend)),
         ):
-            start, cpu = time.perf_counter(), time.process_time()
+            start = _clock()
             try:
                 step()
             except RunIncomplete as e:  # what is on disk is whole; later stages wait
                 incomplete = f"stopped in {name}: {e}; rerun the same command to continue"
-            seconds[name] = round(time.perf_counter() - start, 3)
-            cpu_seconds[name] = round(time.process_time() - cpu, 3)
+            seconds[name], cpu_seconds[name] = _elapsed(start, _clock())
             if incomplete:
                 break
+        if not incomplete:
+            start, enrich_end = _clock(), []
+            try:
+                _enrich_and_qa(cfg, rejects, backend, enrich_end)
+            except RunIncomplete as e:
+                where = "qa" if enrich_end else "enrich and qa"
+                incomplete = f"stopped in {where}: {e}; rerun the same command to continue"
+            end = _clock()
+            # They ran together: enrich's time is until its last record, qa's the rest.
+            split = enrich_end[0] if enrich_end else end
+            seconds["enrich"], cpu_seconds["enrich"] = _elapsed(start, split)
+            seconds["qa"], cpu_seconds["qa"] = _elapsed(split, end)
     start = time.perf_counter()
     llava_path, samples = export(cfg.out, "llava", cfg.out / files.LLAVA)
     seconds["export"] = round(time.perf_counter() - start, 3)

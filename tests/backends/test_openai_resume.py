@@ -7,19 +7,7 @@ import os
 import pytest
 
 from llavar2 import jsonl
-from llavar2.jsonl import read_jsonl
-
-FILES = ["images.jsonl", "ocr.jsonl", "captions.jsonl", "conversations.jsonl", "rejects.jsonl"]
-
-
-def records(out):
-    got = {}
-    for name in FILES:
-        rows = list(read_jsonl(out / name))
-        for row in rows:
-            row.get("provenance", {}).pop("created_at", None)
-        got[name] = rows
-    return got
+from llavar2.testing.builds import RECORD_FILES as FILES, build_records
 
 
 def die_at_write(n, run):
@@ -58,7 +46,7 @@ def test_killed_runs_resume_to_the_uninterrupted_result(tmp_path, chat_server, o
     options = {"concurrency": 3}
     openai_build(server, captions, tmp_path / "reference",
                  cache=tmp_path / "reference.sqlite3", **options)
-    reference = records(tmp_path / "reference")
+    reference = build_records(tmp_path / "reference")
     writes = sum(len(rows) for rows in reference.values())
 
     out = tmp_path / "killed"
@@ -73,7 +61,7 @@ def test_killed_runs_resume_to_the_uninterrupted_result(tmp_path, chat_server, o
         kills += 1
         assert kills <= writes, "the build never finished"
     assert kills >= writes // 4
-    got = records(out)
+    got = build_records(out)
     for name in FILES:
         ids = [r.get("id", r.get("row")) for r in got[name]]
         assert len(ids) == len(set(ids)), f"duplicates in {name}"

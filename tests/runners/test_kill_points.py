@@ -11,9 +11,7 @@ from pathlib import Path
 import pytest
 
 from llavar2 import samples
-from llavar2.jsonl import read_jsonl
-
-FILES = ["images.jsonl", "ocr.jsonl", "captions.jsonl", "conversations.jsonl", "rejects.jsonl"]
+from llavar2.testing.builds import build_records
 
 # Runs the CLI with ResumableJsonl.write replaced by one that, at the run's write number
 # argv[1], writes half of its line and dies like SIGKILL would (no cleanup, no flush).
@@ -41,15 +39,6 @@ def _run(args: list[str], die_at: int | None = None) -> int:
     return subprocess.run(cmd, capture_output=True).returncode
 
 
-def _records(out: Path) -> dict[str, list]:
-    got = {}
-    for name in FILES:
-        rows = list(read_jsonl(out / name))
-        for row in rows:
-            row.get("provenance", {}).pop("created_at", None)
-        got[name] = rows
-    return got
-
 
 @pytest.mark.slow
 def test_a_kill_at_every_write_loses_and_repeats_nothing(tmp_path):
@@ -64,7 +53,7 @@ def test_a_kill_at_every_write_loses_and_repeats_nothing(tmp_path):
 
     reference = tmp_path / "reference"
     assert _run(args(reference)) == 3
-    writes = sum(len(v) for v in _records(reference).values())
+    writes = sum(len(v) for v in build_records(reference).values())
 
     out = tmp_path / "killed"
     assert _run(args(out), die_at=1) == 137  # killed in its very first write
@@ -75,5 +64,5 @@ def test_a_kill_at_every_write_loses_and_repeats_nothing(tmp_path):
         assert kills <= writes, "a killed run made no progress"
     assert kills == writes  # every record write was a kill point exactly once
     assert _run(args(out)) == 3  # and the finished build stays as it is
-    assert _records(out) == _records(reference)
+    assert build_records(out) == build_records(reference)
     assert (out / "llava.json").read_bytes() == (reference / "llava.json").read_bytes()

@@ -12,9 +12,7 @@ from pathlib import Path
 import pytest
 
 from llavar2 import samples
-from llavar2.jsonl import read_jsonl
-
-FILES = ["images.jsonl", "ocr.jsonl", "captions.jsonl", "conversations.jsonl", "rejects.jsonl"]
+from llavar2.testing.builds import RECORD_FILES as FILES, build_records
 
 
 def _manifest(tmp_path: Path, n: int) -> Path:
@@ -34,15 +32,6 @@ def _cmd(manifest: Path, out: Path) -> list[str]:
 def _written(out: Path) -> int:
     return sum((out / name).stat().st_size for name in FILES if (out / name).exists())
 
-
-def _records(out: Path) -> dict[str, list]:
-    got = {}
-    for name in FILES:
-        rows = list(read_jsonl(out / name))
-        for row in rows:  # creation time is the one field that legitimately differs
-            row.get("provenance", {}).pop("created_at", None)
-        got[name] = rows
-    return got
 
 
 @pytest.mark.slow
@@ -75,7 +64,7 @@ def test_sigkilled_build_resumes_to_the_uninterrupted_result(tmp_path):
     assert kills >= 3, "the build finished before it could be killed three times"
     assert proc.returncode == 3
 
-    killed, ref = _records(out), _records(reference)
+    killed, ref = build_records(out), build_records(reference)
     for name in FILES:
         ids = [r.get("id", r.get("row")) for r in killed[name]]
         assert len(ids) == len(set(ids)), f"duplicates in {name}"

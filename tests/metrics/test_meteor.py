@@ -25,11 +25,13 @@ from pathlib import Path
 
 import pytest
 
-from llavar2.metrics import METRICS, MetricResult
+from llavar2.metrics import METRICS, MetricResult, compute
 from llavar2.metrics.meteor import data as meteor_data
-from llavar2.metrics.meteor import meteor, segment_stats
+from llavar2.metrics.meteor import meteor, scorer, segment_stats
 from llavar2.metrics.meteor.normalize import Normalizer, normalize_line
 from llavar2.metrics.meteor.stem import stem
+from llavar2.metrics.ptb import tokenize
+from llavar2.metrics.rouge import RougeL
 
 TOL = 1e-4
 
@@ -412,8 +414,65 @@ def test_pair_bounds_are_upper_bounds(resources, monkeypatch, seed, hashed):
 
 
 def test_parallel_alignment_gives_the_same_numbers(resources):
-    preds, refs = corpus(5, 1200, resources.paraphrases)
-    assert meteor(preds, refs, workers=2) == meteor(preds, refs, workers=1)
+    preds, refs = corpus(5, 1600, resources.paraphrases)
+    one = meteor(preds, refs, workers=1)
+    assert meteor(preds, refs, workers=2) == one
+    assert meteor(preds, refs, workers=3) == one
+
+
+def test_compute_runs_meteor_beside_the_other_metrics_with_the_same_numbers(resources):
+    """compute() starts METEOR in worker processes and computes BLEU/ROUGE-L/CIDEr meanwhile."""
+    preds, refs = corpus(6, 1200, resources.paraphrases)
+    names = ["bleu_4", "meteor", "rouge_l", "cider"]
+    together = compute(names, preds, refs)
+    assert list(together) == names
+    for name in names:
+        alone = compute(name, preds, refs)[name]
+        assert (together[name].score, together[name].per_item) == (alone.score, alone.per_item)
+    tok_preds, tok_refs = tokenize(preds), [tokenize(r) for r in refs]
+    assert together["meteor"].score == meteor(tok_preds, tok_refs, workers=1)[0]
+
+
+def _raise_memory_error():
+    raise MemoryError("worker ran out of memory")
+
+
+@pytest.mark.parametrize(
+    ("failure", "message"),
+    [(_raise_memory_error, "MemoryError: worker ran out"), (lambda: os._exit(3), "code 3")],
+)
+def test_a_failing_meteor_worker_is_an_error_not_a_gap(resources, monkeypatch, failure, message):
+    preds, refs = corpus(7, 1200, resources.paraphrases)
+    parent = os.getpid()
+    real = scorer._score_slice
+
+    def fails_in_workers(*args):
+        if os.getpid() != parent:
+            failure()
+        return real(*args)
+
+    monkeypatch.setattr(scorer, "_score_slice", fails_in_workers)
+    with pytest.raises(RuntimeError, match=f"(?s)METEOR worker process failed.*{message}"):
+        meteor(preds, refs, workers=2)
+
+
+def test_compute_stops_meteor_workers_when_another_metric_fails(resources, monkeypatch):
+    preds, refs = corpus(8, 1200, resources.paraphrases)
+    jobs = []
+    real = scorer.StatsJob.__init__
+
+    def tracked(self, *args):
+        real(self, *args)
+        jobs.append(self)
+
+    monkeypatch.setattr(scorer.StatsJob, "__init__", tracked)
+    def broken(self, predictions, references):
+        raise ValueError("broken metric")
+
+    monkeypatch.setattr(RougeL, "__call__", broken)
+    with pytest.raises(ValueError, match="broken metric"):
+        compute(["meteor", "rouge_l"], preds, refs)
+    assert jobs and all(not job._workers for job in jobs)
 
 
 def test_normalizer_matches_jar(resources):

@@ -2,16 +2,17 @@
 
 ``compute(names, predictions, references)`` returns one ``MetricResult`` per name, in the
 order asked. Caption metrics (BLEU, METEOR, ROUGE-L, CIDEr-D) share one PTB tokenisation of
-the inputs, done the way pycocoevalcap 1.2 does it, in Python.
+the inputs, done the way pycocoevalcap 1.2 does it, in Python. Metrics that can run in other
+processes (``start()``: METEOR on large corpora) begin first, and the others run meanwhile.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .base import METRICS, Metric, MetricResult
+from .base import METRICS, Metric, MetricResult, Started
 
-__all__ = ["METRICS", "Metric", "MetricResult", "compute", "validate_inputs"]
+__all__ = ["METRICS", "Metric", "MetricResult", "Started", "compute", "validate_inputs"]
 
 
 def validate_inputs(predictions: Sequence[str], references: Sequence[Sequence[str]]) -> None:
@@ -43,11 +44,19 @@ def compute(
         flat = tokenize([r for refs in references for r in refs])
         rest = iter(flat)
         tokenized = (tokenize(predictions), [[next(rest) for _ in refs] for refs in references])
-    results = {}
-    for name, metric in metrics.items():
-        preds, refs = tokenized if metric.tokenized and tokenized else (predictions, references)
-        results[name] = metric(preds, refs)
-    return results
+    def inputs(metric: Metric) -> tuple[Sequence[str], Sequence[Sequence[str]]]:
+        return tokenized if metric.tokenized and tokenized else (predictions, references)
+
+    # Metrics that can run in other processes (METEOR) start first; the others run here
+    # meanwhile, then this process helps finish them.
+    started = {n: m.start(*inputs(m)) for n, m in metrics.items() if hasattr(m, "start")}
+    try:
+        done = {n: m(*inputs(m)) for n, m in metrics.items() if n not in started}
+        done.update((n, s.result()) for n, s in started.items())
+    finally:
+        for s in started.values():
+            s.cancel()
+    return {name: done[name] for name in names}
 
 
 # Imported for their registrations.

@@ -34,5 +34,14 @@ class Metric(Protocol):
     ) -> MetricResult: ...
 
 
+class Started(Protocol):
+    """A metric begun in other processes (a metric with ``start(predictions, references)``
+    returns one): ``result()`` finishes it, ``cancel()`` abandons it."""
+
+    def result(self) -> MetricResult: ...
+
+    def cancel(self) -> None: ...
+
+
 # Name → factory of a Metric (a class, or a function for families such as bleu_1..bleu_4).
 METRICS: Registry[Callable[[], Metric]] = Registry("metric")

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..base import METRICS, MetricResult
-from .scorer import meteor, segment_stats
+from .scorer import StatsJob, meteor, scores, segment_stats, start_segment_stats
 
 __all__ = ["Meteor", "meteor", "segment_stats"]
 
@@ -36,7 +36,15 @@ class Meteor:
     def __call__(
         self, predictions: Sequence[str], references: Sequence[Sequence[str]]
     ) -> MetricResult:
-        score, per_item = meteor(predictions, references)
+        return self.start(predictions, references).result()
+
+    def start(
+        self, predictions: Sequence[str], references: Sequence[Sequence[str]]
+    ) -> _Started:
+        """Begin scoring in worker processes (``start_segment_stats``); ``result()`` finishes."""
+        return _Started(self, start_segment_stats(predictions, references))
+
+    def _result(self, score: float, per_item: list[float]) -> MetricResult:
         return MetricResult(
             name=self.name,
             score=score,
@@ -44,3 +52,14 @@ class Meteor:
             reference=self.reference,
             details={"corpus_score": "score of the summed statistics (the jar's EVAL line)"},
         )
+
+
+class _Started:
+    def __init__(self, metric: Meteor, job: StatsJob):
+        self.metric, self.job = metric, job
+
+    def result(self) -> MetricResult:
+        return self.metric._result(*scores(self.job.result()))
+
+    def cancel(self) -> None:
+        self.job.cancel()

@@ -16,6 +16,7 @@ import gc
 import math
 import multiprocessing
 import os
+import traceback
 from collections.abc import Sequence
 
 import numpy as np
@@ -237,16 +238,24 @@ def segment_stats(
 
     As the jar: the first reference with the highest score wins. References whose score
     upper bound is below the best score found are not aligned (they cannot win).
-    ``workers`` > 1 scores contiguous slices in that many forked processes: an item's
+    ``workers`` > 1 scores slices of the corpus in that many processes: an item's
     statistics depend on that item alone, so the results are the same.
     """
+    return start_segment_stats(predictions, references, workers).result()
+
+
+def start_segment_stats(
+    predictions: Sequence[str],
+    references: Sequence[Sequence[str]],
+    workers: int | None = None,
+) -> StatsJob:
+    """``segment_stats`` begun in forked processes; this process is free until ``result()``,
+    which scores the slices nobody has taken yet and gathers the rest. Other metrics can run
+    in between, so every CPU stays busy (``llavar2.metrics.compute`` does this)."""
     if len(predictions) != len(references):
         raise ValueError(f"{len(predictions)} predictions but {len(references)} reference lists")
     res = load_resources()  # before forking: the workers share the loaded tables
-    n_proc = _workers(workers, len(predictions))
-    if n_proc == 1:
-        return _score_slice(res, predictions, references)
-    return _parallel(res, predictions, references, n_proc)
+    return StatsJob(res, predictions, references, _workers(workers, len(predictions)))
 
 
 def _score_slice(res: Resources, predictions, references) -> list[tuple[float, ...]]:
@@ -342,28 +351,85 @@ def _prepare(res: Resources, predictions, references) -> _Corpus:
     return _Corpus(items, lines, paras, vocab, ctx, bounds)
 
 
-_FORKED: tuple | None = None  # (resources, predictions, references) a forked worker inherits
+# A process takes the next slice of the items not yet taken: a share of what is left
+# (1 / (2 × processes)), so slices start large (per-slice set-up, token caches and paraphrase
+# lookup, stays small) and shrink towards the end, where all processes then finish close
+# together even when one of them started late (compute() runs the other metrics first).
+_MIN_SLICE = 100
 
 
-def _score_range(bounds: tuple[int, int]) -> list[tuple[float, ...]]:
-    res, predictions, references = _FORKED
-    a, b = bounds
-    return _score_slice(res, predictions[a:b], references[a:b])
+class StatsJob:
+    """One corpus scored by ``n_proc - 1`` forked workers and, in ``result()``, by this
+    process; the next slice to take is a counter the processes share."""
 
+    def __init__(self, res: Resources, predictions, references, n_proc: int):
+        self._res, self._predictions, self._references = res, predictions, references
+        self._n, self._n_proc = len(predictions), n_proc
+        self._workers: list[tuple[multiprocessing.process.BaseProcess, object]] = []
+        self._next = None  # shared item counter; None: this process alone, ``_taken`` counts
+        self._taken = 0
+        if n_proc == 1:
+            return
+        fork = multiprocessing.get_context("fork")
+        self._next = fork.Value("q", 0)
+        for _ in range(n_proc - 1):
+            receive, send = fork.Pipe(duplex=False)
+            # forked: the worker inherits this object (resources, texts) without pickling
+            proc = fork.Process(target=self._work, args=(send,), daemon=True)
+            proc.start()
+            send.close()
+            self._workers.append((proc, receive))
 
-def _parallel(res: Resources, predictions, references, n_proc: int) -> list[tuple[float, ...]]:
-    global _FORKED
-    n = len(predictions)
-    step = -(-n // n_proc)
-    chunks = [(a, min(n, a + step)) for a in range(0, n, step)]
-    _FORKED = (res, predictions, references)
-    try:
-        with multiprocessing.get_context("fork").Pool(len(chunks) - 1) as pool:
-            rest = pool.map_async(_score_range, chunks[1:], chunksize=1)
-            parts = [_score_range(chunks[0])] + rest.get()  # this process scores a slice too
-    finally:
-        _FORKED = None
-    return [st for part in parts for st in part]
+    def _take(self) -> tuple[int, int]:
+        """The next slice ``(a, b)``; empty when every item is taken."""
+        if self._next is None:
+            a, self._taken = self._taken, self._n
+            return a, self._n
+        with self._next.get_lock():
+            a = self._next.value
+            b = min(self._n, a + max(_MIN_SLICE, (self._n - a) // (2 * self._n_proc)))
+            self._next.value = b
+        return a, b
+
+    def _slices(self):
+        while True:
+            a, b = self._take()
+            if a >= b:
+                return
+            yield a, _score_slice(self._res, self._predictions[a:b], self._references[a:b])
+
+    def _work(self, send) -> None:
+        try:
+            send.send(("ok", list(self._slices())))
+        except BaseException:
+            send.send(("error", traceback.format_exc()))
+        finally:
+            send.close()
+
+    def result(self) -> list[tuple[float, ...]]:
+        try:
+            parts = dict(self._slices())
+            for proc, receive in self._workers:
+                try:
+                    kind, payload = receive.recv()
+                except EOFError:
+                    proc.join()
+                    kind, payload = "error", f"it exited with code {proc.exitcode}"
+                if kind != "ok":
+                    raise RuntimeError(f"a METEOR worker process failed: {payload}")
+                parts.update(payload)
+        finally:
+            self.cancel()
+        return [st for a in sorted(parts) for st in parts[a]]
+
+    def cancel(self) -> None:
+        """Stop the workers (after ``result()``, or when the caller gives up)."""
+        for proc, receive in self._workers:
+            receive.close()
+            if proc.is_alive():
+                proc.terminate()
+            proc.join()
+        self._workers = []
 
 
 def meteor(
@@ -376,7 +442,11 @@ def meteor(
     ``workers``: processes to score with (default ``$LLAVAR2_METEOR_WORKERS``, else one per
     usable CPU for corpora of 1,000 items or more); results do not depend on it.
     """
-    stats = segment_stats(predictions, references, workers)
+    return scores(segment_stats(predictions, references, workers))
+
+
+def scores(stats: Sequence[Sequence[float]]) -> tuple[float, list[float]]:
+    """(corpus score of the summed statistics, per-item scores) from the items' statistics."""
     per_item = [score_stats(st) for st in stats]
     total = [0.0] * STATS_LENGTH
     for st in stats:

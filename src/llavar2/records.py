@@ -116,3 +116,25 @@ class ConversationSet(Record):
     duos: list[DuoConversation]
     provenance: Provenance
     dropped: list[DroppedDuo] = Field(default_factory=list)
+
+
+class DuoScores(Record):
+    """The selection scores of one duo conversation (DESIGN §4), one line of ``scores.jsonl``.
+
+    ``losses`` holds each ``L(X | C)`` term by name: ``"A|Q"``, ``"A"`` (IFD), ``"QA|I"``,
+    ``"QA"`` (VFD), ``"S|I,E"``, ``"S|I"`` (FFD; S the self-explain pair, E the extractive
+    one); a term that could not be scored is ``None`` with its reason in ``unscorable``, and
+    every ratio built on it is ``None``.
+    """
+
+    id: str  # the image id (the ConversationSet's)
+    duo: int  # index of the duo in the ConversationSet's ``duos``
+    scorer: str  # e.g. "hf:/models/llava-1.5-7b"
+    model: str
+    context: str  # "image", or "facts": the enriched caption + OCR text stood in for the image
+    losses: dict[str, float | None]
+    ifd: float | None
+    vfd: float | None
+    mifd: float | None
+    ffd: float | None
+    unscorable: dict[str, str] = Field(default_factory=dict)  # term → reason

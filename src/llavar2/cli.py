@@ -1,4 +1,4 @@
-"""Command line: ``llavar2 build | ocr | export | demo``.
+"""Command line: ``llavar2 build | ocr | filter | export | evaluate | demo``.
 
 Exit status: 0 when every input was used, 3 when some inputs were rejected and the rest were
 built (see OUT/rejects.jsonl), 2 for unusable arguments, 4 when a build stopped early (budget
@@ -208,21 +208,141 @@ def ocr_command(
         raise typer.Exit(EXIT_REJECTS)
 
 
+def _limit(option: str, value: str) -> float | None:
+    """A score threshold: a number, or "none" for no threshold."""
+    if value.strip().lower() == "none":
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise _usage_error(f"{option} {value!r}: give a number or none") from None
+
+
+FILTER_RULES = "Rule filters"
+FILTER_SCORES = "Score selection (needs OUT/scores.jsonl)"
+
+
+@app.command("filter")
+def filter_command(
+    out: Path = typer.Argument(..., help="A build folder."),
+    rules: str = typer.Option(
+        "length,injection,refusal,language,grounding,exact_duplicate,near_duplicate",
+        help="Rule filters to apply, in order (the first that fires gives the reason).",
+        rich_help_panel=FILTER_RULES),
+    min_question_words: int = typer.Option(2, min=0, rich_help_panel=FILTER_RULES),
+    min_explanation_words: int = typer.Option(3, min=0, rich_help_panel=FILTER_RULES),
+    max_answer_words: int = typer.Option(32, min=1, help="Longest extractive answer.",
+                                         rich_help_panel=FILTER_RULES),
+    max_turn_words: int = typer.Option(256, min=1, rich_help_panel=FILTER_RULES),
+    near_dup_threshold: float = typer.Option(
+        0.8, min=0.01, max=1.0, help="Estimated Jaccard similarity (word shingles) at which a "
+        "duo is a near duplicate of an earlier one.", rich_help_panel=FILTER_RULES),
+    shingle: int = typer.Option(3, min=1, help="Words per shingle.", rich_help_panel=FILTER_RULES),
+    num_perm: int = typer.Option(128, min=1, help="MinHash permutations.",
+                                 rich_help_panel=FILTER_RULES),
+    seed: int = typer.Option(0, help="MinHash seed.", rich_help_panel=FILTER_RULES),
+    min_latin: float = typer.Option(0.5, min=0, max=1, help="Least share of Latin letters.",
+                                    rich_help_panel=FILTER_RULES),
+    min_common_share: float = typer.Option(
+        0.2, min=0, max=1, help="Least share of common English words (texts of 8+ words).",
+        rich_help_panel=FILTER_RULES),
+    mifd_max: str = typer.Option("1", help="Drop mIFD above this (none: no threshold).",
+                                 rich_help_panel=FILTER_SCORES),
+    ffd_max: str = typer.Option("1", help="Drop FFD above this (none: no threshold).",
+                                rich_help_panel=FILTER_SCORES),
+    ifd_max: str = typer.Option("none", help="Drop IFD above this.",
+                                rich_help_panel=FILTER_SCORES),
+    vfd_max: str = typer.Option("none", help="Drop VFD above this.",
+                                rich_help_panel=FILTER_SCORES),
+    top_k: Optional[int] = typer.Option(None, min=0, help="Then keep the best N.",
+                                        rich_help_panel=FILTER_SCORES),
+    top_fraction: Optional[float] = typer.Option(
+        None, help="Then keep the best fraction, in (0, 1] (rounded down).",
+        rich_help_panel=FILTER_SCORES),
+    rank_by: str = typer.Option("mifd", help="Score that ranks for --top-k / --top-fraction "
+                                "(mifd, ffd, ifd or vfd; lower is better).",
+                                rich_help_panel=FILTER_SCORES),
+    keep_unscorable: bool = typer.Option(
+        False, "--keep-unscorable", help="Keep duos whose needed score is None.",
+        rich_help_panel=FILTER_SCORES),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+) -> None:
+    """Rule filters, then score thresholds, then top-k: OUT/kept.jsonl, OUT/dropped.jsonl
+    (each dropped duo with its reason) and OUT/filter_report.json."""
+    from .filter.config import FilterConfig, ScoreSelection
+    from .filter.scores import SCORES
+    from .filter.stage import DROPPED, KEPT, REPORT, run_filter
+
+    if not out.is_dir():
+        raise _usage_error(f"{out} is not a folder")
+    try:
+        cfg = FilterConfig(
+            rules=[r.strip() for r in rules.split(",") if r.strip()],
+            rule_params={
+                "length": {"min_question_words": min_question_words,
+                           "min_explanation_words": min_explanation_words,
+                           "max_answer_words": max_answer_words,
+                           "max_turn_words": max_turn_words},
+                "near_duplicate": {"threshold": near_dup_threshold, "shingle": shingle,
+                                   "num_perm": num_perm, "seed": seed},
+                "language": {"min_latin": min_latin, "min_common_share": min_common_share},
+            },
+            scores=ScoreSelection(
+                mifd_max=_limit("--mifd-max", mifd_max), ffd_max=_limit("--ffd-max", ffd_max),
+                ifd_max=_limit("--ifd-max", ifd_max), vfd_max=_limit("--vfd-max", vfd_max),
+                top_k=top_k, top_fraction=top_fraction, rank_by=rank_by,
+                keep_unscorable=keep_unscorable),
+        )
+    except ValidationError as e:
+        problems = "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}"
+                             for err in e.errors())
+        raise _usage_error(problems) from None
+    try:
+        report = run_filter(out, cfg, progress=progress)
+    except UsageError as e:
+        raise _usage_error(str(e)) from None
+    if report["scores"] is None:
+        console.print(f"no {SCORES} in {out}: the rule filters alone were applied "
+                      "(run llavar2 score first to select by mIFD / FFD)")
+    elif missing := report["scores"]["duos_without_scores"]:
+        console.print(f"[yellow]{missing} duos have no line in {SCORES}[/yellow] "
+                      "(dropped as unscorable unless --keep-unscorable)")
+    dropped = report["dropped"]
+    table = Table(title=f"llavar2 filter → {out}")
+    table.add_column("reason")
+    table.add_column("duos", justify="right")
+    for reason, n in dropped["by_reason"].items():
+        table.add_row(f"dropped: {reason}", str(n))
+    table.add_row("input", str(report["input"]["duos"]), end_section=False)
+    table.add_row("kept", str(report["kept"]["duos"]))
+    table.add_row("dropped", str(dropped["duos"]))
+    Console().print(table)
+    console.print(f"kept → {out / KEPT}; dropped → {out / DROPPED}; report → {out / REPORT}")
+
+
 @app.command("export")
 def export_command(
     out: Path = typer.Argument(..., help="A build folder."),
     format: str = typer.Option("llava", "--format", help="llava or messages."),
     to: Optional[Path] = typer.Option(None, help="Output file [default: inside the build folder]."),
+    all_duos: bool = typer.Option(
+        False, "--all", help="Export every duo, even when llavar2 filter has made kept.jsonl."),
 ) -> None:
-    """Write a build's captions and duo conversations in a trainer's format."""
-    from .export import EXPORTERS, export
+    """Write a build's captions and duo conversations in a trainer's format: the duos that
+    llavar2 filter kept when OUT/kept.jsonl exists, else all of them."""
+    from .export import EXPORTERS, export, has_kept_set
 
     if not (out / "captions.jsonl").is_file():
         raise _usage_error(f"{out} is not a build folder (no captions.jsonl)")
     if format not in EXPORTERS.names():
         raise _usage_error(f"unknown format {format!r} (known: {', '.join(EXPORTERS.names())})")
-    path, n = export(out, format, to)
-    console.print(f"{n} samples → {path}")
+    kept = has_kept_set(out) and not all_duos
+    try:
+        path, n = export(out, format, to, kept=kept)
+    except UsageError as e:
+        raise _usage_error(str(e)) from None
+    which = "the kept duos (kept.jsonl)" if kept else "all duos (conversations.jsonl)"
+    console.print(f"{n} samples → {path}: captions and {which}")
 
 
 @app.command()

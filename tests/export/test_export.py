@@ -60,3 +60,21 @@ def test_empty_build_exports_an_empty_list(tmp_path):
     path, n = export(tmp_path, "llava")
     assert n == 0 and json.loads(path.read_text()) == []
     assert set(EXPORTERS.names()) >= {"llava", "messages"}
+
+
+def test_kept_export_keeps_the_duos_positions_in_their_ids(tmp_path):
+    import pytest
+
+    from llavar2.errors import UsageError
+
+    out = _build_folder(tmp_path)
+    (conv,) = read_jsonl(out / "conversations.jsonl", ConversationSet)
+    other = conv.duos[0].model_copy(update={"qtype": "other"})
+    conv = conv.model_copy(update={"duos": [conv.duos[0], other]})
+    write_jsonl_atomic(out / "conversations.jsonl", [conv])
+    write_jsonl_atomic(out / "kept.jsonl", [conv.model_copy(update={"duos": [other]})])
+    path, n = export(out, "llava", kept=True)
+    assert [d["id"] for d in json.loads(path.read_text())] == ["a-caption", "b-caption", "b-qa1"]
+    write_jsonl_atomic(out / "kept.jsonl", [conv.model_copy(update={"duos": [other, other]})])
+    with pytest.raises(UsageError, match="rerun llavar2 filter"):
+        export(out, "llava", kept=True)

@@ -6,12 +6,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..join import left_join
+from ..errors import UsageError
+from ..join import left_join, merge_join
 from ..jsonl import read_jsonl
 from ..records import ConversationSet, EnrichedCaption
 
 CAPTIONS_FILE = "captions.jsonl"
 CONVERSATIONS_FILE = "conversations.jsonl"
+KEPT_FILE = "kept.jsonl"  # what ``llavar2 filter`` kept of conversations.jsonl
 
 
 @dataclass(frozen=True)
@@ -35,8 +37,12 @@ def caption_sample(caption: EnrichedCaption) -> Sample:
     )
 
 
-def duo_samples(conversations: ConversationSet) -> Iterator[Sample]:
-    for k, duo in enumerate(conversations.duos):
+def duo_samples(conversations: ConversationSet, indices: list[int] | None = None
+                ) -> Iterator[Sample]:
+    """One sample per duo; ``indices`` are the duos' positions in conversations.jsonl (the
+    sample id keeps them, so "x-qa3" is duo 3 in conversations.jsonl, scores.jsonl and
+    dropped.jsonl alike)."""
+    for k, duo in zip(indices or range(len(conversations.duos)), conversations.duos):
         yield Sample(
             id=f"{conversations.id}-qa{k}",
             image=conversations.image,
@@ -49,14 +55,43 @@ def duo_samples(conversations: ConversationSet) -> Iterator[Sample]:
         )
 
 
-def iter_samples(out_dir: Path) -> Iterator[Sample]:
-    """Per image: its detailed-caption sample, then one sample per duo conversation."""
+def _positions(kept: ConversationSet, every: ConversationSet) -> list[int]:
+    """Where each kept duo is among all of its image's duos (kept is an ordered subsequence)."""
+    positions, start = [], 0
+    for duo in kept.duos:
+        for k in range(start, len(every.duos)):
+            if every.duos[k] == duo:
+                positions.append(k)
+                start = k + 1
+                break
+        else:
+            raise UsageError(f"{KEPT_FILE} does not match {CONVERSATIONS_FILE} for image "
+                             f"{kept.id}: rerun llavar2 filter")
+    return positions
+
+
+def _kept_conversations(out_dir: Path) -> Iterator[tuple[ConversationSet, list[int]]]:
+    every = read_jsonl(out_dir / CONVERSATIONS_FILE, ConversationSet)
+    try:
+        for full, kept in merge_join(every, read_jsonl(out_dir / KEPT_FILE, ConversationSet)):
+            yield kept, _positions(kept, full)
+    except ValueError as e:  # an image of kept.jsonl that conversations.jsonl lacks
+        raise UsageError(f"{KEPT_FILE} does not match {CONVERSATIONS_FILE} ({e}): "
+                         "rerun llavar2 filter") from None
+
+
+def iter_samples(out_dir: Path, kept: bool = False) -> Iterator[Sample]:
+    """Per image: its detailed-caption sample, then one sample per duo conversation (with
+    ``kept``: per duo that ``llavar2 filter`` kept)."""
     captions = read_jsonl(out_dir / CAPTIONS_FILE, EnrichedCaption)
     conversations_path = out_dir / CONVERSATIONS_FILE
-    conversations = (
-        read_jsonl(conversations_path, ConversationSet) if conversations_path.exists() else ()
-    )
-    for caption, convs in left_join(captions, conversations):
+    if kept:
+        conversations = _kept_conversations(out_dir)
+    elif conversations_path.exists():
+        conversations = ((c, None) for c in read_jsonl(conversations_path, ConversationSet))
+    else:
+        conversations = iter(())
+    for caption, found in left_join(captions, conversations):
         yield caption_sample(caption)
-        if convs is not None:
-            yield from duo_samples(convs)
+        if found is not None:
+            yield from duo_samples(*found)

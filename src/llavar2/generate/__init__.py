@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import ItemRejected, RunIncomplete, UsageError
-from ..filters import filter_duos
+from ..filter.generation import filter_duos
 from ..records import ConversationSet, EnrichedCaption, ImageRecord, OcrResult, Reject
 
 if TYPE_CHECKING:  # backends import the rules under this package; avoid the import cycle

@@ -2,8 +2,8 @@
 
 import pytest
 
-from llavar2.filters.grounding import evidence_lines, grounded_in
-from llavar2.filters.text import contains, words
+from llavar2.filter.grounding import evidence_lines, grounded_in
+from llavar2.filter.text import contains, words
 
 OCR = "CORNER CAFE\nCappuccino ........ $4.50\nTotal: $13.72\nＯＰＥＮ daily"
 

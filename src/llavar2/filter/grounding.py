@@ -1,5 +1,5 @@
 """Is an extractive answer written in the image? DESIGN §1: it must be a span of the OCR text or
-of the enriched caption, after normalisation (``filters.text.words``)."""
+of the enriched caption, after normalisation (``filter.text.words``)."""
 
 from __future__ import annotations
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from llavar2.filters import filter_duos
-from llavar2.filters.injection import echoes_injection, find_injections
+from llavar2.filter.generation import filter_duos
+from llavar2.filter.injection import echoes_injection, find_injections
 from llavar2.records import QA, DuoConversation, EnrichedCaption, OcrResult, Provenance
 
 

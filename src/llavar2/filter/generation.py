@@ -1,5 +1,6 @@
-"""Rule filters over generated duo conversations (DESIGN §4). Each dropped duo keeps its text
-and the reason it was dropped."""
+"""The filter run at generation time (DESIGN §4): duos dropped as they are made, kept under
+the ConversationSet's ``dropped`` with the reason. ``llavar2 filter`` (``filter.stage``) runs
+the full rule set, and the score selection, over a finished build."""
 
 from __future__ import annotations
 

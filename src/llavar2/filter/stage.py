@@ -1,0 +1,180 @@
+"""``llavar2 filter OUT``: the rule filters, then the score thresholds, then top-k selection over
+a finished build (DESIGN §4).
+
+Writes, each file replaced atomically (a rerun is safe and gives the same bytes):
+
+* ``kept.jsonl``: the ConversationSets with only their kept duos (an image left with none is
+  left out);
+* ``dropped.jsonl``: one ``FilteredDuo`` per dropped duo: the duo, the first reason that fired,
+  and its scores if any;
+* ``filter_report.json``: counts in and out, per reason and per step, and the parameters.
+
+Every input duo is in exactly one of kept.jsonl and dropped.jsonl. Two passes over
+conversations.jsonl, each streamed: the first decides (only the drops and, for top-k, one score
+per duo are held), the second writes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import fields, is_dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from tqdm import tqdm
+
+from ..errors import UsageError
+from ..join import merge_join
+from ..jsonl import atomic_open, dumps, read_jsonl, write_json_atomic
+from ..records import (ConversationSet, DuoConversation, DuoScores, EnrichedCaption, OcrResult,
+                       Record)
+from ..runners import outputs as files
+from .config import FilterConfig
+from .rules import Drop, DuoItem, ImageContext, Rule, build_rules
+from .scores import (SCORES, Key, ScoreLine, rank_value, read_scores, score_record,
+                     threshold_drop, top_drops)
+
+KEPT = "kept.jsonl"
+DROPPED = "dropped.jsonl"
+REPORT = "filter_report.json"
+STEPS = ("rules", "scores", "top")  # in the order they run
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class FilteredDuo(Record):
+    """One line of dropped.jsonl."""
+
+    id: str  # the image id
+    image: str
+    duo: int  # index in the ConversationSet's ``duos`` (as in scores.jsonl)
+    conversation: DuoConversation
+    step: str  # one of STEPS
+    reason: str
+    detail: str = ""
+    scores: DuoScores | None = None
+
+
+def _records(path: Path, model: type[M]) -> Iterator[M]:
+    """``read_jsonl`` whose errors name the file and record: bad input is a usage error."""
+    if not path.is_file():
+        raise UsageError(f"{path} is missing: is {path.parent} a finished build?")
+    for n, obj in enumerate(read_jsonl(path), 1):
+        try:
+            yield model.model_validate(obj)
+        except ValidationError as e:
+            raise UsageError(f"{path}: record {n} is not a {model.__name__}: {e}") from None
+
+
+def _params(rule: Rule) -> dict[str, Any]:
+    if not is_dataclass(rule):
+        return {}
+    return {f.name: getattr(rule, f.name) for f in fields(rule) if f.init}
+
+
+def _decide(out: Path, cfg: FilterConfig, scores: dict[Key, ScoreLine] | None,
+            progress: bool) -> tuple[dict[Key, tuple[str, Drop]], Counter[str], dict[str, Any]]:
+    """Pass 1: (key → (step, drop) of every dropped duo, input counts, each rule's parameters)."""
+    try:
+        rules = build_rules(cfg.rules, cfg.rule_params)
+    except (KeyError, TypeError, ValueError) as e:
+        raise UsageError(str(e).strip('"')) from None
+    selection = cfg.scores
+    drops: dict[Key, tuple[str, Drop]] = {}
+    ranked: list[tuple[float, Key]] = []
+    counts: Counter[str] = Counter()
+    joined = merge_join(
+        merge_join(_records(out / files.OCR, OcrResult),
+                   _records(out / files.CAPTIONS, EnrichedCaption)),
+        _records(out / files.CONVERSATIONS, ConversationSet),
+    )
+    try:
+        for (ocr, caption), convs in tqdm(joined, desc="filter", unit="img", disable=not progress,
+                                          leave=False):
+            counts["images"] += 1
+            image = ImageContext(convs.id, ocr.text, caption.caption, caption.human_caption)
+            for index, duo in enumerate(convs.duos):
+                counts["duos"] += 1
+                item = DuoItem(image, index, duo)
+                drop = next((d for _, rule in rules if (d := rule.check(item)) is not None), None)
+                if drop is not None:
+                    drops[item.key] = ("rules", drop)
+                    continue
+                line = scores.get(item.key) if scores is not None else None
+                if scores is not None:
+                    drop = threshold_drop(line, selection)
+                    if drop is None and selection.ranks:
+                        value, drop = rank_value(line, selection)
+                        if value is not None:
+                            ranked.append((value, item.key))
+                    if drop is not None:
+                        drops[item.key] = ("scores", drop)
+                        continue
+                # Only now do duplicate rules learn the duo: of a group of duplicates, the first
+                # that passes every other check is kept.
+                for _, rule in rules:
+                    rule.admit(item)
+    except ValueError as e:  # records missing upstream or out of order
+        raise UsageError(f"{out}: {e}") from None
+    if ranked:
+        drops.update((key, ("top", d)) for key, d in top_drops(ranked, selection).items())
+    return drops, counts, {name: _params(rule) for name, rule in rules}
+
+
+def run_filter(out: Path, cfg: FilterConfig, progress: bool = False) -> dict[str, Any]:
+    """Filter the build in ``out``; returns the report (also written to filter_report.json)."""
+    scores_path = out / SCORES
+    scores = read_scores(scores_path) if scores_path.is_file() else None
+    drops, counts, rule_params = _decide(out, cfg, scores, progress)
+
+    kept: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    steps: Counter[str] = Counter()
+    n_scored = 0  # input duos that have a line in scores.jsonl
+    with atomic_open(out / KEPT) as kept_file, atomic_open(out / DROPPED) as dropped_file:
+        for convs in _records(out / files.CONVERSATIONS, ConversationSet):
+            keep = []
+            for index, duo in enumerate(convs.duos):
+                if scores is not None:
+                    n_scored += (convs.id, index) in scores
+                verdict = drops.get((convs.id, index))
+                if verdict is None:
+                    keep.append(duo)
+                    continue
+                step, drop = verdict
+                line = scores.get((convs.id, index)) if scores is not None else None
+                dropped_file.write(dumps(FilteredDuo(
+                    id=convs.id, image=convs.image, duo=index, conversation=duo, step=step,
+                    reason=drop.reason, detail=drop.detail,
+                    scores=score_record(scores_path, line) if line is not None else None,
+                )) + "\n")
+                reasons[drop.reason] += 1
+                steps[step] += 1
+            if keep:
+                kept_file.write(dumps(convs.model_copy(update={"duos": keep})) + "\n")
+                kept["images"] += 1
+                kept["duos"] += len(keep)
+
+    scored = None
+    if scores is not None:
+        scored = {"file": SCORES, "lines": len(scores),
+                  "duos_without_scores": counts["duos"] - n_scored,
+                  "lines_for_no_duo": len(scores) - n_scored}
+    report = {
+        "input": {"images": counts["images"], "duos": counts["duos"]},
+        "kept": {"images": kept["images"], "duos": kept["duos"]},
+        "dropped": {
+            "duos": sum(reasons.values()),
+            "by_reason": dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "by_step": {step: steps[step] for step in STEPS},
+        },
+        "scores": scored,  # None: no scores.jsonl, the rules alone were applied
+        "params": {
+            "rules": rule_params,
+            "scores": cfg.scores.model_dump(mode="json") if scores is not None else None,
+        },
+    }
+    write_json_atomic(out / REPORT, report)
+    return report

@@ -3,6 +3,11 @@ answered by ``scripted_reply`` after a fixed latency, with faults injected per r
 statuses with ``Retry-After``, slow replies, dropped connections, malformed bodies, chosen reply
 text). It records every request it receives, so tests can count them and time retries.
 
+It also plays a vLLM server for scoring (the ``openai`` scorer): ``POST /tokenize`` and chat
+completions with ``prompt_logprobs``, answered by a toy model (``toy_tokens``,
+``toy_chat_tokens``, ``toy_logprob`` below) whose every number a test can recompute by hand.
+A prompt longer than ``max_model_len`` is refused with vLLM's 400 "maximum context length".
+
 Listens on 127.0.0.1 only. Run standalone (the benchmark does, to keep its CPU apart):
 ``python -m llavar2.testing.fake_openai --latency 0.3`` prints its base URL, then serves until
 killed; ``GET /stats`` returns the request count.
@@ -13,6 +18,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import sys
 import threading
 import time
@@ -24,6 +30,7 @@ from typing import Any
 from .scripted_model import block, scripted_reply, stage_of, user_text
 
 CHAT_PATH = "/v1/chat/completions"
+TOKENIZE_PATH = "/tokenize"  # vLLM serves it at the root, beside /v1
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,7 @@ class Request:
     attempt: int  # 1 the first time this body arrives, 2 for its first retry, ...
     arrived: float  # time.monotonic()
     authorization: str | None
+    path: str = CHAT_PATH
     stage: str = field(init=False)
     human_caption: str = field(init=False)
     ocr_text: str = field(init=False)
@@ -67,10 +75,11 @@ FaultPlan = Callable[[Request], "Fault | None"]
 
 class FakeChatServer:
     def __init__(self, latency: float = 0.0, faults: FaultPlan | None = None,
-                 refuse_response_format: bool = False):
+                 refuse_response_format: bool = False, max_model_len: int = 4096):
         self.latency = latency
         self.faults = faults
         self.refuse_response_format = refuse_response_format
+        self.max_model_len = max_model_len  # of the toy model, prompt and completion together
         self.requests: list[Request] = []
         self._seen: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -98,18 +107,19 @@ class FakeChatServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def record(self, body: dict[str, Any], authorization: str | None) -> Request:
-        key = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    def record(self, body: dict[str, Any], authorization: str | None,
+               path: str = CHAT_PATH) -> Request:
+        key = hashlib.sha256(json.dumps([path, body], sort_keys=True).encode()).hexdigest()
         with self._lock:
             self._seen[key] = attempt = self._seen.get(key, 0) + 1
-            request = Request(body, key, attempt, time.monotonic(), authorization)
+            request = Request(body, key, attempt, time.monotonic(), authorization, path)
             self.requests.append(request)
         return request
 
-    def answer(self, body: dict[str, Any], authorization: str | None
+    def answer(self, body: dict[str, Any], authorization: str | None, path: str = CHAT_PATH
                ) -> tuple[int, dict[str, str], str | None]:
         """(status, headers, body text or None to drop the connection), after the wait."""
-        request = self.record(body, authorization)
+        request = self.record(body, authorization, path)
         fault = (self.faults(request) if self.faults else None) or Fault()
         time.sleep(self.latency + fault.delay)
         if fault.drop:
@@ -121,8 +131,47 @@ class FakeChatServer:
             return fault.status, headers, _error(fault.message, fault.status)
         if fault.body is not None:
             return 200, {}, fault.body
+        if path == TOKENIZE_PATH:
+            return self._tokenize(body)
+        if "prompt_logprobs" in body:
+            return self._scored(body)
         content = fault.content if fault.content is not None else scripted_reply(body)
         return 200, {}, json.dumps(_completion(body, content))
+
+    def _tokenize(self, body: dict[str, Any]) -> tuple[int, dict[str, str], str]:
+        """vLLM's ``/tokenize``: ``prompt`` (BOS first unless ``add_special_tokens`` is false)
+        or ``messages`` through the toy chat template."""
+        if "messages" in body:
+            tokens = toy_chat_tokens(body["messages"], body.get("add_generation_prompt", True))
+        else:
+            tokens = toy_tokens(str(body.get("prompt", "")))
+            if body.get("add_special_tokens", True):
+                tokens = [BOS, *tokens]
+        return 200, {}, json.dumps({"count": len(tokens), "max_model_len": self.max_model_len,
+                                    "tokens": tokens})
+
+    def _scored(self, body: dict[str, Any]) -> tuple[int, dict[str, str], str]:
+        """A chat completion with vLLM's ``prompt_logprobs``: per prompt position after the
+        first, the prompt token and its log-probability (all vLLM lists for prompt_logprobs=0;
+        the toy model has no top-k to add)."""
+        tokens = toy_chat_tokens(body.get("messages", []), body.get("add_generation_prompt", True))
+        max_tokens = int(body.get("max_tokens") or 16)
+        if len(tokens) + max_tokens > self.max_model_len:
+            return 400, {}, _error(  # vLLM's wording
+                f"This model's maximum context length is {self.max_model_len} tokens. However, "
+                f"you requested {len(tokens) + max_tokens} tokens ({len(tokens)} in the "
+                f"messages, {max_tokens} in the completion). Please reduce the length of the "
+                "messages or completion.", 400)
+        prompt_logprobs: list[dict[str, Any] | None] = [None]
+        prompt_logprobs += [{str(token): {"logprob": toy_logprob(prev, token), "rank": None,
+                                          "decoded_token": ""}}
+                            for prev, token in zip(tokens, tokens[1:])]
+        completion = _completion(body, "ok")
+        completion["usage"]["prompt_tokens"] = len(tokens)
+        completion["prompt_logprobs"] = prompt_logprobs
+        if body.get("return_token_ids"):
+            completion["prompt_token_ids"] = tokens
+        return 200, {}, json.dumps(completion)
 
     def stats(self) -> dict[str, int]:
         with self._lock:
@@ -162,6 +211,57 @@ def _completion(body: dict[str, Any], content: str) -> dict[str, Any]:
     }
 
 
+# -- the toy model of the scoring endpoints ----------------------------------------------------
+#
+# Tokens: a text is cut into pieces, each a newline, or a run of spaces/tabs with the word
+# (non-space run) after it, or trailing spaces/tabs; a piece's id is TEXT_IDS_FROM plus the first
+# 4 bytes of its UTF-8 SHA-256 (big-endian) modulo (VOCAB - TEXT_IDS_FROM).
+# Chat template (ChatML-like; it trims each message's content, as Llama 3's template does):
+#   BOS, then per message: IM_START, tokens(role), tokens("\n"), content, IM_END, tokens("\n");
+#   then, with add_generation_prompt, IM_START, tokens("assistant"), tokens("\n").
+#   A list content joins its parts with "\n" (as vLLM does for string templates); an image part
+#   becomes IMAGE_TOKENS tokens IMAGE.
+# Log-probability of ``token`` after ``prev``:
+#   -(1 + ((prev * 7919 + token * 104729) % 1000) / 250), between -1 and -5 nats.
+
+BOS, IM_START, IM_END, IMAGE = 1, 2, 3, 4
+IMAGE_TOKENS = 8
+TEXT_IDS_FROM = 16
+VOCAB = 32000
+_PIECES = re.compile(r"\n|[^\S\n]*\S+|[^\S\n]+")
+_IMAGE_MARK = "\ue000"  # stands for an image part while the content is joined and trimmed
+
+
+def toy_tokens(text: str) -> list[int]:
+    return [TEXT_IDS_FROM + int.from_bytes(hashlib.sha256(piece.encode()).digest()[:4], "big")
+            % (VOCAB - TEXT_IDS_FROM) for piece in _PIECES.findall(text)]
+
+
+def toy_logprob(prev: int, token: int) -> float:
+    return -(1 + ((prev * 7919 + token * 104729) % 1000) / 250)
+
+
+def _content_tokens(content: Any) -> list[int]:
+    parts = [{"type": "text", "text": content}] if isinstance(content, str) else content or []
+    joined = "\n".join(_IMAGE_MARK if p.get("type") == "image_url" else str(p.get("text", ""))
+                       for p in parts).strip()
+    tokens: list[int] = []
+    for i, text in enumerate(joined.split(_IMAGE_MARK)):
+        tokens += ([IMAGE] * IMAGE_TOKENS if i else []) + toy_tokens(text)
+    return tokens
+
+
+def toy_chat_tokens(messages: list[dict[str, Any]], add_generation_prompt: bool) -> list[int]:
+    newline = toy_tokens("\n")
+    tokens = [BOS]
+    for message in messages:
+        tokens += [IM_START, *toy_tokens(str(message.get("role", ""))), *newline,
+                   *_content_tokens(message.get("content")), IM_END, *newline]
+    if add_generation_prompt:
+        tokens += [IM_START, *toy_tokens("assistant"), *newline]
+    return tokens
+
+
 def _handler(server: FakeChatServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as real servers and the client expect
@@ -177,7 +277,7 @@ def _handler(server: FakeChatServer) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            if self.path != CHAT_PATH:
+            if self.path not in (CHAT_PATH, TOKENIZE_PATH):
                 self._send(404, {}, _error(f"no route {self.path}", 404))
                 return
             try:
@@ -185,7 +285,8 @@ def _handler(server: FakeChatServer) -> type[BaseHTTPRequestHandler]:
             except ValueError:
                 self._send(400, {}, _error("the request body is not JSON", 400))
                 return
-            status, headers, text = server.answer(body, self.headers.get("Authorization"))
+            status, headers, text = server.answer(body, self.headers.get("Authorization"),
+                                                  self.path)
             if text is None:  # a dropped connection: no status line at all
                 self.close_connection = True
                 return

@@ -1,4 +1,4 @@
-"""Command line: ``llavar2 build | ocr | export | demo``.
+"""Command line: ``llavar2 build | ocr | score | export | evaluate | demo``.
 
 Exit status: 0 when every input was used, 3 when some inputs were rejected and the rest were
 built (see OUT/rejects.jsonl), 2 for unusable arguments, 4 when a build stopped early (budget
@@ -206,6 +206,46 @@ def ocr_command(
     console.print(f"{n_ok} images → {out}" + (f"; {n_bad} rejected → {rejects_path}" if n_bad else ""))
     if n_bad:
         raise typer.Exit(EXIT_REJECTS)
+
+
+@app.command("score")
+def score_command(
+    out: Path = typer.Argument(..., help="A build folder; scores go to OUT/scores.jsonl."),
+    scorer: str = typer.Option(..., "--scorer", help="NAME:ARG, e.g. hf:/models/llava-1.5-7b."),
+    context: str = typer.Option("auto", help="image, facts (caption + OCR text stand in for "
+                                "the image) or auto (image when the model sees images)."),
+    batch_size: Optional[int] = typer.Option(None, min=1, help="Sequences per forward pass "
+                                             "(default: 16)."),
+    padding_side: Optional[str] = typer.Option(None, help="left or right (default: right)."),
+    dtype: Optional[str] = typer.Option(None, help="auto, float32, bfloat16 or float16 "
+                                        "(default: auto: bfloat16 on a GPU, float32 on CPU)."),
+    device: Optional[str] = typer.Option(None, help="e.g. cpu, cuda, cuda:1 (default: auto)."),
+    max_length: Optional[int] = typer.Option(None, min=2, help="Longest request in tokens; "
+                                             "longer ones are unscorable (default: the "
+                                             "model's context)."),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+) -> None:
+    """Score every duo conversation of a build: L(X|C) terms, IFD, VFD, mIFD, FFD (resumable)."""
+    from .score import make_scorer, score_build
+
+    if context not in ("image", "facts", "auto"):
+        raise _usage_error(f"--context {context!r}: expected image, facts or auto")
+    given = {"batch_size": batch_size, "padding_side": padding_side, "dtype": dtype,
+             "device": device, "max_length": max_length}
+    try:
+        model = make_scorer(scorer, **{k: v for k, v in given.items() if v is not None})
+        try:
+            summary = score_build(out, model, context, progress)  # type: ignore[arg-type]
+        finally:
+            model.close()
+    except UsageError as e:
+        raise _usage_error(str(e)) from None
+    rate = summary["duos_per_second"]
+    console.print(f"{summary['duos_scored']} duo conversations scored with {summary['scorer']} "
+                  f"(context: {summary['context']}), {summary['duos_already_scored']} already "
+                  f"scored → {summary['scores']}" + (f"; {rate} duos/s" if rate else ""))
+    for reason, n in summary["unscorable_terms"].items():
+        console.print(f"  unscorable {n} × {reason}")
 
 
 @app.command("export")

@@ -42,20 +42,38 @@ def _model_context(config: Any, tokenizer: Any) -> int | None:
 
 
 class HFScorer:
-    def __init__(self, path: str, options: HFOptions):
+    """A loaded model and its tokenizer (and processor, for vision-language models)."""
+
+    def __init__(self, name: str, model: Any, tokenizer: Any, processor: Any,
+                 options: HFOptions):
+        from .hf_batch import BatchLosses
+        from .hf_encode import ChatEncoder
+
+        self.name, self.model = name, Path(name.partition(":")[2]).name or name
+        self.options = options
+        self.supports_images = processor is not None
+        if (processor or tokenizer).chat_template is None:
+            raise UsageError(f"{name}: the tokenizer/processor has no chat_template")
+        pad_id = tokenizer.pad_token_id
+        if pad_id is None:  # any id will do: padded positions are masked out
+            pad_id = tokenizer.eos_token_id if tokenizer.eos_token_id is not None else 0
+        self.encoder = ChatEncoder(tokenizer, processor)
+        self.forward = BatchLosses(model, pad_id, options.padding_side)
+        limits = [n for n in (_model_context(model.config, tokenizer), options.max_length)
+                  if n is not None]
+        self.max_length = min(limits) if limits else None
+
+    @classmethod
+    def load(cls, path: str, options: HFOptions) -> HFScorer:
+        """From a folder as ``save_pretrained`` writes it; never from the hub."""
         import torch
         from transformers import (AutoConfig, AutoModelForCausalLM, AutoModelForImageTextToText,
                                   AutoProcessor, AutoTokenizer)
-
-        from .hf_batch import BatchLosses
-        from .hf_encode import ChatEncoder
 
         folder = Path(path)
         if not (folder / "config.json").is_file():
             raise UsageError(f"hf:{path}: not a model folder (no config.json); the hf scorer "
                              "loads local weights only")
-        self.name, self.model = f"hf:{path}", folder.name
-        self.options = options
         device = options.device
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -63,8 +81,7 @@ class HFScorer:
         if dtype == "auto":
             dtype = "float32" if device == "cpu" else "bfloat16"
         config = AutoConfig.from_pretrained(folder, local_files_only=True)
-        self.supports_images = hasattr(config, "vision_config")
-        if self.supports_images:
+        if hasattr(config, "vision_config"):
             processor = AutoProcessor.from_pretrained(folder, local_files_only=True)
             tokenizer = processor.tokenizer
             model_class: Any = AutoModelForImageTextToText
@@ -72,19 +89,9 @@ class HFScorer:
             processor = None
             tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
             model_class = AutoModelForCausalLM
-        if (processor or tokenizer).chat_template is None:
-            raise UsageError(f"hf:{path}: the tokenizer/processor has no chat_template")
         model = model_class.from_pretrained(folder, local_files_only=True,
                                             dtype=getattr(torch, dtype))
-        model.to(device).eval()
-        pad_id = tokenizer.pad_token_id
-        if pad_id is None:  # any id will do: padded positions are masked out
-            pad_id = tokenizer.eos_token_id if tokenizer.eos_token_id is not None else 0
-        self.encoder = ChatEncoder(tokenizer, processor)
-        self.forward = BatchLosses(model, pad_id, options.padding_side)
-        context = _model_context(config, tokenizer)
-        limits = [n for n in (context, options.max_length) if n is not None]
-        self.max_length = min(limits) if limits else None
+        return cls(f"hf:{path}", model.to(device).eval(), tokenizer, processor, options)
 
     def _encode(self, request: LossRequest, images: dict[Path, Any]) -> Any:
         """The encoded request, or the Loss saying why it cannot be scored."""
@@ -141,7 +148,7 @@ def hf_scorer(path: str, **options: Any) -> HFScorer:
     except ValueError as e:
         raise UsageError(f"hf scorer options: {e}") from None
     try:
-        return HFScorer(path, opts)
+        return HFScorer.load(path, opts)
     except ImportError as e:
         raise UsageError(f"the hf scorer needs the 'score' extra "
                          f"(pip install 'llavar2[score]'): {e}") from None

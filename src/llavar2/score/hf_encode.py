@@ -53,6 +53,9 @@ class ChatEncoder:
         self.templater = processor if processor is not None else tokenizer
         self.image_token = getattr(processor, "image_token", None)
         self._tokens = lru_cache(maxsize=4096)(self._tokenize)  # template pieces recur
+        # With sentinels for the texts, the rendering depends only on the chat's shape (roles,
+        # where the image is), of which a run has a handful.
+        self._skeletons: dict[tuple[Any, ...], list[str]] = {}
 
     def _tokenize(self, text: str) -> tuple[int, ...]:
         return tuple(self.tokenizer(text, add_special_tokens=False)["input_ids"])
@@ -60,15 +63,18 @@ class ChatEncoder:
     def _render(self, request: LossRequest) -> tuple[list[str], list[str]]:
         """(template pieces, text parts): the rendered chat is pieces[0] + parts[0] +
         pieces[1] + ... ; a message's text parts are joined with newlines."""
-        texts: list[str] = []
+        texts = [p.text for m in request.messages for p in m.parts if not p.image]
+        shape = tuple((m.role, tuple(p.image for p in m.parts)) for m in request.messages)
+        if shape not in self._skeletons:
+            self._skeletons[shape] = self._render_shape(request, len(texts))
+        return self._skeletons[shape], texts
+
+    def _render_shape(self, request: LossRequest, n_texts: int) -> list[str]:
+        """The template pieces around the text parts of every chat shaped like ``request``."""
+        numbers = iter(range(n_texts))
         messages = []
         for message in request.messages:
-            sentinels = []
-            for part in message.parts:
-                if not part.image:
-                    sentinels.append(_sentinel(len(texts)))
-                    texts.append(part.text)
-            joined = "\n".join(sentinels)
+            joined = "\n".join(_sentinel(next(numbers)) for p in message.parts if not p.image)
             if self.processor is None:
                 content: Any = joined
             else:
@@ -78,11 +84,11 @@ class ChatEncoder:
         rendered = self.templater.apply_chat_template(messages, tokenize=False)
         pieces = _SENTINEL.split(rendered)
         order = [int(i) for i in pieces[1::2]]
-        if order != list(range(len(texts))):
+        if order != list(range(n_texts)):
             raise TemplateError(
                 f"the chat template rendered the message texts as {order}, not once each in "
-                f"order {list(range(len(texts)))}: X's tokens cannot be located")
-        return pieces[0::2], texts
+                f"order {list(range(n_texts))}: X's tokens cannot be located")
+        return pieces[0::2]
 
     def encode(self, request: LossRequest, image: Any = None,
                image_inputs: dict[str, Any] | None = None) -> Encoded:

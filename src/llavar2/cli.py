@@ -1,4 +1,4 @@
-"""Command line: ``llavar2 build | ocr | filter | export | evaluate | demo``.
+"""Command line: ``llavar2 build | ocr | score | filter | export | evaluate | demo``.
 
 Exit status: 0 when every input was used, 3 when some inputs were rejected and the rest were
 built (see OUT/rejects.jsonl), 2 for unusable arguments, 4 when a build stopped early (budget
@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .config import BuildConfig, OpenAIConfig, default_cache_dir
-from .errors import UsageError
+from .errors import RunIncomplete, UsageError
 from .imaging import DEFAULT_MAX_PIXELS
 
 EXIT_OK, EXIT_USAGE, EXIT_REJECTS, EXIT_INCOMPLETE = 0, 2, 3, 4
@@ -206,6 +206,82 @@ def ocr_command(
     console.print(f"{n_ok} images → {out}" + (f"; {n_bad} rejected → {rejects_path}" if n_bad else ""))
     if n_bad:
         raise typer.Exit(EXIT_REJECTS)
+
+
+SCORE_OPENAI = "openai scorer"
+
+
+@app.command("score")
+def score_command(
+    out: Path = typer.Argument(..., help="A build folder; scores go to OUT/scores.jsonl."),
+    scorer: str = typer.Option(..., "--scorer", help="NAME:ARG, e.g. hf:/models/llava-1.5-7b."),
+    context: str = typer.Option("auto", help="image, facts (caption + OCR text stand in for "
+                                "the image) or auto (image when the model sees images)."),
+    batch_size: Optional[int] = typer.Option(None, min=1, help="Sequences per forward pass "
+                                             "(default: 16)."),
+    padding_side: Optional[str] = typer.Option(None, help="left or right (default: right)."),
+    dtype: Optional[str] = typer.Option(None, help="auto, float32, bfloat16 or float16 "
+                                        "(default: auto: bfloat16 on a GPU, float32 on CPU)."),
+    device: Optional[str] = typer.Option(None, help="e.g. cpu, cuda, cuda:1 (default: auto)."),
+    max_length: Optional[int] = typer.Option(None, min=2, help="Longest request in tokens; "
+                                             "longer ones are unscorable (default: the "
+                                             "model's context)."),
+    base_url: Optional[str] = typer.Option(
+        None, help="Server URL, e.g. http://localhost:8000/v1 (openai scorer).",
+        rich_help_panel=SCORE_OPENAI),
+    api_key_env: Optional[str] = typer.Option(
+        None, help="Environment variable holding the API key (default: OPENAI_API_KEY).",
+        rich_help_panel=SCORE_OPENAI),
+    concurrency: Optional[int] = typer.Option(None, min=1, help="Requests in flight "
+                                              "(default: 16).", rich_help_panel=SCORE_OPENAI),
+    max_requests: Optional[int] = typer.Option(None, min=0, help="HTTP request budget for this "
+                                               "run.", rich_help_panel=SCORE_OPENAI),
+    text_only: bool = typer.Option(False, "--text-only", help="The served model does not see "
+                                   "images (its scores use the facts).",
+                                   rich_help_panel=SCORE_OPENAI),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the score "
+                                  "cache.", rich_help_panel=SCORE_OPENAI),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+) -> None:
+    """Score every duo conversation of a build: L(X|C) terms, IFD, VFD, mIFD, FFD (resumable).
+
+    Scorers: hf:PATH (a local transformers model) or openai:MODEL with --base-url (a server
+    that returns prompt log-probabilities, such as vLLM)."""
+    from .score import make_scorer, score_build
+
+    if context not in ("image", "facts", "auto"):
+        raise _usage_error(f"--context {context!r}: expected image, facts or auto")
+    if scorer.startswith("openai:"):
+        if base_url is None:
+            raise _usage_error("the openai scorer needs --base-url")
+        given = {"base_url": base_url, "api_key_env": api_key_env, "concurrency": concurrency,
+                 "max_requests": max_requests, "supports_images": False if text_only else None,
+                 "cache": None if no_cache else default_cache_dir() / "scores.sqlite"}
+    else:
+        given = {"batch_size": batch_size, "padding_side": padding_side, "dtype": dtype,
+                 "device": device, "max_length": max_length}
+    try:
+        model = make_scorer(scorer, **{k: v for k, v in given.items() if v is not None})
+        try:
+            summary = score_build(out, model, context, progress)  # type: ignore[arg-type]
+        finally:
+            model.close()
+    except UsageError as e:
+        raise _usage_error(str(e)) from None
+    except RunIncomplete as e:  # budget spent or the server kept failing: rerun to continue
+        console.print(f"[yellow]incomplete:[/yellow] {e}; the scores so far are kept, run the "
+                      "same command again to continue")
+        raise typer.Exit(EXIT_INCOMPLETE) from None
+    rate = summary["duos_per_second"]
+    console.print(f"{summary['duos_scored']} duo conversations scored with {summary['scorer']} "
+                  f"(context: {summary['context']}), {summary['duos_already_scored']} already "
+                  f"scored → {summary['scores']}" + (f"; {rate} duos/s" if rate else ""))
+    for reason, n in summary["unscorable_terms"].items():
+        console.print(f"  unscorable {n} × {reason}")
+    if "usage" in summary:
+        usage = summary["usage"]
+        console.print(f"  {usage['requests']} requests, {usage['cache_hits']} cache hits, "
+                      f"{usage['retries']} retries")
 
 
 def _limit(option: str, value: str) -> float | None:

@@ -11,12 +11,19 @@ import io
 import itertools
 import json
 import secrets
+import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from PIL import Image
+from typer.testing import CliRunner
 
 from llavar2 import samples
+from llavar2.cli import app
+from llavar2.jsonl import read_jsonl
+from llavar2.records import ConversationSet, DuoScores
+from llavar2.score.duo import duo_requests as terms_of
 from llavar2.errors import RunIncomplete, UsageError
 from llavar2.score.base import SCORERS, LossRequest, Message, Part
 from llavar2.score.openai_logprobs import tokenize_url
@@ -326,3 +333,50 @@ def test_a_server_without_prompt_logprobs_is_a_usage_error(servers, scorer):
 def test_tokenize_sits_at_the_servers_root():
     assert tokenize_url("http://gpu:8000/v1") == "http://gpu:8000/tokenize"
     assert tokenize_url("https://host/proxy/v1/") == "https://host/proxy/tokenize"
+
+
+def test_llavar2_score_with_the_openai_scorer_then_filter(build, tmp_path, servers, api_key,
+                                                          monkeypatch):
+    """The CLI end to end: every duo's six terms equal the toy model's, a rerun is answered from
+    the cache, and ``llavar2 filter`` selects on these scores."""
+    out = tmp_path / "out"
+    shutil.copytree(build, out, ignore=shutil.ignore_patterns("scores.jsonl", "kept.jsonl",
+                                                              "dropped.jsonl"))
+    monkeypatch.setenv("LLAVAR2_CACHE_DIR", str(tmp_path / "cache"))
+    server = servers()
+    command = ["score", str(out), "--scorer", "openai:toy-vlm", "--base-url", server.url,
+               "--api-key-env", KEY_ENV, "--no-progress"]
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 0, result.output
+    images = json.loads((out / "build.json").read_text())["images_dir"]
+    scores = {(s.id, s.duo): s for s in read_jsonl(out / "scores.jsonl", DuoScores)}
+    n = 0
+    for conv in read_jsonl(out / "conversations.jsonl", ConversationSet):
+        for k, duo in enumerate(conv.duos):
+            got = scores[(conv.id, k)]
+            assert got.context == "image" and got.unscorable == {}
+            for term, request in terms_of(duo, "image", Path(images) / conv.image).items():
+                assert got.losses[term] == pytest.approx(reference(request)[0], rel=1e-12)
+            assert got.ifd == pytest.approx(got.losses["A|Q"] / got.losses["A"], rel=1e-12)
+            assert got.mifd == pytest.approx(got.ifd * got.vfd, rel=1e-12)
+            n += 1
+    assert n == len(scores) > 0
+    assert f"{n} duo conversations scored" in result.output
+
+    (out / "scores.jsonl").unlink()
+    sent = len(server.requests)
+    again = CliRunner().invoke(app, command)
+    assert again.exit_code == 0, again.output
+    assert len(server.requests) == sent  # all from the cache
+    assert "0 requests" in again.output
+    assert {(s.id, s.duo): s for s in read_jsonl(out / "scores.jsonl", DuoScores)} == scores
+
+    result = CliRunner().invoke(app, ["filter", str(out), "--mifd-max", "1", "--ffd-max", "1"])
+    assert result.exit_code == 0, result.output
+    kept = {(c["id"], k) for c in read_jsonl(out / "kept.jsonl") for k in range(len(c["duos"]))}
+    dropped = {(d["id"], d["duo"]) for d in read_jsonl(out / "dropped.jsonl")}
+    assert not kept & dropped and kept | dropped == set(scores)
+    for key in dropped:
+        assert scores[key].mifd > 1 or scores[key].ffd > 1
+    for key in kept:
+        assert scores[key].mifd <= 1 and scores[key].ffd <= 1

@@ -1,0 +1,35 @@
+"""Data-selection scores (DESIGN §4): ``L(X | C)`` by a scorer, IFD, VFD, mIFD and FFD per duo.
+
+``duo`` builds the six loss requests of a duo conversation and the ratios on them; scorers
+(``SCORERS``, made with ``make_scorer("name:arg")``) compute the losses; ``stage`` scores a
+whole build into ``OUT/scores.jsonl``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import UsageError
+from .base import SCORERS, Loss, LossRequest, Message, Part, Scorer
+from .duo import RATIOS, TERMS, duo_requests, duo_scores, facts_text
+from .stage import SCORES, resolve_context, run, score_build
+
+from . import hf, openai_logprobs  # noqa: E402,F401  (register the scorers)
+
+
+def make_scorer(spec: str, **options: Any) -> Scorer:
+    """``spec`` is ``name:arg``, e.g. ``hf:/models/llava-1.5-7b`` or ``openai:MODEL`` (with
+    ``base_url=``)."""
+    name, sep, arg = spec.partition(":")
+    if not sep or not arg:
+        raise UsageError(f"scorer {spec!r}: expected NAME:ARG, e.g. hf:/path/to/model")
+    try:
+        factory = SCORERS.get(name)
+    except KeyError as e:
+        raise UsageError(str(e).strip('"')) from None
+    return factory(arg, **options)
+
+
+__all__ = ["SCORERS", "SCORES", "RATIOS", "TERMS", "Loss", "LossRequest", "Message", "Part",
+           "Scorer", "duo_requests", "duo_scores", "facts_text", "make_scorer",
+           "resolve_context", "run", "score_build"]

@@ -9,7 +9,8 @@ include tokenization (and image processing) for both.
 
 Items are text-only ``L(A | Q)`` requests (IFD's numerator), or with ``--with-image``
 ``L(Q, A | I)`` requests over a few shared images. Default: a tiny LLaVA built in memory, float32
-on the CPU. ``--preset vlm-3b``: a randomly initialised LLaVA with a Qwen2.5-3B-sized language
+on the CPU (``--preset small``: a 4-layer, 256-wide language model with a 32k vocabulary, where
+the model's arithmetic rather than Python overhead dominates). ``--preset vlm-3b``: a randomly initialised LLaVA with a Qwen2.5-3B-sized language
 model and a CLIP ViT-L/14-336 vision tower (about 3.4B parameters) in bfloat16 on the GPU,
 built from the configs below (nothing is downloaded).
 
@@ -44,6 +45,11 @@ PRESETS = {
                          num_attention_heads=2),
              dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
                   num_attention_heads=4, num_key_value_heads=2, vocab_size=None)),
+    # Big enough on a CPU for the model, not Python overhead, to be most of the time.
+    "small": (16, 4, dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                          num_attention_heads=2),
+              dict(hidden_size=256, intermediate_size=1024, num_hidden_layers=4,
+                   num_attention_heads=4, num_key_value_heads=2, vocab_size=32000)),
     # Qwen2.5-3B's language model and CLIP ViT-L/14-336 (576 image tokens), as LLaVA joins them.
     "vlm-3b": (336, 14, dict(hidden_size=1024, intermediate_size=4096, num_hidden_layers=24,
                              num_attention_heads=16),

@@ -33,6 +33,11 @@ def image_path(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def gemma2_dir(tmp_path_factory):
+    return tiny_hf.save_gemma2(tmp_path_factory.mktemp("tiny-gemma2"))
+
+
+@pytest.fixture(scope="session")
 def gpt2_dir(tmp_path_factory):
     return tiny_hf.save_gpt2(tmp_path_factory.mktemp("tiny-gpt2"))
 

@@ -23,7 +23,9 @@ def _reference(logits, ids, positions):
     return sum(-logp[p - 1, ids[p]].item() for p in positions) / len(positions)
 
 
-def test_causal_lm_loss_of_the_answer_given_the_question(lm_dir):
+@pytest.mark.parametrize("kind", ["lm", "gemma2"])  # gemma2: soft-capped logits
+def test_causal_lm_loss_of_the_answer_given_the_question(kind, request):
+    lm_dir = request.getfixturevalue(f"{kind}_dir")
     tokenizer = AutoTokenizer.from_pretrained(lm_dir)
     model = AutoModelForCausalLM.from_pretrained(lm_dir, dtype=torch.float32).eval()
     head = _ids(tokenizer, "<s><|user|>\n") + _ids(tokenizer, QUESTION) + \

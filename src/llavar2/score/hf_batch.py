@@ -83,6 +83,11 @@ class BatchLosses:
         self.pad_id = pad_id
         self.padding_side = padding_side
         self.head_chunk = head_chunk  # positions per LM-head call: bounds the logits' memory
+        # What some models do to the LM head's output before the softmax (we call the head
+        # ourselves, so we must do it too): Cohere scales it, Gemma 2/3 soft-cap it.
+        text_config = model.config.get_text_config()
+        self.logit_scale = getattr(text_config, "logit_scale", None)
+        self.softcap = getattr(text_config, "final_logit_softcapping", None)
         # Models with multimodal rotary positions (Qwen2-VL) derive them from the ids, the
         # image grid and the attention mask themselves.
         self.own_positions = hasattr(self.base, "get_rope_index")
@@ -120,6 +125,10 @@ class BatchLosses:
             for lo in range(0, len(batch.targets), self.head_chunk):
                 hi = lo + self.head_chunk
                 logits = self.head(hidden.index_select(0, predictors[lo:hi])).float()
+                if self.logit_scale is not None:
+                    logits = logits * self.logit_scale
+                if self.softcap is not None:
+                    logits = torch.tanh(logits / self.softcap) * self.softcap
                 nll = logits.logsumexp(-1) - logits.gather(1, targets[lo:hi, None])[:, 0]
                 sums.index_add_(0, owners[lo:hi], nll.double())
         counts = torch.tensor([len(item.scored) for item in items], dtype=torch.float64)

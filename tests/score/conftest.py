@@ -34,7 +34,12 @@ def image_path(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def gemma2_dir(tmp_path_factory):
-    return tiny_hf.save_gemma2(tmp_path_factory.mktemp("tiny-gemma2"))
+    return tiny_hf.save_transformed_logits("gemma2", tmp_path_factory.mktemp("tiny-gemma2"))
+
+
+@pytest.fixture(scope="session")
+def cohere_dir(tmp_path_factory):
+    return tiny_hf.save_transformed_logits("cohere", tmp_path_factory.mktemp("tiny-cohere"))
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,8 @@ def _reference(logits, ids, positions):
     return sum(-logp[p - 1, ids[p]].item() for p in positions) / len(positions)
 
 
-@pytest.mark.parametrize("kind", ["lm", "gemma2"])  # gemma2: soft-capped logits
+# gemma2 soft-caps its logits, cohere scales them: both after the LM head
+@pytest.mark.parametrize("kind", ["lm", "gemma2", "cohere"])
 def test_causal_lm_loss_of_the_answer_given_the_question(kind, request):
     lm_dir = request.getfixturevalue(f"{kind}_dir")
     tokenizer = AutoTokenizer.from_pretrained(lm_dir)

@@ -124,20 +124,23 @@ def save_gpt2(folder: Path, context: int = 256, seed: int = 0) -> Path:
     return folder
 
 
-def save_gemma2(folder: Path, context: int = 256, seed: int = 0) -> Path:
-    """A 2-layer Gemma 2: its logits are soft-capped after the LM head (``tanh(x / c) * c``),
-    so a scorer that calls the LM head itself must apply the cap too."""
+def save_transformed_logits(kind: str, folder: Path, context: int = 256, seed: int = 0) -> Path:
+    """A 2-layer model whose logits are changed after the LM head: ``gemma2`` soft-caps them
+    (``tanh(x / c) * c``), ``cohere`` scales them; a scorer that calls the LM head itself must
+    do the same."""
     import torch
-    from transformers import Gemma2Config, Gemma2ForCausalLM
+    from transformers import CohereConfig, CohereForCausalLM, Gemma2Config, Gemma2ForCausalLM
 
     tokenizer = train_tokenizer()
-    config = Gemma2Config(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64,
-                          num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
-                          head_dim=8, max_position_embeddings=context,
-                          final_logit_softcapping=0.5, pad_token_id=tokenizer.pad_token_id,
-                          bos_token_id=tokenizer.bos_token_id,
-                          eos_token_id=tokenizer.eos_token_id)
+    shape = dict(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64,
+                 num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                 max_position_embeddings=context, pad_token_id=tokenizer.pad_token_id,
+                 bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
     torch.manual_seed(seed)
-    Gemma2ForCausalLM(config).save_pretrained(folder)
+    if kind == "gemma2":
+        model = Gemma2ForCausalLM(Gemma2Config(**shape, head_dim=8, final_logit_softcapping=0.5))
+    else:
+        model = CohereForCausalLM(CohereConfig(**shape, logit_scale=3.0))
+    model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder

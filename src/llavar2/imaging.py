@@ -7,11 +7,21 @@ against our own limit first, and only then let Pillow open past its own.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import warnings
 from pathlib import Path
 
 from PIL import Image
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes (an image's content id), read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
 
 # Pillow's own default bomb limit; ours is an option so users can raise it for huge scans.
 DEFAULT_MAX_PIXELS = 89_478_485

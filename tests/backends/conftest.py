@@ -4,7 +4,6 @@ the real ``openai`` client: builds of bundled sample images, with short timeouts
 from __future__ import annotations
 
 import json
-import secrets
 from pathlib import Path
 
 import pytest
@@ -29,27 +28,6 @@ def manifest(tmp_path):
         return path
 
     return write
-
-
-@pytest.fixture
-def api_key(monkeypatch) -> str:
-    key = "sk-test-" + secrets.token_hex(16)
-    monkeypatch.setenv(KEY_ENV, key)
-    return key
-
-
-@pytest.fixture
-def chat_server():
-    """``chat_server(**options)`` starts a FakeChatServer; all are stopped after the test."""
-    started: list[FakeChatServer] = []
-
-    def start(**options) -> FakeChatServer:
-        started.append(FakeChatServer(**options).start())
-        return started[-1]
-
-    yield start
-    for server in started:
-        server.stop()
 
 
 @pytest.fixture

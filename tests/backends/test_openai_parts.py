@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from llavar2.backends.openai_api.cache import ResponseCache, cache_key
-from llavar2.backends.openai_api.client import retry_after
+from llavar2.backends.openai_api.retry import retry_after
 from llavar2.backends.openai_api.images import data_url
 from llavar2.backends.openai_api.ordered import ordered_map
 from llavar2.backends.openai_api.urls import public_url

@@ -10,7 +10,6 @@ import hashlib
 import io
 import itertools
 import json
-import secrets
 import shutil
 import threading
 from pathlib import Path
@@ -29,7 +28,7 @@ from llavar2.score.base import SCORERS, LossRequest, Message, Part
 from llavar2.score.openai_logprobs import tokenize_url
 from llavar2.testing.fake_openai import TOKENIZE_PATH, FakeChatServer, Fault
 
-KEY_ENV = "LLAVAR2_TEST_SCORE_KEY"
+KEY_ENV = "LLAVAR2_TEST_OPENAI_KEY"  # what the api_key fixture sets
 IMAGE = sorted(samples.IMAGES_DIR.iterdir())[0]
 
 # -- the toy model, as fake_openai's documentation states it -------------------------------
@@ -121,23 +120,8 @@ def duo_requests() -> list[LossRequest]:
 # -- fixtures --------------------------------------------------------------------------------
 
 @pytest.fixture
-def api_key(monkeypatch) -> str:
-    key = "sk-test-" + secrets.token_hex(16)
-    monkeypatch.setenv(KEY_ENV, key)
-    return key
-
-
-@pytest.fixture
-def servers():
-    started: list[FakeChatServer] = []
-
-    def start(**options) -> FakeChatServer:
-        started.append(FakeChatServer(**options).start())
-        return started[-1]
-
-    yield start
-    for server in started:
-        server.stop()
+def servers(chat_server):
+    return chat_server
 
 
 @pytest.fixture

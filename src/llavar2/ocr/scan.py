@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..imaging import DEFAULT_MAX_PIXELS, TooManyPixels, open_checked
+from ..imaging import DEFAULT_MAX_PIXELS, TooManyPixels, file_sha256, open_checked
 from ..records import ImageRecord, Reject
 
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"})
@@ -21,14 +20,6 @@ def _image_paths(directory: Path) -> Iterator[Path]:
         for name in sorted(files):
             if not name.startswith(".") and Path(name).suffix.lower() in IMAGE_EXTENSIONS:
                 yield Path(root, name)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _unreadable(rel: str, row: int, error: Exception, sha: str | None = None) -> Reject:
@@ -48,7 +39,7 @@ def scan_images(directory: Path, max_pixels: int = DEFAULT_MAX_PIXELS
     for row, path in enumerate(_image_paths(directory)):
         rel = path.relative_to(directory).as_posix()
         try:
-            sha = _sha256(path)
+            sha = file_sha256(path)
         except OSError as e:
             yield _unreadable(rel, row, e)
             continue

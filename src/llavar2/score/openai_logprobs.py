@@ -34,12 +34,8 @@ read from the environment and never written anywhere.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import itertools
-import json
-import logging
 import os
-import random
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict
@@ -51,16 +47,15 @@ import openai
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..backends.openai_api.cache import ResponseCache, cache_key
-from ..backends.openai_api.client import (_FATAL_STATUS, _RETRIED_STATUS, CONNECTIONS_PER_CLIENT,
-                                          RETRY_AFTER_CAP, retry_after)
+from ..backends.openai_api.client import CONNECTIONS_PER_CLIENT
+from ..backends.openai_api.retry import FATAL_STATUS, MalformedResponse, is_retried, with_retries
 from ..backends.openai_api.images import data_url, image_reference
 from ..backends.openai_api.urls import public_url
 from ..backends.openai_api.usage import Usage
-from ..errors import RunIncomplete, UsageError
-from ..imaging import DEFAULT_MAX_PIXELS
+from ..errors import UsageError
+from ..imaging import DEFAULT_MAX_PIXELS, file_sha256
 from .base import SCORERS, Loss, LossRequest, Part
 
-logger = logging.getLogger(__name__)
 
 PROTOCOL = "vllm-prompt-logprobs@1"  # in every cache key: a change of method changes the keys
 CHAT_PARAMS = {"max_tokens": 1, "temperature": 0, "prompt_logprobs": 0,
@@ -95,10 +90,6 @@ class _TooLong(Exception):
 
 class _Refused(Exception):
     """A 4xx answer that is about this request (not retried, not fatal to the run)."""
-
-
-class _MalformedResponse(Exception):
-    pass
 
 
 class _BadImage(Exception):
@@ -224,7 +215,7 @@ class OpenAILogprobScorer:
         if request.has_image and request.image is None:
             raise ValueError("a request with an image part needs its image file")
         try:
-            reference = (image_reference(_file_sha256(request.image), self.config.image_max_side)
+            reference = (image_reference(file_sha256(request.image), self.config.image_max_side)
                          if request.has_image and request.image is not None else "")
         except OSError as e:
             return Loss(None, 0, "bad_image", f"{request.image}: {e}")
@@ -276,57 +267,37 @@ class OpenAILogprobScorer:
         """``parse`` of the JSON reply to ``body`` at ``url`` (relative to the base URL, or
         absolute), after as many attempts as a retryable failure needs."""
         config = self.config
-        for attempt in range(1, config.max_attempts + 1):
-            wait = None
+
+        async def attempt() -> Any:
             self.usage.before_request()
-            try:
-                client = self._clients[next(self._turn) % len(self._clients)]
-                reply = await client.post(url, cast_to=object, body=body,
-                                          options={"security": {"bearer_auth": True}})
-                result = parse(reply)
-                if isinstance(reply, dict) and isinstance(reply.get("usage"), dict):
-                    self.usage.prompt_tokens += int(reply["usage"].get("prompt_tokens") or 0)
-                return result
-            except openai.APITimeoutError:
-                kind, why = "timeout", f"no reply within {config.timeout:g} s"
-            except openai.APIConnectionError as e:
-                kind, why = "connection", str(e.__cause__ or e)
-            except openai.APIStatusError as e:
-                kind, why = str(e.status_code), self._status_error(e, url)
-                wait = retry_after(e.response.headers)
-            except (_MalformedResponse, json.JSONDecodeError,
-                    openai.APIResponseValidationError) as e:
-                kind, why = "malformed_response", str(e)
-            self.usage.failed_attempts[kind] += 1
-            if attempt < config.max_attempts:
-                self.usage.retries += 1
-                delay = self._delay(attempt, wait)
-                logger.debug("attempt %d failed (%s); retrying in %.2f s", attempt, kind, delay)
-                await asyncio.sleep(delay)
-        raise RunIncomplete(self._redact(
-            f"the server failed {config.max_attempts} attempts in a row at {url}, the last "
-            f"with {kind}: {why}"))
+            client = self._clients[next(self._turn) % len(self._clients)]
+            reply = await client.post(url, cast_to=object, body=body,
+                                      options={"security": {"bearer_auth": True}})
+            result = parse(reply)
+            if isinstance(reply, dict) and isinstance(reply.get("usage"), dict):
+                self.usage.prompt_tokens += int(reply["usage"].get("prompt_tokens") or 0)
+            return result
+
+        return await with_retries(
+            attempt, usage=self.usage, max_attempts=config.max_attempts, timeout=config.timeout,
+            backoff_base=config.backoff_base, backoff_max=config.backoff_max,
+            status_error=lambda e: self._status_error(e, url), redact=self._redact,
+            where=f" at {url}")
 
     def _status_error(self, e: openai.APIStatusError, url: str) -> str:
         """Why a non-2xx answer was given, if it is worth retrying; otherwise raise what it
         means for the request or the run."""
         status, message = e.status_code, self._redact(getattr(e, "message", "") or str(e))
-        if status in _RETRIED_STATUS or status >= 500:
+        if is_retried(status):
             return message
         if _TOO_LONG.search(message):
             raise _TooLong(message) from None
-        if status in _FATAL_STATUS:
+        if status in FATAL_STATUS:
             hint = f" (the key is read from ${self.config.api_key_env})" if status < 404 else ""
             where = public_url(url if "://" in url else self.config.base_url.rstrip("/") + url)
-            raise UsageError(f"{_FATAL_STATUS[status]} (HTTP {status} from {where}){hint}: "
+            raise UsageError(f"{FATAL_STATUS[status]} (HTTP {status} from {where}){hint}: "
                              f"{message}") from None
         raise _Refused(f"HTTP {status}: {message}") from None
-
-    def _delay(self, attempt: int, retry_after_s: float | None) -> float:
-        if retry_after_s is not None:
-            return min(retry_after_s, RETRY_AFTER_CAP)
-        ceiling = min(self.config.backoff_max, self.config.backoff_base * 2 ** (attempt - 1))
-        return ceiling / 2 + random.uniform(0, ceiling / 2)  # "equal jitter"
 
     def _redact(self, text: str) -> str:
         """``text`` without the API key (servers may echo it); keys shorter than 8 characters
@@ -381,7 +352,7 @@ def _prompt_logprobs(reply: Any) -> tuple[list[int], list[float | None]]:
     """The prompt's token ids (-1 where unknown) and their log-probabilities (None for the
     first) from a chat completion with ``prompt_logprobs``."""
     if not isinstance(reply, dict) or not isinstance(reply.get("choices"), list):
-        raise _MalformedResponse(f"not a chat completion: {str(reply)[:200]!r}")
+        raise MalformedResponse(f"not a chat completion: {str(reply)[:200]!r}")
     entries = reply.get("prompt_logprobs")
     if entries is None:
         raise UsageError("the server returned no prompt_logprobs: the openai scorer needs a "
@@ -390,7 +361,7 @@ def _prompt_logprobs(reply: Any) -> tuple[list[int], list[float | None]]:
     if not isinstance(entries, list) or (ids is not None and not (
             isinstance(ids, list) and len(ids) == len(entries)
             and all(isinstance(t, int) for t in ids))):
-        raise _MalformedResponse("prompt_logprobs and prompt_token_ids do not match")
+        raise MalformedResponse("prompt_logprobs and prompt_token_ids do not match")
     tokens: list[int] = []
     values: list[float | None] = []
     for i, entry in enumerate(entries):
@@ -399,7 +370,7 @@ def _prompt_logprobs(reply: Any) -> tuple[list[int], list[float | None]]:
             values.append(None)
             continue
         if not isinstance(entry, dict) or not entry:
-            raise _MalformedResponse(f"prompt_logprobs[{i}] is {str(entry)[:100]!r}")
+            raise MalformedResponse(f"prompt_logprobs[{i}] is {str(entry)[:100]!r}")
         if ids is None and len(entry) > 1:
             raise UsageError("the server lists several tokens per prompt position and no "
                              "prompt_token_ids, so the prompt's own tokens are unknown")
@@ -407,7 +378,7 @@ def _prompt_logprobs(reply: Any) -> tuple[list[int], list[float | None]]:
         value = entry.get(key)
         value = value.get("logprob") if isinstance(value, dict) else value
         if not isinstance(value, (int, float)) or not key.lstrip("-").isdigit():
-            raise _MalformedResponse(f"prompt_logprobs[{i}] has no log-probability of its token")
+            raise MalformedResponse(f"prompt_logprobs[{i}] has no log-probability of its token")
         tokens.append(int(key))
         values.append(float(value))
     return tokens, values
@@ -416,16 +387,8 @@ def _prompt_logprobs(reply: Any) -> tuple[list[int], list[float | None]]:
 def _token_list(reply: Any) -> list[int]:
     tokens = reply.get("tokens") if isinstance(reply, dict) else None
     if not isinstance(tokens, list) or not all(isinstance(t, int) for t in tokens):
-        raise _MalformedResponse(f"not a /tokenize reply: {str(reply)[:200]!r}")
+        raise MalformedResponse(f"not a /tokenize reply: {str(reply)[:200]!r}")
     return tokens
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _clip(text: str, n: int = 60) -> str:

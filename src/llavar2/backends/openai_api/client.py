@@ -10,12 +10,8 @@ attempt is counted, budgeted and shown.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import itertools
-import json
 import logging
-import random
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -23,19 +19,16 @@ from typing import Any
 import openai
 
 from ...config import OpenAIConfig, ResponseFormat
-from ...errors import ItemRejected, RunIncomplete, UsageError
+from ...errors import ItemRejected, UsageError
 from .cache import ResponseCache, cache_key
 from .images import data_url
+from .retry import FATAL_STATUS, MalformedResponse, is_retried, with_retries
 from .usage import Usage
 
 logger = logging.getLogger(__name__)
 
 CONNECTIONS_PER_CLIENT = 8  # see ChatClient.__init__
 INLINE_IMAGE_BYTES = 256 * 1024  # see _with_image
-RETRY_AFTER_CAP = 600.0  # seconds: a longer Retry-After is taken as this
-_RETRIED_STATUS = {408, 409, 429}  # and every 5xx
-_FATAL_STATUS = {401: "the server refused the API key", 403: "the API key may not do this",
-                 404: "the server does not know this model or endpoint"}
 _DOWNGRADE: dict[str, ResponseFormat] = {"json_schema": "json_object", "json_object": "none"}
 
 
@@ -49,33 +42,8 @@ class ChatReply:
     response_format: str  # the structured-output mode the reply was asked with
 
 
-class _MalformedResponse(Exception):
-    pass
-
-
 class _FormatRefused(Exception):
     pass
-
-
-def retry_after(headers: Any) -> float | None:
-    """Seconds a 429/503 asks us to wait: ``retry-after-ms``, or ``Retry-After`` as seconds or
-    as an HTTP date."""
-    if headers is None:
-        return None
-    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
-        value = headers.get(name)
-        if value is None:
-            continue
-        try:
-            return max(0.0, float(value) / scale)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    try:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-    except (TypeError, ValueError):
-        return None
-    return None if parsed is None else max(0.0, parsed.timestamp() - time.time())
 
 
 class ChatClient:
@@ -165,60 +133,41 @@ class ChatClient:
     async def _send(self, messages: list[dict[str, Any]], params: dict[str, Any],
                     mode: str) -> ChatReply:
         config = self.config
-        for attempt in range(1, config.max_attempts + 1):
-            wait = None
+
+        async def attempt() -> ChatReply:
             async with self._semaphore:
                 self.usage.before_request()  # here: the replies received so far are counted
-                try:
-                    # The client's generic POST, as create() does it but without re-walking every
-                    # message part against the client's TypedDicts and building its response
-                    # model: together a third of the CPU per request in the benchmark.
-                    client = self._clients[next(self._turn) % len(self._clients)]
-                    completion = await client.post(
-                        "/chat/completions", cast_to=object,  # the JSON as it came
-                        body={"model": config.model, "messages": messages, **params},
-                        options={"security": {"bearer_auth": True}})  # send the API key
-                    return self._reply(completion, mode)
-                except openai.APITimeoutError:
-                    kind, why = "timeout", f"no reply within {config.timeout:g} s"
-                except openai.APIConnectionError as e:
-                    kind, why = "connection", str(e.__cause__ or e)
-                except openai.APIStatusError as e:
-                    kind, why = str(e.status_code), self._status_error(e, mode)
-                    wait = retry_after(e.response.headers)
-                except (_MalformedResponse, json.JSONDecodeError,
-                        openai.APIResponseValidationError) as e:
-                    kind, why = "malformed_response", str(e)
-                except openai.OpenAIError as e:  # anything else the client raises: this item
-                    raise ItemRejected("request_failed", self.redact(str(e))) from None
-            self.usage.failed_attempts[kind] += 1
-            if attempt < config.max_attempts:
-                self.usage.retries += 1
-                delay = self._delay(attempt, wait)
-                logger.debug("attempt %d failed (%s); retrying in %.2f s", attempt, kind, delay)
-                await asyncio.sleep(delay)
-        raise RunIncomplete(self.redact(
-            f"the server failed {config.max_attempts} attempts in a row, the last with "
-            f"{kind}: {why}"))
+                # The client's generic POST, as create() does it but without re-walking every
+                # message part against the client's TypedDicts and building its response
+                # model: together a third of the CPU per request in the benchmark.
+                client = self._clients[next(self._turn) % len(self._clients)]
+                completion = await client.post(
+                    "/chat/completions", cast_to=object,  # the JSON as it came
+                    body={"model": config.model, "messages": messages, **params},
+                    options={"security": {"bearer_auth": True}})  # send the API key
+                return self._reply(completion, mode)
+
+        try:
+            return await with_retries(
+                attempt, usage=self.usage, max_attempts=config.max_attempts,
+                timeout=config.timeout, backoff_base=config.backoff_base,
+                backoff_max=config.backoff_max, redact=self.redact,
+                status_error=lambda e: self._status_error(e, mode))
+        except openai.OpenAIError as e:  # anything else the client raises: this item
+            raise ItemRejected("request_failed", self.redact(str(e))) from None
 
     def _status_error(self, e: openai.APIStatusError, mode: str) -> str:
         """Why a non-2xx answer was given, if it is worth retrying; otherwise raise what it
         means for the item or the run."""
         status, message = e.status_code, self.redact(getattr(e, "message", "") or str(e))
-        if status in _RETRIED_STATUS or status >= 500:
+        if is_retried(status):
             return message
         if status == 400 and mode != "none" and (
                 "response_format" in message or "json_schema" in message):
             raise _FormatRefused from None
-        if status in _FATAL_STATUS:
-            raise UsageError(f"{_FATAL_STATUS[status]} (HTTP {status}): {message}") from None
+        if status in FATAL_STATUS:
+            raise UsageError(f"{FATAL_STATUS[status]} (HTTP {status}): {message}") from None
         raise ItemRejected("request_failed", f"HTTP {status}: {message}") from None
-
-    def _delay(self, attempt: int, retry_after_s: float | None) -> float:
-        if retry_after_s is not None:
-            return min(retry_after_s, RETRY_AFTER_CAP)
-        ceiling = min(self.config.backoff_max, self.config.backoff_base * 2 ** (attempt - 1))
-        return ceiling / 2 + random.uniform(0, ceiling / 2)  # "equal jitter"
 
     @staticmethod
     def _reply(completion: Any, mode: str) -> ChatReply:
@@ -226,12 +175,12 @@ class ChatClient:
         fraction of building the client's response model."""
         choices = completion.get("choices") if isinstance(completion, dict) else None
         if not choices or not isinstance(choices, list) or not isinstance(choices[0], dict):
-            raise _MalformedResponse(f"not a chat completion: {str(completion)[:200]!r}")
+            raise MalformedResponse(f"not a chat completion: {str(completion)[:200]!r}")
         message = choices[0].get("message")
         content = message.get("content") if isinstance(message, dict) else None
         refusal = message.get("refusal") if isinstance(message, dict) else None
         if not isinstance(content, str) and not (isinstance(refusal, str) and refusal):
-            raise _MalformedResponse("a chat completion without a message")
+            raise MalformedResponse("a chat completion without a message")
         usage = completion.get("usage")
         usage = usage if isinstance(usage, dict) else {}
         return ChatReply(

@@ -1,4 +1,4 @@
-"""Command line: ``llavar2 build | ocr | score | filter | export | evaluate | demo``.
+"""Command line: ``llavar2 build | ocr | score | filter | export | report | evaluate | demo``.
 
 Exit status: 0 when every input was used, 3 when some inputs were rejected and the rest were
 built (see OUT/rejects.jsonl), 2 for unusable arguments, 4 when a build stopped early (budget
@@ -419,6 +419,33 @@ def export_command(
         raise _usage_error(str(e)) from None
     which = "the kept duos (kept.jsonl)" if kept else "all duos (conversations.jsonl)"
     console.print(f"{n} samples → {path}: captions and {which}")
+
+
+@app.command("report")
+def report_command(
+    out: Path = typer.Argument(..., help="A build folder; the report goes to OUT/report/."),
+    reference: Optional[Path] = typer.Option(
+        None, "--reference", help="Another build folder to compare with, side by side."),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+) -> None:
+    """The dataset report (OUT/report/report.md with PNG charts) and a static HTML browser of
+    the images (OUT/report/browser/index.html), from whatever files the build has."""
+    from .report import run_report
+
+    for folder in (out, reference):
+        if folder is not None and not folder.is_dir():
+            raise _usage_error(f"{folder} is not a folder")
+    try:
+        result = run_report(out, reference, progress=progress)
+    except UsageError as e:
+        raise _usage_error(str(e)) from None
+    if result["absent"]:
+        console.print("absent (their sections say so): " + ", ".join(result["absent"]))
+    if result["missing_pictures"]:
+        console.print(f"[yellow]{result['missing_pictures']} pictures not found[/yellow] "
+                      "(the images folder recorded in build.json is not readable here)")
+    console.print(f"report → {result['report']} ({result['plots']} charts); browser → "
+                  f"{result['browser']} ({result['cards']} images)")
 
 
 @app.command()

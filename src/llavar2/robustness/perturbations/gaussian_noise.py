@@ -1,5 +1,5 @@
-"""Additive Gaussian noise per pixel and channel; σ as a share of the 0–255 range (ImageNet-C's
-levels)."""
+"""Additive Gaussian noise per pixel and channel; σ as a share of the 0–255 range. ImageNet-C's
+levels (0.08–0.38) left OCR of the bundled samples untouched; these reach where reading fails."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from PIL import Image
 
 from . import PERTURBATIONS, level
 
-SIGMA = (0.08, 0.12, 0.18, 0.26, 0.38)
+SIGMA = (0.1, 0.2, 0.3, 0.4, 0.5)
 
 
 @PERTURBATIONS.register("gaussian_noise")

@@ -1,4 +1,5 @@
-"""Command line: ``llavar2 build | ocr | score | filter | export | report | evaluate | demo``.
+"""Command line: ``llavar2 build | ocr | score | filter | export | report | evaluate | robustness |
+demo``.
 
 Exit status: 0 when every input was used, 3 when some inputs were rejected and the rest were
 built (see OUT/rejects.jsonl), 2 for unusable arguments, 4 when a build stopped early (budget
@@ -448,23 +449,163 @@ def report_command(
                   f"{result['browser']} ({result['cards']} images)")
 
 
+EVAL_RUN = "Run a model on a benchmark"
+EVAL_FILES = "Score predictions files"
+
+
+def _openai_settings(base_url: Optional[str], api_key_env: Optional[str],
+                     concurrency: Optional[int], timeout: Optional[float],
+                     max_requests: Optional[int], image_max_side: Optional[int],
+                     no_cache: bool) -> OpenAIConfig:
+    given = {"base_url": base_url, "api_key_env": api_key_env, "concurrency": concurrency,
+             "timeout": timeout, "max_requests": max_requests, "image_max_side": image_max_side}
+    try:  # the model is named by --model openai:MODEL; "-" stands in until then
+        return OpenAIConfig(model="-", temperature=0.0, **{
+            k: v for k, v in given.items() if v is not None},
+            cache=None if no_cache else default_cache_dir() / "responses.sqlite3")
+    except ValidationError as e:
+        problems = "; ".join(f"--{'-'.join(map(str, err['loc'])).replace('_', '-')}: "
+                             f"{err['msg']}" for err in e.errors())
+        raise _usage_error(problems) from None
+
+
+def _answerer(model: str, openai_config: OpenAIConfig, max_new_tokens: int,
+              device: Optional[str]) -> Any:
+    from .evaluate.answerers import AnswererOptions, make_answerer
+
+    try:
+        return make_answerer(model, AnswererOptions(
+            max_new_tokens=max_new_tokens, openai=openai_config, device=device))
+    except (UsageError, ValueError) as e:
+        raise _usage_error(str(e)) from None
+
+
+def _print_eval(summary: dict[str, Any], out: Path) -> None:
+    counts = summary["counts"]
+    table = Table(title=f"{summary['model']} on {summary['benchmark']['format']} "
+                  f"({counts['items']} items, {counts['failed']} failed) → {out}")
+    table.add_column("metric")
+    table.add_column("score", justify="right")
+    table.add_column("reference")
+    for name, result in summary["metrics"].items():
+        table.add_row(name, f"{result['score']:.4f}", result["reference"])
+    Console().print(table)
+    for reason, n in counts["failed_by_reason"].items():
+        console.print(f"  failed {n} × {reason} (scored as empty answers; see {out})")
+
+
 @app.command()
 def evaluate(
-    predictions: Path = typer.Option(..., "--predictions", help='JSONL of {"id", "prediction"}.'),
-    references: Path = typer.Option(..., "--references", help='JSONL of {"id", "answers": [...]}.'),
-    metrics: str = typer.Option(..., "--metrics", help="Comma-separated metric names."),
-    out: Path = typer.Option(..., "--out", help="Result JSON; per-item scores go beside it."),
+    out: Path = typer.Option(..., "--out", help="Result JSON; predictions and per-item scores "
+                             "go beside it."),
+    benchmark: Optional[Path] = typer.Option(
+        None, "--benchmark", help="Benchmark file (JSONL, TextVQA, DocVQA, ChartQA, OCRBench, "
+        "TextCaps JSON) or a build folder (its extractive QA).", rich_help_panel=EVAL_RUN),
+    images: Optional[Path] = typer.Option(
+        None, "--images", help="Folder the benchmark's image paths are relative to (default "
+        "for a build: its images folder).", rich_help_panel=EVAL_RUN),
+    model: Optional[str] = typer.Option(
+        None, "--model", help="openai:MODEL (with --base-url), hf:PATH or ocr-baseline.",
+        rich_help_panel=EVAL_RUN),
+    format: Optional[str] = typer.Option(None, "--format", help="Benchmark format (default: "
+                                         "detected).", rich_help_panel=EVAL_RUN),
+    task: Optional[str] = typer.Option(None, "--task", help="Prompt suffix and metrics of this "
+                                       "task instead of the format's (textvqa, docvqa, chartqa, "
+                                       "ocrbench, caption, vqa).", rich_help_panel=EVAL_RUN),
+    with_ocr: bool = typer.Option(False, "--with-ocr", help="Put the OCR text in the prompt as "
+                                  "LLaVAR-2's evaluation did.", rich_help_panel=EVAL_RUN),
+    ocr_engine: str = typer.Option("rapidocr", help="OCR engine for --with-ocr and "
+                                   "ocr-baseline.", rich_help_panel=EVAL_RUN),
+    split: Optional[str] = typer.Option(None, help="Split name recorded in the result "
+                                        "(default: the file's stem).", rich_help_panel=EVAL_RUN),
+    limit: Optional[int] = typer.Option(None, min=1, help="Only the first N items.",
+                                        rich_help_panel=EVAL_RUN),
+    max_new_tokens: int = typer.Option(128, min=1, help="Longest answer, in tokens.",
+                                       rich_help_panel=EVAL_RUN),
+    base_url: Optional[str] = typer.Option(None, help="Server, e.g. http://localhost:8000/v1.",
+                                           rich_help_panel=EVAL_RUN),
+    api_key_env: Optional[str] = typer.Option(None, help="Variable holding the API key "
+                                              "(default: OPENAI_API_KEY).",
+                                              rich_help_panel=EVAL_RUN),
+    concurrency: Optional[int] = typer.Option(None, min=1, help="Requests in flight (default: "
+                                              "16).", rich_help_panel=EVAL_RUN),
+    timeout: Optional[float] = typer.Option(None, min=0.001, help="Seconds per request.",
+                                            rich_help_panel=EVAL_RUN),
+    max_requests: Optional[int] = typer.Option(None, min=0, help="Request budget this run.",
+                                               rich_help_panel=EVAL_RUN),
+    image_max_side: Optional[int] = typer.Option(None, min=16, help="Downscale images sent to "
+                                                 "this longer side (default: 1024).",
+                                                 rich_help_panel=EVAL_RUN),
+    device: Optional[str] = typer.Option(None, help="hf: e.g. cpu, cuda.",
+                                         rich_help_panel=EVAL_RUN),
+    no_cache: bool = typer.Option(False, "--no-cache", help="No OCR or response cache.",
+                                  rich_help_panel=EVAL_RUN),
+    progress: bool = typer.Option(True, help="Show a progress bar.", rich_help_panel=EVAL_RUN),
+    predictions: Optional[Path] = typer.Option(
+        None, "--predictions", help='JSONL of {"id", "prediction"}.', rich_help_panel=EVAL_FILES),
+    references: Optional[Path] = typer.Option(
+        None, "--references", help='JSONL of {"id", "answers": [...]}.',
+        rich_help_panel=EVAL_FILES),
+    metrics: Optional[str] = typer.Option(None, "--metrics", help="Comma-separated metric "
+                                          "names (with --benchmark: instead of the task's)."),
 ) -> None:
-    """Score predictions against references with metrics that match the reference tools."""
-    from .evaluate import evaluate_files
+    """Ask a model a benchmark's questions and score its answers (--benchmark), or score
+    predictions against references (--predictions, --references) with metrics that match the
+    reference tools."""
     from .metrics import METRICS
+
+    names = [m.strip() for m in (metrics or "").split(",") if m.strip()]
+    if benchmark is None:
+        if predictions is None or references is None:
+            raise _usage_error("give --benchmark (and --model), or --predictions and "
+                               "--references")
+        _evaluate_files(predictions, references, names, METRICS.names(), out)
+        return
+    if predictions is not None or references is not None:
+        raise _usage_error("--predictions/--references: not with --benchmark")
+    if model is None:
+        raise _usage_error("--benchmark needs --model (openai:MODEL, hf:PATH or ocr-baseline)")
+    from .errors import RunIncomplete
+    from .evaluate import load_benchmark, run_evaluation
+
+    try:
+        bench = load_benchmark(benchmark, format)
+    except UsageError as e:
+        raise _usage_error(str(e)) from None
+    images_dir = images or bench.images_dir
+    if images_dir is None or not images_dir.is_dir():
+        raise _usage_error(f"--images {images_dir} is not a folder")
+    if limit:
+        bench.items = bench.items[:limit]
+    answerer = _answerer(model, _openai_settings(base_url, api_key_env, concurrency, timeout,
+                                                 max_requests, image_max_side, no_cache),
+                         max_new_tokens, device)
+    try:
+        summary = run_evaluation(
+            bench, images_dir, answerer, out, task=task, metrics=names or None,
+            with_ocr=with_ocr, ocr_engine=ocr_engine,
+            ocr_cache=None if no_cache else default_cache_dir() / "ocr", split=split,
+            progress=progress)
+    except (UsageError, KeyError) as e:
+        raise _usage_error(str(e).strip('"')) from None
+    except RunIncomplete as e:
+        console.print(f"[yellow]incomplete:[/yellow] {e}; the answers so far are kept, run the "
+                      "same command again to continue")
+        raise typer.Exit(EXIT_INCOMPLETE) from None
+    finally:
+        answerer.close()
+    _print_eval(summary, out)
+
+
+def _evaluate_files(predictions: Path, references: Path, names: list[str], known: list[str],
+                    out: Path) -> None:
+    from .evaluate import evaluate_files
 
     for path in (predictions, references):
         if not path.is_file():
             raise _usage_error(f"{path} is not a file")
-    names = [m.strip() for m in metrics.split(",") if m.strip()]
     if not names:
-        raise _usage_error(f"--metrics names none (known: {', '.join(METRICS.names())})")
+        raise _usage_error(f"--metrics names none (known: {', '.join(known)})")
     try:
         summary = evaluate_files(predictions, references, names, out)
     except UsageError as e:
@@ -475,6 +616,90 @@ def evaluate(
     table.add_column("reference")
     for name, result in summary["metrics"].items():
         table.add_row(name, f"{result['score']:.4f}", result["reference"])
+    Console().print(table)
+
+
+@app.command()
+def robustness(
+    benchmark: Path = typer.Option(..., "--benchmark", help="Benchmark file or a build folder "
+                                   "(its extractive QA)."),
+    model: str = typer.Option(..., "--model", help="openai:MODEL, hf:PATH or ocr-baseline."),
+    out: Path = typer.Option(..., "--out", help="Output folder (rerun to resume)."),
+    images: Optional[Path] = typer.Option(None, "--images", help="Images folder (default for a "
+                                          "build: its images folder)."),
+    perturbations: str = typer.Option(
+        "gaussian_noise,blur,jpeg,downscale,rotation,occlusion,typographic",
+        help="Comma-separated perturbations."),
+    severities: str = typer.Option("1,2,3,4,5", help="Comma-separated severities (1-5)."),
+    seed: int = typer.Option(0, help="Seed of the random perturbations."),
+    format: Optional[str] = typer.Option(None, "--format", help="Benchmark format."),
+    task: Optional[str] = typer.Option(None, "--task", help="Task instead of the format's."),
+    metrics: Optional[str] = typer.Option(None, "--metrics", help="Metrics instead of the "
+                                          "task's (the first is reported)."),
+    with_ocr: bool = typer.Option(False, "--with-ocr", help="OCR text in the prompt."),
+    ocr_engine: str = typer.Option("rapidocr", help="OCR engine."),
+    limit: Optional[int] = typer.Option(None, min=1, help="Only the first N items."),
+    max_new_tokens: int = typer.Option(128, min=1, help="Longest answer, in tokens."),
+    base_url: Optional[str] = typer.Option(None, help="openai: server URL."),
+    api_key_env: Optional[str] = typer.Option(None, help="openai: API key variable."),
+    concurrency: Optional[int] = typer.Option(None, min=1, help="openai: requests in flight."),
+    max_requests: Optional[int] = typer.Option(None, min=0, help="openai: request budget."),
+    device: Optional[str] = typer.Option(None, help="hf: device."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="No OCR or response cache."),
+    progress: bool = typer.Option(True, help="Show progress bars."),
+) -> None:
+    """Perturb the benchmark's images (noise, blur, JPEG, down-scaling, rotation, occlusion,
+    typographic attack) at each severity, re-run the evaluation, and report the score per
+    perturbation and severity: OUT/robustness.json, .md and .png."""
+    from .errors import RunIncomplete
+    from .evaluate import load_benchmark
+    from .robustness import PERTURBATIONS, SEVERITIES, run_suite
+
+    names = [n.strip() for n in perturbations.split(",") if n.strip()]
+    unknown = [n for n in names if n not in PERTURBATIONS.names()]
+    if not names or unknown:
+        raise _usage_error(f"--perturbations: unknown {unknown or 'none given'} (known: "
+                           f"{', '.join(PERTURBATIONS.names())})")
+    try:
+        levels = sorted({int(v) for v in severities.split(",") if v.strip()})
+    except ValueError:
+        raise _usage_error(f"--severities {severities!r}: give numbers") from None
+    if not levels or any(v not in SEVERITIES for v in levels):
+        raise _usage_error(f"--severities {severities!r}: each one of {SEVERITIES}")
+    try:
+        bench = load_benchmark(benchmark, format)
+    except UsageError as e:
+        raise _usage_error(str(e)) from None
+    images_dir = images or bench.images_dir
+    if images_dir is None or not images_dir.is_dir():
+        raise _usage_error(f"--images {images_dir} is not a folder")
+    if limit:
+        bench.items = bench.items[:limit]
+    answerer = _answerer(model, _openai_settings(base_url, api_key_env, concurrency, None,
+                                                 max_requests, None, no_cache),
+                         max_new_tokens, device)
+    metric_names = [m.strip() for m in (metrics or "").split(",") if m.strip()]
+    try:
+        report = run_suite(bench, images_dir, answerer, out, perturbations=names,
+                           severities=levels, seed=seed, progress=progress, task=task,
+                           metrics=metric_names or None, with_ocr=with_ocr,
+                           ocr_engine=ocr_engine,
+                           ocr_cache=None if no_cache else default_cache_dir() / "ocr")
+    except (UsageError, KeyError) as e:
+        raise _usage_error(str(e).strip('"')) from None
+    except RunIncomplete as e:
+        console.print(f"[yellow]incomplete:[/yellow] {e}; run the same command again to "
+                      "continue")
+        raise typer.Exit(EXIT_INCOMPLETE) from None
+    finally:
+        answerer.close()
+    table = Table(title=f"{report['metric']} of {report['model']} (clean "
+                  f"{report['clean']:.4f}) → {out}")
+    table.add_column("perturbation")
+    for level in levels:
+        table.add_column(f"sev {level}", justify="right")
+    for name, by in report["scores"].items():
+        table.add_row(name, *(f"{by[str(v)]:.4f}" for v in levels))
     Console().print(table)
 
 

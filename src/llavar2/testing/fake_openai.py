@@ -11,11 +11,16 @@ A prompt longer than ``max_model_len`` is refused with vLLM's 400 "maximum conte
 Listens on 127.0.0.1 only. Run standalone (the benchmark does, to keep its CPU apart):
 ``python -m llavar2.testing.fake_openai --latency 0.3`` prints its base URL, then serves until
 killed; ``GET /stats`` returns the request count.
+
+For evaluation runs (``llavar2 evaluate``), ``FakeChatServer(answerer=eval_reply)`` answers
+each question by ``eval_answer``: a rule of the prompt text and the image bytes that a test can
+apply to the same inputs to know every answer in advance.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import json
 import re
@@ -75,8 +80,10 @@ FaultPlan = Callable[[Request], "Fault | None"]
 
 class FakeChatServer:
     def __init__(self, latency: float = 0.0, faults: FaultPlan | None = None,
-                 refuse_response_format: bool = False, max_model_len: int = 4096):
+                 refuse_response_format: bool = False, max_model_len: int = 4096,
+                 answerer: Callable[[dict[str, Any]], str] | None = None):
         self.latency = latency
+        self.answerer = answerer or scripted_reply  # the reply text of a chat completion
         self.faults = faults
         self.refuse_response_format = refuse_response_format
         self.max_model_len = max_model_len  # of the toy model, prompt and completion together
@@ -135,7 +142,7 @@ class FakeChatServer:
             return self._tokenize(body)
         if "prompt_logprobs" in body:
             return self._scored(body)
-        content = fault.content if fault.content is not None else scripted_reply(body)
+        content = fault.content if fault.content is not None else self.answerer(body)
         return 200, {}, json.dumps(_completion(body, content))
 
     def _tokenize(self, body: dict[str, Any]) -> tuple[int, dict[str, str], str]:
@@ -176,6 +183,27 @@ class FakeChatServer:
     def stats(self) -> dict[str, int]:
         with self._lock:
             return {"requests": len(self.requests)}
+
+
+def eval_answer(prompt: str, image: bytes) -> str:
+    """The evaluation rule: the last word of the question (the first prompt line ending in
+    "?", else the last line), as it is when the first byte of the image's SHA-256 is even, else
+    reversed."""
+    lines = [line.strip() for line in prompt.splitlines() if line.strip()]
+    question = next((line for line in lines if line.endswith("?")), lines[-1] if lines else "")
+    words = question.rstrip("?. ").split()
+    word = words[-1] if words else ""
+    return word if hashlib.sha256(image).digest()[0] % 2 == 0 else word[::-1]
+
+
+def eval_reply(body: dict[str, Any]) -> str:
+    """``eval_answer`` of a request: its text parts joined, its (first) data-URL image."""
+    image = b""
+    for part in body["messages"][-1]["content"]:
+        if part.get("type") == "image_url":
+            image = base64.b64decode(part["image_url"]["url"].split(",", 1)[1])
+            break
+    return eval_answer(user_text(body.get("messages", [])), image)
 
 
 def _error(message: str, status: int) -> str:

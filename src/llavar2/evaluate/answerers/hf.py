@@ -1,0 +1,66 @@
+"""``hf:PATH``: a local transformers vision-language model (AutoModelForImageTextToText and
+its processor's chat template: the image, then the prompt, in one user turn), greedy decoding,
+one question at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ...errors import ItemRejected, UsageError
+from . import ANSWERERS, AnswererOptions, Question
+
+
+@ANSWERERS.register("hf")
+class HFAnswerer:
+    needs_ocr = False
+
+    def __init__(self, path: str, options: AnswererOptions):
+        if not path or not Path(path).is_dir():
+            raise UsageError(f"--model hf:PATH: {path!r} is not a model folder")
+        import torch
+        from transformers import AutoModelForImageTextToText, AutoProcessor
+
+        self.name = f"hf:{path}"
+        self._path = path
+        self._max_new_tokens = options.max_new_tokens
+        device = options.device or ("cuda" if torch.cuda.is_available() else "cpu")
+        dtype: Any = {"auto": "auto", "float32": torch.float32, "bfloat16": torch.bfloat16,
+                      "float16": torch.float16}[options.dtype]
+        self._processor = AutoProcessor.from_pretrained(path, local_files_only=True)
+        self._model = AutoModelForImageTextToText.from_pretrained(
+            path, local_files_only=True, dtype=dtype).to(device).eval()
+        self._device = device
+
+    def settings(self) -> dict[str, Any]:
+        return {"model": self._path, "max_new_tokens": self._max_new_tokens, "greedy": True}
+
+    def _answer(self, q: Question) -> str:
+        import torch
+        from PIL import Image
+
+        with Image.open(q.image) as image:
+            rgb = image.convert("RGB")
+        messages = [{"role": "user", "content": [{"type": "image"},
+                                                 {"type": "text", "text": q.prompt}]}]
+        text = self._processor.apply_chat_template(messages, add_generation_prompt=True)
+        inputs = self._processor(images=[rgb], text=text, return_tensors="pt").to(self._device)
+        with torch.inference_mode():
+            out = self._model.generate(**inputs, max_new_tokens=self._max_new_tokens,
+                                       do_sample=False)
+        new = out[0, inputs["input_ids"].shape[1]:]
+        return self._processor.decode(new, skip_special_tokens=True).strip()
+
+    def answer_all(self, questions: Iterable[Question]) -> Iterator[str | ItemRejected]:
+        for q in questions:
+            try:
+                yield self._answer(q)
+            except RuntimeError as e:  # e.g. out of memory on one huge image: this item only
+                yield ItemRejected("generation_failed", f"{type(e).__name__}: {e}")
+
+    def report(self) -> dict[str, Any]:
+        return {"device": self._device}
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,44 @@
+"""Per task: the prompt suffix and the metrics, as lmms-eval uses them (DESIGN §5).
+
+Suffixes are lmms-eval's ``default`` ``post_prompt`` of each task (read in
+EvolvingLMMs-Lab/lmms-eval ``lmms_eval/tasks/<task>/``): TextVQA and DocVQA
+``"\\nAnswer the question using a single word or phrase."``, ChartQA
+``"\\nAnswer the question with a single word."``, OCRBench the question alone, TextCaps the fixed
+instruction ``"Provide a one-sentence caption for the provided image."`` instead of a question.
+The first metric of a task is its headline score (what the robustness suite tracks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..registry import Registry
+
+CAPTION_METRICS = ("bleu_1", "bleu_2", "bleu_3", "bleu_4", "meteor", "rouge_l", "cider")
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    suffix: str  # appended to the question
+    metrics: tuple[str, ...]  # the first is the headline score
+    caption_prompt: str | None = None  # captioning: the instruction replaces the question
+    source: str = "lmms-eval default post_prompt"
+
+
+TASKS: Registry[Task] = Registry("task")
+_SHORT = "\nAnswer the question using a single word or phrase."
+
+for _task in (
+    Task("textvqa", _SHORT, ("vqa_accuracy", "exact_match", "anls")),
+    Task("docvqa", _SHORT, ("anls", "exact_match")),
+    Task("chartqa", "\nAnswer the question with a single word.", ("relaxed_accuracy",)),
+    Task("ocrbench", "", ("ocrbench",)),
+    Task("caption", "", CAPTION_METRICS,
+         caption_prompt="Provide a one-sentence caption for the provided image.",
+         source="lmms-eval textcaps prompt"),
+    # Our JSONL and a build's extractive QA: short answers with 1+ references, no official tool.
+    Task("vqa", _SHORT, ("anls", "exact_match", "contains"),
+         source="lmms-eval textvqa/docvqa default post_prompt"),
+):
+    TASKS.register(_task.name)(_task)

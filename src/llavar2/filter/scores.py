@@ -67,6 +67,15 @@ def _unscorable(name: str, line: ScoreLine | None) -> Drop:
     return Drop("unscorable", f"{LABELS[name]} is None" + (f" ({why})" if why else ""))
 
 
+def _above(value: float, limit: float) -> str:
+    """``value`` with enough digits to read as more than ``limit`` (1.0003, not 1)."""
+    for digits in (4, 6, 17):
+        shown = f"{value:.{digits}g}"
+        if float(shown) > limit:
+            return shown
+    return repr(value)
+
+
 def threshold_drop(line: ScoreLine | None, selection: ScoreSelection) -> Drop | None:
     """The first threshold the duo's scores exceed, or a missing needed score; else None."""
     for name, limit in selection.maxima().items():
@@ -76,7 +85,7 @@ def threshold_drop(line: ScoreLine | None, selection: ScoreSelection) -> Drop | 
                 continue
             return _unscorable(name, line)
         if value > limit:
-            return Drop(f"{name}_above_max", f"{LABELS[name]} {value:.4g} > {limit:g}")
+            return Drop(f"{name}_above_max", f"{LABELS[name]} {_above(value, limit)} > {limit:g}")
     return None
 
 

@@ -69,6 +69,7 @@ def builds(tmp_path_factory):
     return tmp, cache, local_summary, ray_summary
 
 
+@pytest.mark.slow  # real OCR on Ray workers, or a model per actor
 def test_ray_build_makes_the_local_records(builds):
     tmp, _, local_summary, ray_summary = builds
     assert _as_sets(tmp / "ray") == _as_sets(tmp / "local")
@@ -82,6 +83,7 @@ def test_ray_build_makes_the_local_records(builds):
     assert not list((tmp / "ray").glob(".ray-items-*"))  # the spilled items are cleaned up
 
 
+@pytest.mark.slow  # real OCR on Ray workers, or a model per actor
 def test_ray_resumes_a_build_the_local_runner_left_half_done(builds):
     tmp = builds[0]
     out = tmp / "half"
@@ -96,6 +98,7 @@ def test_ray_resumes_a_build_the_local_runner_left_half_done(builds):
     assert (out / "llava.json").read_text() == (tmp / "local" / "llava.json").read_text()
 
 
+@pytest.mark.slow  # real OCR on Ray workers, or a model per actor
 def test_ray_ocr_command_matches_the_local_one(builds, tmp_path):
     cache = builds[1]
     folder = tmp_path / "images"
@@ -115,6 +118,7 @@ def test_ray_ocr_command_matches_the_local_one(builds, tmp_path):
     assert len(runs["ray"][0]) == 2 and runs["ray"][1][0]["image"] == "broken.png"
 
 
+@pytest.mark.slow  # real OCR on Ray workers, or a model per actor
 def test_ray_score_matches_the_local_scores(builds, tmp_path):
     tmp = builds[0]
     model = tiny_hf.save_causal_lm(tmp_path / "tiny-lm")

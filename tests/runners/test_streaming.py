@@ -4,6 +4,8 @@ duos, export of the kept duos) is about the same for N and 4N images."""
 
 import tracemalloc
 
+import pytest
+
 from llavar2.config import BuildConfig
 from llavar2.export import export
 from llavar2.filter.config import FilterConfig
@@ -12,7 +14,7 @@ from llavar2.jsonl import read_jsonl
 from llavar2.runners import local
 from llavar2.testing.synthetic import head, make_data
 
-N = 150
+N = 100
 
 
 def _job(data, out, n):
@@ -36,6 +38,7 @@ def _peak(data, out, n):
         tracemalloc.stop()
 
 
+@pytest.mark.slow  # a job of 400 images, traced
 def test_peak_memory_does_not_grow_with_the_number_of_records(tmp_path):
     data = tmp_path / "data"
     make_data(data, 4 * N)

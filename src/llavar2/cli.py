@@ -58,12 +58,36 @@ def _print_summary(summary: dict[str, Any], out: Path) -> None:
         console.print(f"  dropped {n} duo conversations × {reason}")
 
 
-def _run_build(cfg: BuildConfig) -> None:
+RUNNERS = ("local", "ray")
+RUNNER_HELP = "local (this machine) or ray (Ray Data: a local Ray, or --ray-address)."
+RAY_ADDRESS_HELP = "Ray cluster to join, e.g. ray://head:10001 or auto (default: start one)."
+
+
+def _ray_config(runner: str, ray_address: Optional[str], **given: Any) -> Any:
+    """The Ray settings for ``--runner ray``; None for the local runner."""
+    if runner not in RUNNERS:
+        raise _usage_error(f"--runner {runner!r}: expected {' or '.join(RUNNERS)}")
+    if runner == "local":
+        if ray_address is not None:
+            raise _usage_error("--ray-address: only with --runner ray")
+        return None
+    from .runners.ray_session import RayConfig
+
+    return RayConfig(address=ray_address, **{k: v for k, v in given.items() if v is not None})
+
+
+def _run_build(cfg: BuildConfig, ray: Any = None) -> None:
     from .ocr import EngineUnavailable
-    from .runners.local import build
 
     try:
-        summary = build(cfg)
+        if ray is None:
+            from .runners.local import build
+
+            summary = build(cfg)
+        else:
+            from .runners.ray_build import build as ray_build
+
+            summary = ray_build(cfg, ray)
     except (UsageError, EngineUnavailable) as e:
         raise _usage_error(str(e)) from None
     _print_summary(summary, cfg.out)
@@ -92,6 +116,8 @@ def build(
         None, help="Cache folder: OCR results and model replies (default: ~/.cache/llavar2)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the caches."),
     progress: bool = typer.Option(True, help="Show progress bars."),
+    runner: str = typer.Option("local", help=RUNNER_HELP),
+    ray_address: Optional[str] = typer.Option(None, help=RAY_ADDRESS_HELP),
     model: Optional[str] = typer.Option(None, help="Model name, e.g. gpt-4o.",
                                         rich_help_panel=OPENAI),
     base_url: Optional[str] = typer.Option(
@@ -126,6 +152,7 @@ def build(
         '"output": $/1M tokens}}} over the bundled one.', rich_help_panel=OPENAI),
 ) -> None:
     """Ingest → OCR → detail-enriched captions → duo conversations → OUT/llava.json."""
+    ray = _ray_config(runner, ray_address)
     if not images.is_dir():
         raise _usage_error(f"--images {images} is not a folder")
     if not captions.is_file():
@@ -158,7 +185,7 @@ def build(
         images_dir=images, captions=captions, out=out, backend=backend, engine=engine,
         workers=workers, seed=seed, n_duos=n_duos, max_pixels=max_pixels, cache_dir=cache,
         progress=progress, openai=openai_config,
-    ))
+    ), ray)
 
 
 @app.command("ocr")
@@ -172,12 +199,19 @@ def ocr_command(
     max_pixels: int = typer.Option(DEFAULT_MAX_PIXELS, min=1,
                                    help="Reject images with more pixels than this."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
+    runner: str = typer.Option("local", help=RUNNER_HELP),
+    ray_address: Optional[str] = typer.Option(None, help=RAY_ADDRESS_HELP),
 ) -> None:
     """OCR every image under a folder: one JSON line per image, lines in reading order."""
+    from contextlib import nullcontext
+
+    from tqdm import tqdm
+
     from . import ocr
     from .jsonl import ResumableJsonl
     from .records import Reject
 
+    ray = _ray_config(runner, ray_address)
     if not images.is_dir():
         raise _usage_error(f"{images} is not a folder")
     if out.is_dir():
@@ -189,8 +223,13 @@ def ocr_command(
     cache = None if no_cache else (cache_dir or default_cache_dir()) / "ocr"
     rejects_path = out.with_name(out.stem + ".rejects.jsonl")
     # Results are keyed by image id; rejects by path, since unreadable files may share bytes.
-    with ResumableJsonl(out, lambda o: o["id"]) as results, \
-            ResumableJsonl(rejects_path, lambda o: o["image"]) as rejects:
+    if ray is not None:
+        from .runners.ray_session import ray_session, remove_stale_spills
+
+        remove_stale_spills(out.parent)
+    with ResumableJsonl(out, lambda o: o["id"], compact=True) as results, \
+            ResumableJsonl(rejects_path, lambda o: o["image"], compact=True) as rejects, \
+            (nullcontext() if ray is None else ray_session(ray)):
 
         def todo() -> Iterator[Any]:  # streams: unreadable files are recorded as they are met
             for r in ocr.scan_images(images, max_pixels):
@@ -200,8 +239,15 @@ def ocr_command(
                 elif r.id not in results.done and r.image not in rejects.done:
                     yield r
 
-        for result in ocr.run_ocr(todo(), images, engine=engine, workers=workers,
-                                  cache_dir=cache, progress=progress, max_pixels=max_pixels):
+        if ray is None:
+            found = ocr.run_ocr(todo(), images, engine=engine, workers=workers,
+                                cache_dir=cache, progress=progress, max_pixels=max_pixels)
+        else:
+            from .runners.ray_build import run_ocr
+
+            found = tqdm(run_ocr(todo(), images, engine, cache, max_pixels, ray, out.parent),
+                         desc=f"ocr ({engine}, ray)", unit="img", disable=not progress)
+        for result in found:
             (rejects if isinstance(result, Reject) else results).write(result)
         n_ok, n_bad = len(results.done), len(rejects.done)
     console.print(f"{n_ok} images → {out}" + (f"; {n_bad} rejected → {rejects_path}" if n_bad else ""))
@@ -243,6 +289,12 @@ def score_command(
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the score "
                                   "cache.", rich_help_panel=SCORE_OPENAI),
     progress: bool = typer.Option(True, help="Show a progress bar."),
+    runner: str = typer.Option("local", help=RUNNER_HELP),
+    ray_address: Optional[str] = typer.Option(None, help=RAY_ADDRESS_HELP),
+    ray_actors: Optional[int] = typer.Option(None, min=1, help="Scoring actors, each with "
+                                             "its own model (--runner ray; default: 1)."),
+    ray_gpus: Optional[float] = typer.Option(None, min=0, help="GPUs per scoring actor "
+                                             "(--runner ray; default: 0)."),
 ) -> None:
     """Score every duo conversation of a build: L(X|C) terms, IFD, VFD, mIFD, FFD (resumable).
 
@@ -250,6 +302,9 @@ def score_command(
     that returns prompt log-probabilities, such as vLLM)."""
     from .score import make_scorer, score_build
 
+    ray = _ray_config(runner, ray_address, actors=ray_actors, num_gpus=ray_gpus)
+    if ray is None and (ray_actors is not None or ray_gpus is not None):
+        raise _usage_error("--ray-actors, --ray-gpus: only with --runner ray")
     if context not in ("image", "facts", "auto"):
         raise _usage_error(f"--context {context!r}: expected image, facts or auto")
     if scorer.startswith("openai:"):
@@ -261,12 +316,19 @@ def score_command(
     else:
         given = {"batch_size": batch_size, "padding_side": padding_side, "dtype": dtype,
                  "device": device, "max_length": max_length}
+    options = {k: v for k, v in given.items() if v is not None}
     try:
-        model = make_scorer(scorer, **{k: v for k, v in given.items() if v is not None})
-        try:
-            summary = score_build(out, model, context, progress)  # type: ignore[arg-type]
-        finally:
-            model.close()
+        if ray is not None:
+            from .runners.ray_score import score_build as ray_score_build
+
+            summary = ray_score_build(out, scorer, options, context, progress,  # type: ignore
+                                      ray)
+        else:
+            model = make_scorer(scorer, **options)
+            try:
+                summary = score_build(out, model, context, progress)  # type: ignore[arg-type]
+            finally:
+                model.close()
     except UsageError as e:
         raise _usage_error(str(e)) from None
     except RunIncomplete as e:  # budget spent or the server kept failing: rerun to continue

@@ -18,6 +18,8 @@ from typing import IO, Any, TypeVar
 
 from pydantic import BaseModel
 
+from .keyset import KeySet
+
 M = TypeVar("M", bound=BaseModel)
 
 # mkstemp creates files readable by their owner only; outputs get the usual umask'd mode.
@@ -125,13 +127,17 @@ def _drop_partial_tail(path: Path) -> None:
 
 
 class ResumableJsonl:
-    """Append-only JSONL output keyed by ``key(obj)``; knows which keys are already written."""
+    """Append-only JSONL output keyed by ``key(obj)``; knows which keys are already written.
 
-    def __init__(self, path: str | Path, key: Callable[[dict[str, Any]], Any]):
+    With ``compact``, ``done`` is a ``KeySet`` (membership and size only, a few bytes per key)
+    instead of a set of the keys: what runners use, so memory stays flat on large runs."""
+
+    def __init__(self, path: str | Path, key: Callable[[dict[str, Any]], Any],
+                 compact: bool = False):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._key = key
-        self.done: set[Any] = set()
+        self.done: set[Any] | KeySet = KeySet() if compact else set()
         if self.path.exists():
             _drop_partial_tail(self.path)
             for obj in read_jsonl(self.path):

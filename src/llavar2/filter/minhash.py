@@ -12,10 +12,13 @@ chooses bands and rows so that this S-curve rises at the threshold.
 from __future__ import annotations
 
 import hashlib
+import pickle
 from collections.abc import Hashable
 from functools import lru_cache
 
 import numpy as np
+
+from .scratch import scratch_db
 
 _PRIME = np.uint64((1 << 61) - 1)
 _LOW32 = np.uint64(0xFFFFFFFF)
@@ -81,36 +84,48 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
 
 
 class LshIndex:
-    """Signatures of the texts kept so far, bucketed by band."""
+    """Signatures of the texts kept so far, bucketed by band, in a scratch table on disk: a set
+    of hundreds of thousands of duos would otherwise hold a signature and a bucket entry per
+    band for each in memory (kilobytes per duo)."""
 
     def __init__(self, threshold: float, num_perm: int):
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"threshold must be in (0, 1], not {threshold}")
         self.threshold = threshold
         self.bands, self.rows = lsh_params(threshold, num_perm)
-        self._buckets: list[dict[bytes, list[int]]] = [{} for _ in range(self.bands)]
-        self._keys: list[Hashable] = []
-        self._signatures: list[np.ndarray] = []
+        self._db = scratch_db(
+            "CREATE TABLE kept (i INTEGER PRIMARY KEY, key BLOB, sig BLOB);"
+            # One B-tree (no rowid table beside an index): the inserts are the cost.
+            "CREATE TABLE bucket (band INTEGER, hash INTEGER, i INTEGER, "
+            "PRIMARY KEY (band, hash, i)) WITHOUT ROWID;")
+        self._n = 0
 
-    def _band_keys(self, sig: np.ndarray) -> list[bytes]:
+    def _band_keys(self, sig: np.ndarray) -> list[tuple[int, int]]:
+        """(band, 64-bit hash of the band's rows): equal bands, equal hashes; a collision only
+        adds a candidate, which the similarity check then rejects."""
         r = self.rows
-        return [sig[i * r:(i + 1) * r].tobytes() for i in range(self.bands)]
+        return [(band, int.from_bytes(hashlib.blake2b(sig[band * r:(band + 1) * r].tobytes(),
+                                                      digest_size=8).digest(), "little",
+                                      signed=True))
+                for band in range(self.bands)]
 
     def query(self, sig: np.ndarray) -> tuple[Hashable, float] | None:
         """The indexed text most similar to ``sig`` (the earliest on ties) if its estimated
         similarity reaches the threshold, with that similarity; else None."""
-        candidates = sorted({i for bucket, band in zip(self._buckets, self._band_keys(sig))
-                             for i in bucket.get(band, ())})
+        bands = self._band_keys(sig)
+        where = " OR ".join(["(band = ? AND hash = ?)"] * len(bands))
+        found = self._db.execute(
+            f"SELECT i, key, sig FROM kept WHERE i IN (SELECT i FROM bucket WHERE {where}) "
+            "ORDER BY i", [v for pair in bands for v in pair])
         best: tuple[Hashable, float] | None = None
-        for i in candidates:
-            sim = similarity(sig, self._signatures[i])
+        for _, key, other in found:
+            sim = similarity(sig, np.frombuffer(other, dtype=sig.dtype))
             if sim >= self.threshold and (best is None or sim > best[1]):
-                best = (self._keys[i], sim)
+                best = (pickle.loads(key), sim)
         return best
 
     def add(self, key: Hashable, sig: np.ndarray) -> None:
-        i = len(self._keys)
-        self._keys.append(key)
-        self._signatures.append(sig)
-        for bucket, band in zip(self._buckets, self._band_keys(sig)):
-            bucket.setdefault(band, []).append(i)
+        i, self._n = self._n, self._n + 1
+        self._db.execute("INSERT INTO kept VALUES (?, ?, ?)", (i, pickle.dumps(key), sig.tobytes()))
+        self._db.executemany("INSERT INTO bucket VALUES (?, ?, ?)",
+                             [(band, h, i) for band, h in self._band_keys(sig)])

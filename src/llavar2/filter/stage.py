@@ -10,17 +10,20 @@ Writes, each file replaced atomically (a rerun is safe and gives the same bytes)
 * ``filter_report.json``: counts in and out, per reason and per step, and the parameters.
 
 Every input duo is in exactly one of kept.jsonl and dropped.jsonl. Two passes over
-conversations.jsonl, each streamed: the first decides (only the drops and, for top-k, one score
-per duo are held), the second writes.
+conversations.jsonl, each streamed: the first decides (the drops go to a temporary file in input
+order; for top-k, one score per duo is held), the second writes.
 """
 
 from __future__ import annotations
 
+import json
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import fields, is_dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from tqdm import tqdm
@@ -74,15 +77,37 @@ def _params(rule: Rule) -> dict[str, Any]:
     return {f.name: getattr(rule, f.name) for f in fields(rule) if f.init}
 
 
+class _Verdicts:
+    """Pass 1's drops, for pass 2, in input order: the rule and score drops spilled to a
+    temporary file (read back by a merge, so memory does not grow with them), the top-k drops,
+    which are known only at the end, in memory (only when ranking)."""
+
+    def __init__(self) -> None:
+        self._file: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")
+        self.top: dict[Key, tuple[str, Drop]] = {}
+
+    def add(self, key: Key, step: str, drop: Drop) -> None:
+        self._file.write(json.dumps([key[0], key[1], step, drop.reason, drop.detail]) + "\n")
+
+    def in_order(self) -> Iterator[tuple[Key, tuple[str, Drop]]]:
+        self._file.seek(0)
+        for line in self._file:
+            image, duo, step, reason, detail = json.loads(line)
+            yield (image, duo), (step, Drop(reason, detail))
+
+    def close(self) -> None:
+        self._file.close()
+
+
 def _decide(out: Path, cfg: FilterConfig, scores: dict[Key, ScoreLine] | None,
-            progress: bool) -> tuple[dict[Key, tuple[str, Drop]], Counter[str], dict[str, Any]]:
-    """Pass 1: (key → (step, drop) of every dropped duo, input counts, each rule's parameters)."""
+            progress: bool) -> tuple[_Verdicts, Counter[str], dict[str, Any]]:
+    """Pass 1: (the drops, input counts, each rule's parameters)."""
     try:
         rules = build_rules(cfg.rules, cfg.rule_params)
     except (KeyError, TypeError, ValueError) as e:
         raise UsageError(str(e).strip('"')) from None
     selection = cfg.scores
-    drops: dict[Key, tuple[str, Drop]] = {}
+    drops = _Verdicts()
     ranked: list[tuple[float, Key]] = []
     counts: Counter[str] = Counter()
     joined = merge_join(
@@ -100,7 +125,7 @@ def _decide(out: Path, cfg: FilterConfig, scores: dict[Key, ScoreLine] | None,
                 item = DuoItem(image, index, duo)
                 drop = next((d for _, rule in rules if (d := rule.check(item)) is not None), None)
                 if drop is not None:
-                    drops[item.key] = ("rules", drop)
+                    drops.add(item.key, "rules", drop)
                     continue
                 line = scores.get(item.key) if scores is not None else None
                 if scores is not None:
@@ -110,16 +135,17 @@ def _decide(out: Path, cfg: FilterConfig, scores: dict[Key, ScoreLine] | None,
                         if value is not None:
                             ranked.append((value, item.key))
                     if drop is not None:
-                        drops[item.key] = ("scores", drop)
+                        drops.add(item.key, "scores", drop)
                         continue
                 # Only now do duplicate rules learn the duo: of a group of duplicates, the first
                 # that passes every other check is kept.
                 for _, rule in rules:
                     rule.admit(item)
     except ValueError as e:  # records missing upstream or out of order
+        drops.close()
         raise UsageError(f"{out}: {e}") from None
     if ranked:
-        drops.update((key, ("top", d)) for key, d in top_drops(ranked, selection).items())
+        drops.top = {key: ("top", d) for key, d in top_drops(ranked, selection).items()}
     return drops, counts, {name: _params(rule) for name, rule in rules}
 
 
@@ -133,13 +159,18 @@ def run_filter(out: Path, cfg: FilterConfig, progress: bool = False) -> dict[str
     reasons: Counter[str] = Counter()
     steps: Counter[str] = Counter()
     n_scored = 0  # input duos that have a line in scores.jsonl
-    with atomic_open(out / KEPT) as kept_file, atomic_open(out / DROPPED) as dropped_file:
+    spilled = drops.in_order()
+    next_drop = next(spilled, None)
+    with closing(drops), atomic_open(out / KEPT) as kept_file, \
+            atomic_open(out / DROPPED) as dropped_file:
         for convs in _records(out / files.CONVERSATIONS, ConversationSet):
             keep = []
             for index, duo in enumerate(convs.duos):
                 if scores is not None:
                     n_scored += (convs.id, index) in scores
-                verdict = drops.get((convs.id, index))
+                verdict = drops.top.get((convs.id, index))
+                if next_drop is not None and next_drop[0] == (convs.id, index):
+                    verdict, next_drop = next_drop[1], next(spilled, None)
                 if verdict is None:
                     keep.append(duo)
                     continue

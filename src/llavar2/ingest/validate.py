@@ -120,14 +120,22 @@ def validate_row(row: ManifestRow, images_dir: Path, seen: Seen, max_pixels: int
     image_id = str(row.id) if row.id not in (None, "") else sha
     if has_invalid_utf8(image_id):
         raise RowRejected("bad_row", "the id is not valid UTF-8")
-    if sha in seen.hashes:
-        raise RowRejected("duplicate_image", f"{rel} has the same bytes as {seen.hashes[sha]}")
-    if image_id in seen.ids:
-        raise RowRejected("duplicate_id", f"id {image_id!r} was already used")
-    return ImageRecord(
+    record = ImageRecord(
         id=image_id, image=rel, caption=caption, row=row.row, sha256=sha,
         width=width, height=height, format=fmt, meta=_clean(row.meta),
     )
+    check_duplicate(record, seen)
+    return record
+
+
+def check_duplicate(record: ImageRecord, seen: Seen) -> None:
+    """The last checks, the only ones that depend on earlier rows: a parallel runner validates
+    rows with an empty ``Seen`` and applies these afterwards, in manifest order."""
+    if record.sha256 in seen.hashes:
+        raise RowRejected("duplicate_image",
+                          f"{record.image} has the same bytes as {seen.hashes[record.sha256]}")
+    if record.id in seen.ids:
+        raise RowRejected("duplicate_id", f"id {record.id!r} was already used")
 
 
 def reject_for(row: ManifestRow, err: RowRejected) -> Reject:

@@ -40,7 +40,7 @@ def ocr_image(engine: OcrEngine, path: str | Path, max_pixels: int = DEFAULT_MAX
     return order_lines(engine.read(image)), image.width, image.height
 
 
-class _Job:
+class OcrJob:
     """OCR of one ImageRecord: what runs in each process (in-process or a pool worker)."""
 
     def __init__(self, engine: OcrEngine, images_dir: Path, cache: OcrCache | None,
@@ -79,14 +79,14 @@ class _Job:
                          text="\n".join(line.text for line in ordered))
 
 
-_worker_job: _Job | None = None  # one per pool worker, built by _start_worker
+_worker_job: OcrJob | None = None  # one per pool worker, built by _start_worker
 
 
 def _start_worker(engine: str, images_dir: Path, cache_dir: Path | None,
                   max_pixels: int) -> None:
     global _worker_job
     # One thread each: the pool is the parallelism, and oversubscribed cores run slower.
-    _worker_job = _Job(get_engine(engine, threads=1), images_dir,
+    _worker_job = OcrJob(get_engine(engine, threads=1), images_dir,
                        OcrCache(cache_dir) if cache_dir else None, max_pixels)
 
 
@@ -132,7 +132,7 @@ than ``max_pixels`` pixels is rejected as ``too_many_pixels`` without being deco
     images_dir = Path(images_dir)
     local_engine = get_engine(engine)  # cheap: models load on first use
     if workers == 1:
-        job = _Job(local_engine, images_dir, OcrCache(cache_dir) if cache_dir else None,
+        job = OcrJob(local_engine, images_dir, OcrCache(cache_dir) if cache_dir else None,
                    max_pixels)
         results: Iterator[OcrResult | Reject] = map(job, images)
     else:

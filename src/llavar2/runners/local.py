@@ -12,7 +12,7 @@ import hashlib
 import json
 import time
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from contextlib import closing
 from itertools import chain, islice
 from pathlib import Path
@@ -44,17 +44,17 @@ def _drain(
             bar.set_postfix(postfix(), refresh=False)
 
 
-def _pending(records: Iterable[Any], done: set[Any]) -> Iterator[Any]:
+def _pending(records: Iterable[Any], done: Container[Any]) -> Iterator[Any]:
     return (r for r in records if r.id not in done)
 
 
-def _count_pending(path: Path, done: set[Any]) -> int:
+def _count_pending(path: Path, done: Container[Any]) -> int:
     """How many records of ``path`` a stage still has to do: the progress bar's total."""
     return sum(1 for obj in read_jsonl(path) if obj["id"] not in done)
 
 
 def _ingest(cfg: BuildConfig, rejects: ResumableJsonl) -> None:
-    with ResumableJsonl(cfg.out / files.IMAGES, lambda o: o["row"]) as images:
+    with ResumableJsonl(cfg.out / files.IMAGES, lambda o: o["row"], compact=True) as images:
         seen = ingest.Seen()
         for record in read_jsonl(images.path, ImageRecord):  # rebuild duplicate checks on resume
             seen.add(record)
@@ -182,7 +182,7 @@ def _build_settings(cfg: BuildConfig) -> dict[str, Any]:
     }
 
 
-def _claim_out(cfg: BuildConfig) -> None:
+def claim_out(cfg: BuildConfig) -> None:
     """Create OUT, or check that the build found there was made with the same settings."""
     if cfg.out.exists() and not cfg.out.is_dir():
         raise UsageError(f"--out {cfg.out} exists and is not a folder")
@@ -233,7 +233,7 @@ def build(cfg: BuildConfig) -> dict[str, Any]:
 
 def _run(cfg: BuildConfig, backend: Any) -> dict[str, Any]:
     resumed = (cfg.out / files.BUILD).exists()
-    _claim_out(cfg)
+    claim_out(cfg)
     seconds: dict[str, float] = {}
     cpu_seconds: dict[str, float] = {}
     incomplete = None
@@ -262,6 +262,13 @@ def _run(cfg: BuildConfig, backend: Any) -> dict[str, Any]:
             split = enrich_end[0] if enrich_end else end
             seconds["enrich"], cpu_seconds["enrich"] = _elapsed(start, split)
             seconds["qa"], cpu_seconds["qa"] = _elapsed(split, end)
+    return finish(cfg, resumed, incomplete, seconds, cpu_seconds,
+                  backend.report() if hasattr(backend, "report") else None)
+
+
+def finish(cfg: BuildConfig, resumed: bool, incomplete: str | None, seconds: dict[str, float],
+           cpu_seconds: dict[str, float], generation: dict[str, Any] | None) -> dict[str, Any]:
+    """Export llava.json and write summary.json (the same for every runner); returns it."""
     start = time.perf_counter()
     llava_path, samples = export(cfg.out, "llava", cfg.out / files.LLAVA)
     seconds["export"] = round(time.perf_counter() - start, 3)
@@ -272,7 +279,7 @@ def _run(cfg: BuildConfig, backend: Any) -> dict[str, Any]:
         "counts": {**_count(cfg), "llava_samples": samples},
         "seconds": {**seconds, "total": round(sum(seconds.values()), 3)},
         "cpu_seconds": cpu_seconds,  # this process only (OCR workers are not included)
-        "generation": backend.report() if hasattr(backend, "report") else None,
+        "generation": generation,
         "files": {
             "llava": llava_path.name,
             "rejects": files.REJECTS,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..jsonl import ResumableJsonl
+from ..jsonl import ResumableJsonl, read_jsonl
+from ..keyset import KeySet
 
 IMAGES = "images.jsonl"
 OCR = "ocr.jsonl"
@@ -23,12 +24,13 @@ def reject_key(obj: dict[str, Any]) -> tuple[str, Any]:
 
 
 def open_rejects(out: Path) -> ResumableJsonl:
-    return ResumableJsonl(out / REJECTS, reject_key)
+    return ResumableJsonl(out / REJECTS, reject_key, compact=True)
 
 
 def open_by_id(path: Path) -> ResumableJsonl:
-    return ResumableJsonl(path, lambda obj: obj["id"])
+    return ResumableJsonl(path, lambda obj: obj["id"], compact=True)
 
 
-def rejected_ids(rejects: ResumableJsonl, stage: str) -> set[Any]:
-    return {key for st, key in rejects.done if st == stage}
+def rejected_ids(rejects: ResumableJsonl, stage: str) -> KeySet:
+    """The keys (ids, or rows for ingest) that ``stage`` has rejected so far."""
+    return KeySet(key for st, key in map(reject_key, read_jsonl(rejects.path)) if st == stage)

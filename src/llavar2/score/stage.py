@@ -104,8 +104,9 @@ def score_build(out: Path, scorer: Scorer, context: ContextChoice = "auto",
     unscorable: Counter[str] = Counter()
     scored = 0
     start = time.perf_counter()
-    with ResumableJsonl(out / SCORES, lambda o: (o["id"], o["duo"])) as scores:
-        done = set(scores.done)
+    with ResumableJsonl(out / SCORES, lambda o: (o["id"], o["duo"]), compact=True) as scores:
+        done = scores.done  # the keys written below are not asked about again
+        already = len(done)
         todo = sum(1 for _, conv in items() for k in range(len(conv.duos))
                    if (conv.id, k) not in done)
         bar = tqdm(total=todo, desc="score", unit="duo", disable=not progress, leave=False)
@@ -122,7 +123,7 @@ def score_build(out: Path, scorer: Scorer, context: ContextChoice = "auto",
         "scorer": scorer.name,
         "context": resolved,
         "duos_scored": scored,
-        "duos_already_scored": len(done),
+        "duos_already_scored": already,
         "duos_total": total,
         "unscorable_terms": dict(sorted(unscorable.items())),
         "seconds": round(seconds, 3),

@@ -4,8 +4,10 @@ punctuation and spacing ignored) as a duo kept before it, in any image. The firs
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from dataclasses import dataclass, field
 
+from ..scratch import scratch_db
 from ..text import words
 from . import RULES, Drop, DuoItem
 
@@ -18,18 +20,24 @@ def normalised(item: DuoItem) -> str:
 @RULES.register("exact_duplicate")
 @dataclass
 class ExactDuplicateRule:
-    # 16-byte digests, not the texts: memory per kept duo stays small on large sets.
-    _seen: dict[bytes, tuple[str, int]] = field(default_factory=dict, init=False, repr=False)
+    # 16-byte digests in a scratch table on disk, not the texts in memory: memory stays flat on
+    # large sets.
+    _seen: sqlite3.Connection = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._seen = scratch_db("CREATE TABLE seen (digest BLOB PRIMARY KEY, image TEXT, duo INT)")
 
     @staticmethod
     def _digest(item: DuoItem) -> bytes:
         return hashlib.blake2b(normalised(item).encode(), digest_size=16).digest()
 
     def check(self, item: DuoItem) -> Drop | None:
-        first = self._seen.get(self._digest(item))
+        first = self._seen.execute("SELECT image, duo FROM seen WHERE digest = ?",
+                                   (self._digest(item),)).fetchone()
         if first is not None:
             return Drop("exact_duplicate", f"same text as image {first[0]} duo {first[1]}")
         return None
 
     def admit(self, item: DuoItem) -> None:
-        self._seen.setdefault(self._digest(item), item.key)
+        self._seen.execute("INSERT OR IGNORE INTO seen VALUES (?, ?, ?)",
+                           (self._digest(item), *item.key))

@@ -603,6 +603,15 @@ def evaluate(
     no_cache: bool = typer.Option(False, "--no-cache", help="No OCR or response cache.",
                                   rich_help_panel=EVAL_RUN),
     progress: bool = typer.Option(True, help="Show a progress bar.", rich_help_panel=EVAL_RUN),
+    runner: str = typer.Option("local", help=RUNNER_HELP, rich_help_panel=EVAL_RUN),
+    ray_address: Optional[str] = typer.Option(None, help=RAY_ADDRESS_HELP,
+                                              rich_help_panel=EVAL_RUN),
+    ray_actors: Optional[int] = typer.Option(None, min=1, help="Answering actors, each with "
+                                             "its own model (--runner ray; default: 1).",
+                                             rich_help_panel=EVAL_RUN),
+    ray_gpus: Optional[float] = typer.Option(None, min=0, help="GPUs per answering actor "
+                                             "(--runner ray; default: 0).",
+                                             rich_help_panel=EVAL_RUN),
     predictions: Optional[Path] = typer.Option(
         None, "--predictions", help='JSONL of {"id", "prediction"}.', rich_help_panel=EVAL_FILES),
     references: Optional[Path] = typer.Option(
@@ -639,15 +648,29 @@ def evaluate(
         raise _usage_error(f"--images {images_dir} is not a folder")
     if limit:
         bench.items = bench.items[:limit]
+    ray = _ray_config(runner, ray_address, actors=ray_actors, num_gpus=ray_gpus)
+    if ray is None and (ray_actors is not None or ray_gpus is not None):
+        raise _usage_error("--ray-actors/--ray-gpus: only with --runner ray")
+    settings = dict(task=task, metrics=names or None, with_ocr=with_ocr, ocr_engine=ocr_engine,
+                    ocr_cache=None if no_cache else default_cache_dir() / "ocr", split=split,
+                    progress=progress)
+    if ray is not None:
+        from .evaluate.answerers import AnswererOptions
+        from .runners.ray_evaluate import run_evaluation_on_ray
+
+        try:
+            summary = run_evaluation_on_ray(
+                bench, images_dir, model, AnswererOptions(max_new_tokens=max_new_tokens,
+                                                          device=device), out, ray, **settings)
+        except (UsageError, KeyError, ValueError) as e:
+            raise _usage_error(str(e).strip('"')) from None
+        _print_eval(summary, out)
+        return
     answerer = _answerer(model, _openai_settings(base_url, api_key_env, concurrency, timeout,
                                                  max_requests, image_max_side, no_cache),
                          max_new_tokens, device)
     try:
-        summary = run_evaluation(
-            bench, images_dir, answerer, out, task=task, metrics=names or None,
-            with_ocr=with_ocr, ocr_engine=ocr_engine,
-            ocr_cache=None if no_cache else default_cache_dir() / "ocr", split=split,
-            progress=progress)
+        summary = run_evaluation(bench, images_dir, answerer, out, **settings)
     except (UsageError, KeyError) as e:
         raise _usage_error(str(e).strip('"')) from None
     except RunIncomplete as e:

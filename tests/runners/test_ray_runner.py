@@ -146,6 +146,36 @@ def test_ray_score_matches_the_local_scores(builds, tmp_path):
                 assert mine[ratio] == pytest.approx(ref[ratio], rel=1e-4)
 
 
+@pytest.mark.slow  # real OCR on Ray workers
+def test_ray_evaluate_matches_the_local_one_and_finishes_what_it_began(builds, tmp_path):
+    """ocr-baseline on the build's extractive QA: the same predictions file, line for line, and
+    the same scores; a run the local runner left half done is finished on Ray."""
+    bench = builds[0] / "local"
+    outs = {name: tmp_path / name / "result.json" for name in ("local", "ray", "half")}
+
+    def evaluate(out: Path, *extra: str):
+        result = cli.invoke(app, ["evaluate", "--benchmark", str(bench), "--model",
+                                  "ocr-baseline", "--out", str(out), "--no-progress", *extra])
+        assert result.exit_code == 0, result.output
+        return json.loads(out.read_text())
+
+    local_run = evaluate(outs["local"])
+    ray_run = evaluate(outs["ray"], "--runner", "ray", "--ray-actors", "1")
+    predictions = {name: out.with_name("result.predictions.jsonl").read_text()
+                   for name, out in outs.items() if name != "half"}
+    assert predictions["ray"] == predictions["local"]
+    assert local_run["counts"]["items"] == ray_run["counts"]["items"] > 0
+    assert ray_run["metrics"] == local_run["metrics"]
+    assert ray_run["usage"] == {"runner": "ray", "actors": 1, "gpus_per_actor": 0}
+
+    half = outs["half"].with_name("result.predictions.jsonl")
+    half.parent.mkdir()
+    lines = predictions["local"].splitlines(keepends=True)
+    half.write_text("".join(lines[: len(lines) // 2]))
+    assert evaluate(outs["half"], "--runner", "ray")["metrics"] == local_run["metrics"]
+    assert half.read_text() == predictions["local"]
+
+
 def test_ray_runner_refuses_what_it_does_not_run(tmp_path):
     result = cli.invoke(app, ["build", "--images", str(samples.IMAGES_DIR), "--captions",
                               str(samples.CAPTIONS), "--out", str(tmp_path / "o"),
@@ -154,4 +184,11 @@ def test_ray_runner_refuses_what_it_does_not_run(tmp_path):
     result = cli.invoke(app, ["ocr", str(tmp_path), "--out", str(tmp_path / "o.jsonl"),
                               "--ray-address", "auto"])
     assert result.exit_code == 2 and "only with --runner ray" in result.output
+    bench = tmp_path / "b.jsonl"
+    bench.write_text(json.dumps({"id": "1", "image": "x.png", "question": "q?",
+                                 "answers": ["a"]}) + "\n")
+    result = cli.invoke(app, ["evaluate", "--benchmark", str(bench), "--images", str(tmp_path),
+                              "--model", "openai:m", "--out", str(tmp_path / "r.json"),
+                              "--runner", "ray"])
+    assert result.exit_code == 2 and "use --runner local" in result.output
 

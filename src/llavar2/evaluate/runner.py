@@ -72,11 +72,11 @@ def _check_same_run(path: Path, run: str) -> None:
         return
 
 
-def run_evaluation(benchmark: Benchmark, images_dir: Path, answerer: Answerer, out: Path, *,
-                   task: str | None = None, metrics: list[str] | None = None,
-                   with_ocr: bool = False, ocr_engine: str = "rapidocr",
-                   ocr_cache: Path | None = None, split: str | None = None,
-                   progress: bool = False) -> dict[str, Any]:
+def prepare_run(benchmark: Benchmark, answerer: Answerer, out: Path, *, task: str | None,
+                metrics: list[str] | None, with_ocr: bool,
+                ocr_engine: str) -> tuple[Task, list[str], str]:
+    """(the task, the metric names, the run key) of a run, after checking that the predictions
+    file beside ``out`` holds no other run's answers."""
     the_task = TASKS.get(task or benchmark.task)
     names = metrics or list(the_task.metrics)
     for name in names:
@@ -84,12 +84,32 @@ def run_evaluation(benchmark: Benchmark, images_dir: Path, answerer: Answerer, o
             METRICS.get(name)
         except KeyError as e:
             raise UsageError(str(e).strip('"')) from None
-    predictions_path, items_path = outputs(out)
     run = _run_key(benchmark, answerer, the_task, with_ocr, ocr_engine)
-    _check_same_run(predictions_path, run)
+    _check_same_run(outputs(out)[0], run)
+    return the_task, names, run
+
+
+def failure_record(run: str, item_id: str, failure: ItemRejected) -> dict[str, Any]:
+    return {"id": item_id, "run": run, "error": failure.reason, "detail": failure.detail}
+
+
+def answer_record(run: str, question: Question, answer: str | ItemRejected) -> dict[str, Any]:
+    """The predictions line of an answered (or refused) question."""
+    if isinstance(answer, ItemRejected):
+        return failure_record(run, question.item.id, answer)
+    return {"id": question.item.id, "run": run, "prediction": answer, "prompt": question.prompt}
+
+
+def run_evaluation(benchmark: Benchmark, images_dir: Path, answerer: Answerer, out: Path, *,
+                   task: str | None = None, metrics: list[str] | None = None,
+                   with_ocr: bool = False, ocr_engine: str = "rapidocr",
+                   ocr_cache: Path | None = None, split: str | None = None,
+                   progress: bool = False) -> dict[str, Any]:
+    the_task, names, run = prepare_run(benchmark, answerer, out, task=task, metrics=metrics,
+                                       with_ocr=with_ocr, ocr_engine=ocr_engine)
     maker = QuestionMaker(the_task, Path(images_dir), answerer.needs_ocr, with_ocr, ocr_engine,
                           ocr_cache)
-    with ResumableJsonl(predictions_path, key=lambda o: o["id"]) as written:
+    with ResumableJsonl(outputs(out)[0], key=lambda o: o["id"]) as written:
         todo = [item for item in benchmark.items if item.id not in written.done]
         asked: deque[Question] = deque()
 
@@ -98,8 +118,7 @@ def run_evaluation(benchmark: Benchmark, images_dir: Path, answerer: Answerer, o
                 try:
                     question = maker.make(item)
                 except ItemRejected as e:  # recorded here: the model never sees it
-                    written.write({"id": item.id, "run": run, "error": e.reason,
-                                   "detail": e.detail})
+                    written.write(failure_record(run, item.id, e))
                     bar.update()
                     continue
                 asked.append(question)
@@ -108,19 +127,15 @@ def run_evaluation(benchmark: Benchmark, images_dir: Path, answerer: Answerer, o
         with tqdm(total=len(todo), unit="q", desc=f"evaluate ({answerer.name})",
                   disable=not progress, dynamic_ncols=True) as bar:
             for answer in answerer.answer_all(questions()):
-                q = asked.popleft()
-                if isinstance(answer, ItemRejected):
-                    written.write({"id": q.item.id, "run": run, "error": answer.reason,
-                                   "detail": answer.detail})
-                else:
-                    written.write({"id": q.item.id, "run": run, "prediction": answer,
-                                   "prompt": q.prompt})
+                written.write(answer_record(run, asked.popleft(), answer))
                 bar.update()
-    return _score(benchmark, answerer, the_task, names, with_ocr, ocr_engine, split, out)
+    return score_run(benchmark, answerer, the_task, names, with_ocr, ocr_engine, split, out)
 
 
-def _score(benchmark: Benchmark, answerer: Answerer, task: Task, names: list[str],
-           with_ocr: bool, ocr_engine: str, split: str | None, out: Path) -> dict[str, Any]:
+def score_run(benchmark: Benchmark, answerer: Answerer, task: Task, names: list[str],
+              with_ocr: bool, ocr_engine: str, split: str | None, out: Path,
+              usage: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Score the predictions file against the benchmark; write the items file and ``out``."""
     predictions_path, items_path = outputs(out)
     rows = {row["id"]: row for row in read_jsonl(predictions_path)}
     items = benchmark.items
@@ -152,7 +167,7 @@ def _score(benchmark: Benchmark, answerer: Answerer, task: Task, names: list[str
                    "failed_by_reason": dict(Counter(f["reason"] for f in failed))},
         "scoring": "over every item; a failed item counts as an empty answer",
         "failed": failed,
-        "usage": answerer.report(),
+        "usage": answerer.report() if usage is None else usage,
         "predictions_file": predictions_path.name,
         "items_file": items_path.name,
     }

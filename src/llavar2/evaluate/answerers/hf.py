@@ -1,6 +1,7 @@
 """``hf:PATH``: a local transformers vision-language model (AutoModelForImageTextToText and
 its processor's chat template: the image, then the prompt, in one user turn), greedy decoding,
-one question at a time."""
+one question at a time. The model is loaded at the first question, so that a runner can name
+the run (``settings``) without loading it (Ray loads one copy per actor)."""
 
 from __future__ import annotations
 
@@ -19,18 +20,22 @@ class HFAnswerer:
     def __init__(self, path: str, options: AnswererOptions):
         if not path or not Path(path).is_dir():
             raise UsageError(f"--model hf:PATH: {path!r} is not a model folder")
+        self.name = f"hf:{path}"
+        self._path = path
+        self._options = options
+        self._max_new_tokens = options.max_new_tokens
+        self._model: Any = None
+
+    def _load(self) -> None:
         import torch
         from transformers import AutoModelForImageTextToText, AutoProcessor
 
-        self.name = f"hf:{path}"
-        self._path = path
-        self._max_new_tokens = options.max_new_tokens
-        device = options.device or ("cuda" if torch.cuda.is_available() else "cpu")
+        device = self._options.device or ("cuda" if torch.cuda.is_available() else "cpu")
         dtype: Any = {"auto": "auto", "float32": torch.float32, "bfloat16": torch.bfloat16,
-                      "float16": torch.float16}[options.dtype]
-        self._processor = AutoProcessor.from_pretrained(path, local_files_only=True)
+                      "float16": torch.float16}[self._options.dtype]
+        self._processor = AutoProcessor.from_pretrained(self._path, local_files_only=True)
         self._model = AutoModelForImageTextToText.from_pretrained(
-            path, local_files_only=True, dtype=dtype).to(device).eval()
+            self._path, local_files_only=True, dtype=dtype).to(device).eval()
         self._device = device
 
     def settings(self) -> dict[str, Any]:
@@ -40,6 +45,8 @@ class HFAnswerer:
         import torch
         from PIL import Image
 
+        if self._model is None:
+            self._load()
         with Image.open(q.image) as image:
             rgb = image.convert("RGB")
         messages = [{"role": "user", "content": [{"type": "image"},
@@ -60,7 +67,7 @@ class HFAnswerer:
                 yield ItemRejected("generation_failed", f"{type(e).__name__}: {e}")
 
     def report(self) -> dict[str, Any]:
-        return {"device": self._device}
+        return {"device": self._device if self._model is not None else None}
 
     def close(self) -> None:
         pass

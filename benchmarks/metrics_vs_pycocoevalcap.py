@@ -31,7 +31,7 @@ from llavar2.metrics import METRICS, compute  # noqa: E402
 from llavar2.metrics.meteor import meteor  # noqa: E402
 from llavar2.metrics.meteor.scorer import _workers  # noqa: E402
 from llavar2.metrics.ngrams import clear_cache  # noqa: E402
-from llavar2.metrics.ptb import tokenize  # noqa: E402
+from llavar2.metrics.ptb import tokenize_each  # noqa: E402
 
 CAPTION_METRICS = ["bleu_1", "bleu_2", "bleu_3", "bleu_4", "meteor", "rouge_l", "cider"]
 
@@ -70,8 +70,9 @@ def run_pycocoevalcap(preds: list[str], refs: list[list[str]]) -> tuple[dict, di
 
 
 def ptb(preds: list[str], refs: list[list[str]]) -> tuple[list[str], list[list[str]]]:
-    tok_preds = tokenize(preds)  # two passes, as pycocoevalcap makes them
-    rest = iter(tokenize([r for rs in refs for r in rs]))
+    # two calls, as pycocoevalcap makes them (split across two processes together)
+    flat, tok_preds = tokenize_each([[r for rs in refs for r in rs], preds])
+    rest = iter(flat)
     return tok_preds, [[next(rest) for _ in rs] for rs in refs]
 
 

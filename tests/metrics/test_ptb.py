@@ -402,3 +402,29 @@ def test_two_halves_give_the_one_pass_result(monkeypatch, kind, boundary):
     monkeypatch.setattr(ptb, "_coco_lines_in_halves", lambda *a: calls.append(a) or split(*a))
     assert ptb.tokenize(captions) == one_pass
     assert calls  # the two-process path ran
+
+
+@pytest.mark.parametrize("sizes", [(1500, 300), (700, 700), (300, 1500), (400, 50, 900), (1, 9)])
+def test_several_calls_split_together_give_each_calls_result(monkeypatch, sizes):
+    """tokenize_each lexes the first half of all the calls' texts in a forked process: a call
+    may fall wholly in either half, or be cut (at its first line, or inside)."""
+    captions = [ptb._CROSS_LINE.sub(" ", c) for c in corpus("context", 8, sum(sizes))]
+    calls, at = [], 0
+    for n in sizes:
+        calls.append(captions[at:at + n])
+        at += n
+    cut = sum(sizes) // 2  # the line where this process starts: a boundary case either side
+    flat = [c for call in calls for c in call]
+    flat[cut - 1:cut + 1] = ("the letter I.", "The end")
+    at = 0
+    for k, n in enumerate(sizes):
+        calls[k] = flat[at:at + n]
+        at += n
+    monkeypatch.setattr(ptb, "_PARALLEL_MIN_TEXTS", 10**9)
+    separately = [ptb.tokenize(call) for call in calls]
+    monkeypatch.setattr(ptb, "_PARALLEL_MIN_TEXTS", 2)
+    split = ptb._coco_lines_in_halves
+    used = []
+    monkeypatch.setattr(ptb, "_coco_lines_in_halves", lambda *a: used.append(a) or split(*a))
+    assert ptb.tokenize_each(calls) == separately
+    assert used  # the two-process path ran

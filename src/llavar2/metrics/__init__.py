@@ -37,13 +37,13 @@ def compute(
     metrics = {name: METRICS.get(name)() for name in names}
     tokenized: tuple[list[str], list[list[str]]] | None = None
     if any(m.tokenized for m in metrics.values()):
-        from .ptb import tokenize
+        from .ptb import tokenize_each
 
-        # Two passes, as pycocoevalcap makes them (candidates, then references): a tokeniser
-        # rule can look past the end of one caption into the next, so one joint pass may differ.
-        flat = tokenize([r for refs in references for r in refs])
+        # Two calls, as pycocoevalcap makes them (references, then candidates): a tokeniser
+        # rule can look past the end of one caption into the next, so one joint call may differ.
+        flat, preds = tokenize_each([[r for refs in references for r in refs], predictions])
         rest = iter(flat)
-        tokenized = (tokenize(predictions), [[next(rest) for _ in refs] for refs in references])
+        tokenized = (preds, [[next(rest) for _ in refs] for refs in references])
     def inputs(metric: Metric) -> tuple[Sequence[str], Sequence[Sequence[str]]]:
         return tokenized if metric.tokenized and tokenized else (predictions, references)
 

@@ -59,7 +59,8 @@ and those can only occur inside URL, e-mail or SGML tokens. No mismatch is known
 Speed: tokens are cached per whitespace-separated chunk (with the character after it), so a corpus of
 30,000 COCO-like captions takes about 0.2 s; a chunk whose tokens may depend on what follows the space
 (abbreviations, "1 1/2", ". . .") is lexed in context each time. From 8,000 texts on, with two CPUs
-or more, the first half is lexed in a forked process (when no caption holds a line break or "<").
+or more, the first half is lexed in a forked process (when no caption holds a line break or "<");
+``tokenize_each`` splits several calls' texts (references, then candidates) that way together.
 """
 
 from __future__ import annotations
@@ -900,49 +901,67 @@ def ptb_lines(text: str) -> list[list[str]]:
     return lines
 
 
-# Past this many texts, tokenize() lexes the first half in a forked process.
+# Past this many texts, tokenize_each() lexes the first half of them in a forked process.
 _PARALLEL_MIN_TEXTS = 8000
 # What lets a caption's output depend on the captions before it: line breaks that shift the
 # output lines, and SGML tags that may run across captions. Texts holding none are lexed in two
 # halves, the first with the next caption as lookahead (a caption's last token can depend on the
 # next caption's first word, or on being the end of the text).
 _CROSS_LINE = re.compile("[\r\x0b\x0c\x85\u2028\u2029<]")
-_FORKED_TEXT: str | None = None
+_FORKED: tuple[list[str], list[tuple[int, int | None]]] | None = None
 
 
 def tokenize(texts: Sequence[str]) -> list[str]:
     """For each text, the tokens pycocoevalcap's PTBTokenizer.tokenize gives it, joined by spaces,
     when the texts are tokenised in one call, in this order (see the module docstring on line breaks)."""
-    text = "\n".join(t.replace("\n", " ") for t in texts)
-    parallel = len(texts) >= _PARALLEL_MIN_TEXTS and usable_cpus() > 1 and can_fork()
-    if parallel and not _CROSS_LINE.search(text):
-        lines = _coco_lines_in_halves(text, [len(t) for t in texts])
+    return tokenize_each([texts])[0]
+
+
+def tokenize_each(calls: Sequence[Sequence[str]]) -> list[list[str]]:
+    """``[tokenize(texts) for texts in calls]``, with the first half of all their texts lexed in
+    a forked process when there are enough (pycocoevalcap tokenises references and candidates in
+    two calls: together they split evenly)."""
+    joined = ["\n".join(t.replace("\n", " ") for t in texts) for texts in calls]
+    sizes = [len(texts) for texts in calls]
+    parallel = sum(sizes) >= _PARALLEL_MIN_TEXTS and usable_cpus() > 1 and can_fork()
+    if parallel and not any(_CROSS_LINE.search(text) for text in joined):
+        lines = _coco_lines_in_halves(joined, calls)
     else:
-        lines = _coco_lines(text)
-    if len(lines) < len(texts):
-        lines += [""] * (len(texts) - len(lines))
-    return lines[: len(texts)]
+        lines = [_coco_lines(text) for text in joined]
+    return [got + [""] * (n - len(got)) if len(got) < n else got[:n]
+            for got, n in zip(lines, sizes)]
 
 
-def _first_part(end: int) -> list[str]:
-    return _coco_lines(_FORKED_TEXT[:end])
+def _first_part() -> list[list[str]]:
+    texts, plan = _FORKED
+    return [_coco_lines(texts[i] if end is None else texts[i][:end]) for i, end in plan]
 
 
-def _coco_lines_in_halves(text: str, lengths: list[int]) -> list[str]:
-    """``_coco_lines(text)`` for a text of lines of these lengths, without cross-line effects:
-    the first half of the lines (and the next line as lookahead) in a forked process."""
-    global _FORKED_TEXT
-    half = len(lengths) // 2
-    start = sum(lengths[:half]) + half  # where line `half` starts
-    end = start + lengths[half]  # and ends
-    _FORKED_TEXT = text
+def _coco_lines_in_halves(joined: list[str], calls: Sequence[Sequence[str]]) -> list[list[str]]:
+    """``[_coco_lines(text) for text in joined]`` for texts of lines without cross-line effects:
+    the first half of all the lines (and the next line as lookahead) in a forked process."""
+    global _FORKED
+    half = sum(len(texts) for texts in calls) // 2
+    plan: list[tuple[int, int | None]] = []  # the forked part: (call, end of its text or None)
+    for split, texts in enumerate(calls):
+        if half >= len(texts):  # a call wholly in the forked half
+            plan.append((split, None))
+            half -= len(texts)
+            continue
+        starts = sum(len(t) for t in texts[:half]) + half  # where line `half` starts
+        if half:
+            plan.append((split, starts + len(texts[half])))  # line `half` as lookahead
+        break
+    _FORKED = (joined, plan)
     try:
         with multiprocessing.get_context("fork").Pool(1) as pool:
-            first = pool.apply_async(_first_part, (end,))
-            rest = _coco_lines(text[start:])
-            return first.get()[:half] + rest
+            forked = pool.apply_async(_first_part)
+            mine = [_coco_lines(joined[split][starts:])]
+            mine += [_coco_lines(text) for text in joined[split + 1:]]
+            first = forked.get()
     finally:
-        _FORKED_TEXT = None
+        _FORKED = None
+    return first[:split] + [(first[split][:half] if half else []) + mine[0]] + mine[1:]
 
 
 def tokenize_one(text: str) -> str:

@@ -556,6 +556,23 @@ def _print_eval(summary: dict[str, Any], out: Path) -> None:
         console.print(f"  failed {n} × {reason} (scored as empty answers; see {out})")
 
 
+def _benchmark(path: Path, format: Optional[str], images: Optional[Path],
+               limit: Optional[int]) -> tuple[Any, Path]:
+    """The benchmark (its first ``limit`` items) and the folder its images are in."""
+    from .evaluate import load_benchmark
+
+    try:
+        bench = load_benchmark(path, format)
+    except UsageError as e:
+        raise _usage_error(str(e)) from None
+    images_dir = images or bench.images_dir
+    if images_dir is None or not images_dir.is_dir():
+        raise _usage_error(f"--images {images_dir} is not a folder")
+    if limit:
+        bench.items = bench.items[:limit]
+    return bench, images_dir
+
+
 @app.command()
 def evaluate(
     out: Path = typer.Option(..., "--out", help="Result JSON; predictions and per-item scores "
@@ -637,17 +654,9 @@ def evaluate(
     if model is None:
         raise _usage_error("--benchmark needs --model (openai:MODEL, hf:PATH or ocr-baseline)")
     from .errors import RunIncomplete
-    from .evaluate import load_benchmark, run_evaluation
+    from .evaluate import run_evaluation
 
-    try:
-        bench = load_benchmark(benchmark, format)
-    except UsageError as e:
-        raise _usage_error(str(e)) from None
-    images_dir = images or bench.images_dir
-    if images_dir is None or not images_dir.is_dir():
-        raise _usage_error(f"--images {images_dir} is not a folder")
-    if limit:
-        bench.items = bench.items[:limit]
+    bench, images_dir = _benchmark(benchmark, format, images, limit)
     ray = _ray_config(runner, ray_address, actors=ray_actors, num_gpus=ray_gpus)
     if ray is None and (ray_actors is not None or ray_gpus is not None):
         raise _usage_error("--ray-actors/--ray-gpus: only with --runner ray")
@@ -737,7 +746,6 @@ def robustness(
     typographic attack) at each severity, re-run the evaluation, and report the score per
     perturbation and severity: OUT/robustness.json, .md and .png."""
     from .errors import RunIncomplete
-    from .evaluate import load_benchmark
     from .robustness import PERTURBATIONS, SEVERITIES, run_suite
 
     names = [n.strip() for n in perturbations.split(",") if n.strip()]
@@ -751,15 +759,7 @@ def robustness(
         raise _usage_error(f"--severities {severities!r}: give numbers") from None
     if not levels or any(v not in SEVERITIES for v in levels):
         raise _usage_error(f"--severities {severities!r}: each one of {SEVERITIES}")
-    try:
-        bench = load_benchmark(benchmark, format)
-    except UsageError as e:
-        raise _usage_error(str(e)) from None
-    images_dir = images or bench.images_dir
-    if images_dir is None or not images_dir.is_dir():
-        raise _usage_error(f"--images {images_dir} is not a folder")
-    if limit:
-        bench.items = bench.items[:limit]
+    bench, images_dir = _benchmark(benchmark, format, images, limit)
     answerer = _answerer(model, _openai_settings(base_url, api_key_env, concurrency, None,
                                                  max_requests, None, no_cache),
                          max_new_tokens, device)

@@ -25,7 +25,7 @@ from ..jsonl import ResumableJsonl, read_jsonl
 from ..records import ConversationSet, EnrichedCaption, OcrResult
 from ..score import make_scorer, resolve_context, run
 from ..score.base import Scorer
-from ..score.stage import SCORES, ContextChoice
+from ..score.stage import SCORES, ContextChoice, run_summary
 from . import outputs as files
 from .ray_session import RayConfig, Row, ordered_map, ray_session, remove_stale_spills
 
@@ -108,15 +108,6 @@ def score_build(out: Path, spec: str, options: dict[str, Any], context: ContextC
                 bar.update()
         bar.close()
         total = len(scores.done)
-    seconds = time.perf_counter() - start
-    return {
-        "scores": str(path),
-        "scorer": before["scorer"] if before else spec,
-        "context": before["context"] if before else context,
-        "duos_scored": scored,
-        "duos_already_scored": already,
-        "duos_total": total,
-        "unscorable_terms": dict(sorted(unscorable.items())),
-        "seconds": round(seconds, 3),
-        "duos_per_second": round(scored / seconds, 2) if seconds > 0 else None,
-    }
+    return run_summary(path, before["scorer"] if before else spec,
+                       before["context"] if before else context, scored, already, total,
+                       unscorable, time.perf_counter() - start)

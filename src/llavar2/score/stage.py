@@ -117,16 +117,24 @@ def score_build(out: Path, scorer: Scorer, context: ContextChoice = "auto",
             bar.update()
         bar.close()
         total = len(scores.done)
-    seconds = time.perf_counter() - start
+    summary = run_summary(out / SCORES, scorer.name, resolved, scored, already, total,
+                          unscorable, time.perf_counter() - start)
+    if hasattr(scorer, "report"):  # API scorers: requests, retries, cache hits
+        summary["usage"] = scorer.report()
+    return summary
+
+
+def run_summary(path: Path, scorer: str, context: str, scored: int, already: int, total: int,
+                unscorable: Counter[str], seconds: float) -> dict[str, Any]:
+    """What a score run did (either runner), as ``llavar2 score`` prints it."""
     return {
-        "scores": str(out / SCORES),
-        "scorer": scorer.name,
-        "context": resolved,
+        "scores": str(path),
+        "scorer": scorer,
+        "context": context,
         "duos_scored": scored,
         "duos_already_scored": already,
         "duos_total": total,
         "unscorable_terms": dict(sorted(unscorable.items())),
         "seconds": round(seconds, 3),
         "duos_per_second": round(scored / seconds, 2) if seconds > 0 else None,
-        **({"usage": scorer.report()} if hasattr(scorer, "report") else {}),  # API scorers
     }

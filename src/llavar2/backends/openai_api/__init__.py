@@ -9,14 +9,12 @@ reject that keeps the raw replies. Requests go through ``ChatClient`` (cache, re
 
 from __future__ import annotations
 
-import asyncio
-import os
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 from ...config import OpenAIConfig
-from ...errors import ItemRejected, UsageError
+from ...errors import ItemRejected
 from ...filter.grounding import evidence_lines
 from ...generate.llm.messages import enrich_messages, qa_messages, repair_messages
 from ...generate.llm.replies import (CaptionReply, InvalidReply, QaReply, R, json_schema,
@@ -27,20 +25,13 @@ from ...prompts import Template, load_template
 from ...records import (QA, ConversationSet, DroppedDuo, DuoConversation, EnrichedCaption,
                         ImageRecord, OcrResult, Provenance)
 from .. import BACKENDS
-from .cache import ResponseCache
-from .client import ChatClient, ChatReply
+from .client import ChatReply
 from .images import image_reference
-from .ordered import ordered_map
-from .urls import public_url
-from .usage import Usage, load_prices
+from .session import ChatSession
 
 ENRICH_TEMPLATE = "llm-enrich@1"
 QA_TEMPLATE = "llm-qa@1"
 INSTRUCTIONS_TEMPLATE = "caption-instructions@1"
-# Items started per request slot: while one item waits (a retry, a slow reply) the next ones
-# already go, and the images encoded ahead stay at most twice the concurrency in memory.
-WINDOW_PER_SLOT = 2
-
 T = TypeVar("T")
 
 
@@ -52,11 +43,6 @@ class OpenAIBackend:
                  max_pixels: int = DEFAULT_MAX_PIXELS):
         if n_duos < 1:
             raise ValueError(f"n_duos must be at least 1, got {n_duos}")
-        api_key = os.environ.get(config.api_key_env, "")
-        if not api_key:
-            raise UsageError(
-                f"the API key variable {config.api_key_env} is not set; export it, or name "
-                "another with --api-key-env (for a server without keys, set it to any value)")
         self.config = config
         self.model = config.model
         self.images_dir = Path(images_dir)
@@ -65,36 +51,22 @@ class OpenAIBackend:
         self._enrich = load_template(ENRICH_TEMPLATE)
         self._qa = load_template(QA_TEMPLATE)
         self._instructions = load_template(INSTRUCTIONS_TEMPLATE).data["instructions"]
-        self.usage = Usage(config.model, load_prices(config.prices), config.max_requests,
-                           config.max_tokens_total)
-        self._cache = ResponseCache(config.cache) if config.cache is not None else None
-        self._loop = asyncio.new_event_loop()
-        # The client's connection pool belongs to the loop it is made in.
-        self._client = self._loop.run_until_complete(self._make_client(api_key, max_pixels))
-
-    async def _make_client(self, api_key: str, max_pixels: int) -> ChatClient:
-        return ChatClient(self.config, api_key, self.usage, self._cache, self.seed, max_pixels)
+        self._session = ChatSession(config, seed, max_pixels)
+        self.usage = self._session.usage
+        self._client = self._session.client
 
     # -- running ------------------------------------------------------------------------
 
     def run_ordered(self, func: Callable[[T], Awaitable[Any]], items: Iterable[T]) -> Iterator[Any]:
-        return ordered_map(self._loop, func, items, self.config.concurrency * WINDOW_PER_SLOT)
+        return self._session.run_ordered(func, items)
 
     def close(self) -> None:
-        if self._loop.is_closed():
-            return
-        self._loop.run_until_complete(self._client.aclose())
-        self._loop.close()
-        if self._cache is not None:
-            self._cache.close()
+        self._session.close()
 
     def report(self) -> dict[str, Any]:
         """This run's requests, tokens and cost, for the summary."""
         return {"backend": self.name, "model": self.model,
-                "base_url": public_url(self.config.base_url),
-                "response_format": self._client.response_format,
-                "cache": str(self.config.cache) if self.config.cache else None,
-                **self.usage.report()}
+                "response_format": self._client.response_format, **self._session.report()}
 
     def progress(self) -> dict[str, str]:
         return self.usage.progress()

@@ -9,6 +9,7 @@ spent, server unavailable) and the same command continues it.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Optional
 
@@ -556,6 +557,22 @@ def _print_eval(summary: dict[str, Any], out: Path) -> None:
         console.print(f"  failed {n} × {reason} (scored as empty answers; see {out})")
 
 
+@contextmanager
+def _answering(answerer: Any) -> Iterator[None]:
+    """A model answering a benchmark: usage errors exit 2, a run stopped by its budget or a
+    failing server exits 4 (the answers so far are kept); the answerer is closed either way."""
+    try:
+        yield
+    except (UsageError, KeyError) as e:
+        raise _usage_error(str(e).strip('"')) from None
+    except RunIncomplete as e:
+        console.print(f"[yellow]incomplete:[/yellow] {e}; the answers so far are kept, run the "
+                      "same command again to continue")
+        raise typer.Exit(EXIT_INCOMPLETE) from None
+    finally:
+        answerer.close()
+
+
 def _benchmark(path: Path, format: Optional[str], images: Optional[Path],
                limit: Optional[int]) -> tuple[Any, Path]:
     """The benchmark (its first ``limit`` items) and the folder its images are in."""
@@ -653,7 +670,6 @@ def evaluate(
         raise _usage_error("--predictions/--references: not with --benchmark")
     if model is None:
         raise _usage_error("--benchmark needs --model (openai:MODEL, hf:PATH or ocr-baseline)")
-    from .errors import RunIncomplete
     from .evaluate import run_evaluation
 
     bench, images_dir = _benchmark(benchmark, format, images, limit)
@@ -678,16 +694,8 @@ def evaluate(
     answerer = _answerer(model, _openai_settings(base_url, api_key_env, concurrency, timeout,
                                                  max_requests, image_max_side, no_cache),
                          max_new_tokens, device)
-    try:
+    with _answering(answerer):
         summary = run_evaluation(bench, images_dir, answerer, out, **settings)
-    except (UsageError, KeyError) as e:
-        raise _usage_error(str(e).strip('"')) from None
-    except RunIncomplete as e:
-        console.print(f"[yellow]incomplete:[/yellow] {e}; the answers so far are kept, run the "
-                      "same command again to continue")
-        raise typer.Exit(EXIT_INCOMPLETE) from None
-    finally:
-        answerer.close()
     _print_eval(summary, out)
 
 
@@ -745,7 +753,6 @@ def robustness(
     """Perturb the benchmark's images (noise, blur, JPEG, down-scaling, rotation, occlusion,
     typographic attack) at each severity, re-run the evaluation, and report the score per
     perturbation and severity: OUT/robustness.json, .md and .png."""
-    from .errors import RunIncomplete
     from .robustness import PERTURBATIONS, SEVERITIES, run_suite
 
     names = [n.strip() for n in perturbations.split(",") if n.strip()]
@@ -764,20 +771,12 @@ def robustness(
                                                  max_requests, None, no_cache),
                          max_new_tokens, device)
     metric_names = [m.strip() for m in (metrics or "").split(",") if m.strip()]
-    try:
+    with _answering(answerer):
         report = run_suite(bench, images_dir, answerer, out, perturbations=names,
                            severities=levels, seed=seed, progress=progress, task=task,
                            metrics=metric_names or None, with_ocr=with_ocr,
                            ocr_engine=ocr_engine,
                            ocr_cache=None if no_cache else default_cache_dir() / "ocr")
-    except (UsageError, KeyError) as e:
-        raise _usage_error(str(e).strip('"')) from None
-    except RunIncomplete as e:
-        console.print(f"[yellow]incomplete:[/yellow] {e}; run the same command again to "
-                      "continue")
-        raise typer.Exit(EXIT_INCOMPLETE) from None
-    finally:
-        answerer.close()
     table = Table(title=f"{report['metric']} of {report['model']} (clean "
                   f"{report['clean']:.4f}) → {out}")
     table.add_column("perturbation")

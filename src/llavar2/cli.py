@@ -543,16 +543,21 @@ def _answerer(model: str, openai_config: OpenAIConfig, max_new_tokens: int,
         raise _usage_error(str(e)) from None
 
 
-def _print_eval(summary: dict[str, Any], out: Path) -> None:
-    counts = summary["counts"]
-    table = Table(title=f"{summary['model']} on {summary['benchmark']['format']} "
-                  f"({counts['items']} items, {counts['failed']} failed) → {out}")
+def _print_metrics(title: str, metrics: dict[str, Any]) -> None:
+    table = Table(title=title)
     table.add_column("metric")
     table.add_column("score", justify="right")
     table.add_column("reference")
-    for name, result in summary["metrics"].items():
+    for name, result in metrics.items():
         table.add_row(name, f"{result['score']:.4f}", result["reference"])
     Console().print(table)
+
+
+def _print_eval(summary: dict[str, Any], out: Path) -> None:
+    counts = summary["counts"]
+    _print_metrics(f"{summary['model']} on {summary['benchmark']['format']} "
+                   f"({counts['items']} items, {counts['failed']} failed) → {out}",
+                   summary["metrics"])
     for reason, n in counts["failed_by_reason"].items():
         console.print(f"  failed {n} × {reason} (scored as empty answers; see {out})")
 
@@ -712,13 +717,7 @@ def _evaluate_files(predictions: Path, references: Path, names: list[str], known
         summary = evaluate_files(predictions, references, names, out)
     except UsageError as e:
         raise _usage_error(str(e)) from None
-    table = Table(title=f"{summary['counts']['items']} items → {out}")
-    table.add_column("metric")
-    table.add_column("score", justify="right")
-    table.add_column("reference")
-    for name, result in summary["metrics"].items():
-        table.add_row(name, f"{result['score']:.4f}", result["reference"])
-    Console().print(table)
+    _print_metrics(f"{summary['counts']['items']} items → {out}", summary["metrics"])
 
 
 @app.command()

@@ -12,15 +12,13 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from ..errors import UsageError
 from ..jsonl import atomic_open
 from ..runners import outputs as files
 from .browser import BrowserWriter
 from .build_files import Build
 from .markdown import sections
-from .stats import SOURCE_COLUMNS, DatasetStats, collect
+from .stats import SOURCE_COLUMNS, collect
 
 REPORT_DIR = "report"
 
@@ -46,16 +44,13 @@ def run_report(out: Path, reference: Path | None = None, progress: bool = False)
     folder = out / REPORT_DIR
     folder.mkdir(exist_ok=True)
     browser = BrowserWriter(folder / "browser", images_dir(build))
-    stats = DatasetStats()
-    for reject in build.rejects():
-        stats.add_reject(reject)
-    for entry in tqdm(build.entries(), desc="report", unit="img", disable=not progress,
-                      leave=False):
-        stats.add(entry, build.filtered)
+
+    def card(entry: Any) -> None:
         source = next((str(entry.image.meta[c]) for c in SOURCE_COLUMNS
                        if c in entry.image.meta), None)
         browser.add(entry, build.filtered, source)
-    stats.finish()
+
+    stats = collect(build, progress, desc="report", each=card)
     browser.close(out.name, build.filtered, build.present["scores.jsonl"])
 
     doc = sections(build, stats, ref, reference)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass, field
 
 from tqdm import tqdm
@@ -164,14 +166,17 @@ class DatasetStats:
         self.stages["manifest rows"] += self.stages["images ingested"]
 
 
-def collect(build: Build, progress: bool = False) -> DatasetStats:
-    """The statistics of a build alone (the reference's; the report's own pass also writes the
-    browser)."""
+def collect(build: Build, progress: bool = False, desc: str = "reference",
+            each: Callable[[Any], None] | None = None) -> DatasetStats:
+    """The statistics of a build, in one streamed pass; ``each(entry)`` is called on every
+    image's entry too (the report's own pass writes the browser with it)."""
     stats = DatasetStats()
     for reject in build.rejects():
         stats.add_reject(reject)
-    for entry in tqdm(build.entries(), desc="reference", unit="img", disable=not progress,
+    for entry in tqdm(build.entries(), desc=desc, unit="img", disable=not progress,
                       leave=False):
         stats.add(entry, build.filtered)
+        if each is not None:
+            each(entry)
     stats.finish()
     return stats

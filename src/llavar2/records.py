@@ -51,6 +51,14 @@ class OcrLine(Record):
     text: str
     box: list[list[float]]  # four (x, y) corners, clockwise from top-left, in pixels
     score: float
+    # Set by the OCR quality gate (``llavar2.ocr.gate``): why the line is unfit to quote
+    # (e.g. "other_script", "garbled"; empty = clean) and its quality in [0, 1].
+    flags: list[str] = Field(default_factory=list)
+    quality: float | None = None
+
+    @property
+    def clean(self) -> bool:
+        return not self.flags
 
 
 class OcrResult(Record):
@@ -60,7 +68,12 @@ class OcrResult(Record):
     width: int
     height: int
     lines: list[OcrLine]  # in reading order
-    text: str  # the lines joined with "\n" in reading order
+    text: str  # the lines joined with "\n" in reading order, flagged ones included
+
+    @property
+    def clean_text(self) -> str:
+        """The clean lines (no quality flag) joined with "\n": what generation may quote."""
+        return "\n".join(line.text for line in self.lines if line.clean)
 
 
 class Provenance(Record):
@@ -91,6 +104,14 @@ class QA(Record):
     answer: str
 
 
+class Grounding(Record):
+    """Where an extractive answer was found (``llavar2.filter.grounding``)."""
+
+    source: str  # "ocr" or "caption"
+    score: float  # similarity in [0, 1] of the answer and the text it matched; 1 = exact
+    match: str  # the OCR or caption text the answer matched
+
+
 class DuoConversation(Record):
     """Extractive QA followed by a self-explain QA about the same piece of text."""
 
@@ -98,6 +119,7 @@ class DuoConversation(Record):
     extractive: QA
     self_explain: QA
     evidence: list[int]  # indices into the image's OCR lines that support the answer
+    grounding: Grounding | None = None  # set by the generation-time filter
 
 
 class DroppedDuo(Record):

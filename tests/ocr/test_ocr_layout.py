@@ -127,15 +127,16 @@ def test_slight_skew(degrees):
 
 
 def test_different_heights():
+    """A tall word on the small text's baseline is another type size: its own line, first."""
     page = [
-        line("SALE", 10, 10, 130, 70),  # tall word, same baseline as the small text
+        line("SALE", 10, 10, 130, 70),
         line("50% off everything", 150, 45, 330, 70),
         line("Big Heading", 10, 100, 300, 140),
         line("small body text under the heading", 10, 150, 300, 165),
         line("second body line", 10, 170, 200, 185),
     ]
     assert texts(shuffled(page)) == [
-        "SALE 50% off everything", "Big Heading", "small body text under the heading",
+        "SALE", "50% off everything", "Big Heading", "small body text under the heading",
         "second body line",
     ]
 

@@ -45,11 +45,14 @@ from ..records import OcrLine
 
 SAME_ROW = 0.5  # vertical overlap, as a share of the smaller height, that puts two boxes on a row
 HEIGHT_RATIO = 1.6  # boxes whose heights differ more are different type sizes: never one line
+AMBIGUOUS = 0.1  # a box whose overlaps with two rows differ less (share of height) joins neither
 ROW_GROWTH = 1.5  # a row's box is at most this many times as tall as its tallest part
 ANGLE_TOLERANCE_DEG = 8.0  # boxes tilted more than this from the page are another orientation
 WORD_GAP = 1.0  # widest horizontal gap (in heights) inside one phrase
 LINE_GAP = 1.5  # widest vertical gap (in heights) between lines of one column
 TEXT_WIDTH = 6.0  # phrases at least this many heights wide (~10 characters) are running text
+SIDE_OVERLAP = 0.3  # rows that overlap less are consecutive rows of one column (tight spacing)
+COLUMN_LINES = 3  # a gutter runs beside at least this many lines (two-row headers are tables)
 TABLE_ROWS = 0.25  # share of table rows across a strip that makes it a table, not a gutter
 MIN_SKEW_DEG = 0.5  # below this the page is taken as straight
 MAX_SKEW_DEG = 30.0  # boxes tilted more are other-orientation text, not evidence of skew
@@ -212,7 +215,7 @@ def _rows(segs: list[_Seg]) -> list[list[_Seg]]:
     right."""
     rows: list[list[_Seg]] = []
     for seg in sorted(segs, key=lambda s: (s.x0, s.y0)):
-        best, best_overlap = None, 0.0
+        fits: list[tuple[float, list[_Seg]]] = []
         for row in rows:
             last = row[-1]
             if not _same_row(last, seg) or max(last.height, seg.height) > HEIGHT_RATIO * min(
@@ -221,13 +224,13 @@ def _rows(segs: list[_Seg]) -> list[list[_Seg]]:
             top, bottom = min(seg.y0, *(p.y0 for p in row)), max(seg.y1, *(p.y1 for p in row))
             if bottom - top > ROW_GROWTH * max(seg.height, *(p.height for p in row)):
                 continue
-            overlap = _y_overlap(last, seg) / min(last.height, seg.height)
-            if best is None or overlap > best_overlap:
-                best, best_overlap = row, overlap
-        if best is None:
+            fits.append((_y_overlap(last, seg) / min(last.height, seg.height), row))
+        fits.sort(key=lambda fit: -fit[0])
+        # A box that fits two rows about equally (it straddles them) is a line of its own.
+        if not fits or len(fits) > 1 and fits[0][0] - fits[1][0] < AMBIGUOUS:
             rows.append([seg])
         else:
-            best.append(seg)
+            fits[0][1].append(seg)
     rows.sort(key=lambda row: _union(row).cy)
     return [_phrases(row) for row in rows]
 
@@ -264,7 +267,8 @@ def _evidence(rows: list[list[_Seg]]) -> list[tuple[_Seg, _Seg]]:
     for ra in rows:
         for rb in rows:
             a, b = ra[-1], rb[0]
-            if ra is not rb and b.x0 >= a.x1 and _y_overlap(a, b) >= 0 and not _same_row(a, b):
+            if ra is not rb and b.x0 >= a.x1 and not _same_row(a, b) and (
+                    _y_overlap(a, b) >= SIDE_OVERLAP * min(a.height, b.height)):
                 pairs.append((a, b))
     return pairs
 
@@ -302,7 +306,10 @@ def _gutters(rows: list[list[_Seg]]) -> list[tuple[set[int], list[tuple[float, f
         while last < len(rows) - 1 and _clear(rows[last + 1], strip) and (
                 _union(rows[last + 1]).y0 - _union(rows[last]).y1 <= LINE_GAP * height):
             last += 1
-        if _table_rows(rows[first:last + 1], strip):
+        span = rows[first:last + 1]
+        if _table_rows(span, strip) or max(
+                sum(any(p.x1 <= strip[0] for p in row) for row in span),
+                sum(any(p.x0 >= strip[1] for p in row) for row in span)) < COLUMN_LINES:
             continue
         regions.append((set(range(first, last + 1)), [strip]))
     # Regions that share rows (three columns: two gutters over the same rows) are one.
@@ -361,10 +368,11 @@ def _cut_at_gutters(rows: list[list[_Seg]], angle: float) -> list[_Seg]:
 
 
 def _read_rows(items: Sequence[_Seg]) -> list[_Seg]:
-    """Items top to bottom, those that share a row left to right."""
+    """Items top to bottom, those that share a row (with each item on it, so that rows don't
+    chain into each other) left to right."""
     rows: list[list[_Seg]] = []
     for item in sorted(items, key=lambda s: s.cy):
-        if rows and _same_row(item, _union(rows[-1])):
+        if rows and all(_same_row(item, other) for other in rows[-1]):
             rows[-1].append(item)
         else:
             rows.append([item])

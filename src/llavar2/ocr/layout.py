@@ -214,23 +214,28 @@ def _rows(segs: list[_Seg]) -> list[list[_Seg]]:
     """Boxes grouped into printed rows, top to bottom; each row a list of phrases, left to
     right."""
     rows: list[list[_Seg]] = []
+    bounds: list[tuple[float, float, float]] = []  # each row's top, bottom and tallest part
     for seg in sorted(segs, key=lambda s: (s.x0, s.y0)):
-        fits: list[tuple[float, list[_Seg]]] = []
-        for row in rows:
+        fits: list[tuple[float, int]] = []
+        for k, row in enumerate(rows):
             last = row[-1]
             if not _same_row(last, seg) or max(last.height, seg.height) > HEIGHT_RATIO * min(
                     last.height, seg.height):
                 continue
-            top, bottom = min(seg.y0, *(p.y0 for p in row)), max(seg.y1, *(p.y1 for p in row))
-            if bottom - top > ROW_GROWTH * max(seg.height, *(p.height for p in row)):
+            top, bottom, tallest = bounds[k]
+            if max(bottom, seg.y1) - min(top, seg.y0) > ROW_GROWTH * max(tallest, seg.height):
                 continue
-            fits.append((_y_overlap(last, seg) / min(last.height, seg.height), row))
+            fits.append((_y_overlap(last, seg) / min(last.height, seg.height), k))
         fits.sort(key=lambda fit: -fit[0])
         # A box that fits two rows about equally (it straddles them) is a line of its own.
         if not fits or len(fits) > 1 and fits[0][0] - fits[1][0] < AMBIGUOUS:
             rows.append([seg])
+            bounds.append((seg.y0, seg.y1, seg.height))
         else:
-            fits[0][1].append(seg)
+            k = fits[0][1]
+            rows[k].append(seg)
+            top, bottom, tallest = bounds[k]
+            bounds[k] = (min(top, seg.y0), max(bottom, seg.y1), max(tallest, seg.height))
     rows.sort(key=lambda row: _union(row).cy)
     return [_phrases(row) for row in rows]
 
@@ -248,22 +253,20 @@ def _phrases(row: list[_Seg]) -> list[_Seg]:
 # --- gutters --------------------------------------------------------------------------------
 
 
-def _is_text(phrase: _Seg) -> bool:
-    return phrase.width >= TEXT_WIDTH * phrase.height
-
-
 def _reads_across(a: _Seg, b: _Seg) -> bool:
-    """Whether phrases ``a`` and ``b`` beside it on one row are two columns' text: both running
-    text and the gap narrower than they are (cells, quantities, prices and values are narrow,
-    or far apart)."""
-    return _is_text(a) and _is_text(b) and b.x0 - a.x1 <= min(a.width, b.width)
+    """Whether phrase ``a`` and phrase ``b`` after it on a row are two columns' text: both
+    running text and the gap narrower than they are. Table cells, quantities, prices and values
+    are narrow or far apart, and a label (ending in a colon) leads into its value."""
+    return (a.width >= TEXT_WIDTH * a.height and b.width >= TEXT_WIDTH * b.height
+            and b.x0 - a.x1 <= min(a.width, b.width)
+            and not a.lines[-1].text.rstrip().endswith((":", "\uff1a")))
 
 
 def _evidence(rows: list[list[_Seg]]) -> list[tuple[_Seg, _Seg]]:
     """(left, right) phrase pairs that suggest a column gutter between them."""
     pairs = [(a, b) for row in rows for a, b in zip(row, row[1:]) if _reads_across(a, b)]
-    # Rows that don't line up: a row ends where another, overlapping or touching it
-    # vertically, begins (columns whose line spacing differs, or is offset by half a line).
+    # Rows that don't line up: a row ends beside another that begins there, overlapping it
+    # vertically by more than consecutive rows of a tightly printed column do.
     for ra in rows:
         for rb in rows:
             a, b = ra[-1], rb[0]
@@ -290,34 +293,57 @@ def _gutters(rows: list[list[_Seg]]) -> list[tuple[set[int], list[tuple[float, f
     row_of = {id(p): r for r, row in enumerate(rows) for p in row}
     regions: list[tuple[set[int], list[tuple[float, float]]]] = []
     for group in _components(len(pairs), edges):
-        lefts = {id(pairs[k][0]): pairs[k][0] for k in group}
-        rights = {id(pairs[k][1]): pairs[k][1] for k in group}
-        strip = (max(p.x1 for p in lefts.values()), min(p.x0 for p in rights.values()))
-        if len(lefts) < 2 or len(rights) < 2 or strip[0] >= strip[1]:
+        strip = _strip([pairs[k] for k in group])
+        if strip is None:
             continue
-        members = {row_of[k] for k in (*lefts, *rights)}
-        first, last = min(members), max(members)
-        if not all(_clear(rows[r], strip) for r in range(first, last + 1)):
-            continue
-        height = statistics.median(p.height for p in (*lefts.values(), *rights.values()))
-        while first > 0 and _clear(rows[first - 1], strip) and (
-                _union(rows[first]).y0 - _union(rows[first - 1]).y1 <= LINE_GAP * height):
-            first -= 1
-        while last < len(rows) - 1 and _clear(rows[last + 1], strip) and (
-                _union(rows[last + 1]).y0 - _union(rows[last]).y1 <= LINE_GAP * height):
-            last += 1
-        span = rows[first:last + 1]
-        if _table_rows(span, strip) or max(
-                sum(any(p.x1 <= strip[0] for p in row) for row in span),
-                sum(any(p.x0 >= strip[1] for p in row) for row in span)) < COLUMN_LINES:
-            continue
-        regions.append((set(range(first, last + 1)), [strip]))
+        # A row that runs through the strip (a heading across both columns) ends a gutter.
+        runs: dict[int, list[tuple[_Seg, _Seg]]] = {}
+        for k in group:
+            r = min(row_of[id(pairs[k][0])], row_of[id(pairs[k][1])])
+            runs.setdefault(sum(not _clear(row, strip) for row in rows[:r]), []).append(pairs[k])
+        for run in runs.values():
+            region = _region(rows, run, row_of)
+            if region is not None:
+                regions.append(region)
     # Regions that share rows (three columns: two gutters over the same rows) are one.
     edges = [(i, j) for i in range(len(regions)) for j in range(i + 1, len(regions))
              if regions[i][0] & regions[j][0]]
     return [(set().union(*(regions[k][0] for k in group)),
              sorted(s for k in group for s in regions[k][1]))
             for group in _components(len(regions), edges)]
+
+
+def _strip(pairs: list[tuple[_Seg, _Seg]]) -> tuple[float, float] | None:
+    """The vertical strip between all the pairs' left and right phrases, if there is one."""
+    x0, x1 = max(a.x1 for a, _ in pairs), min(b.x0 for _, b in pairs)
+    return (x0, x1) if x0 < x1 else None
+
+
+def _region(rows: list[list[_Seg]], pairs: list[tuple[_Seg, _Seg]],
+            row_of: dict[int, int]) -> tuple[set[int], list[tuple[float, float]]] | None:
+    """The rows a run of gutter evidence cuts, extended over adjacent rows that don't cross
+    it; None when it isn't a gutter: fewer than two phrases on a side, or mostly table rows
+    across it, or fewer than ``COLUMN_LINES`` lines beside it."""
+    strip = _strip(pairs)
+    lefts = {id(a): a for a, _ in pairs}
+    rights = {id(b): b for _, b in pairs}
+    if strip is None or len(lefts) < 2 or len(rights) < 2:
+        return None
+    members = [row_of[k] for k in (*lefts, *rights)]
+    first, last = min(members), max(members)
+    height = statistics.median(p.height for p in (*lefts.values(), *rights.values()))
+    while first > 0 and _clear(rows[first - 1], strip) and (
+            _union(rows[first]).y0 - _union(rows[first - 1]).y1 <= LINE_GAP * height):
+        first -= 1
+    while last < len(rows) - 1 and _clear(rows[last + 1], strip) and (
+            _union(rows[last + 1]).y0 - _union(rows[last]).y1 <= LINE_GAP * height):
+        last += 1
+    span = rows[first:last + 1]
+    beside = max(sum(any(p.x1 <= strip[0] for p in row) for row in span),
+                 sum(any(p.x0 >= strip[1] for p in row) for row in span))
+    if beside < COLUMN_LINES or _table_rows(span, strip):
+        return None
+    return set(range(first, last + 1)), [strip]
 
 
 def _table_rows(rows: list[list[_Seg]], strip: tuple[float, float]) -> bool:

@@ -319,3 +319,9 @@ def test_random_rows_keep_their_boxes(seed):
     assert [l.text for l in ordered] == expected
     for merged in ordered:
         assert box_height(merged) <= 2 * max(box_height(p) for p in parts_of(merged, page))
+
+
+@pytest.mark.parametrize("degrees", [90.0, 180.0, -90.0])
+def test_page_turned_sideways_or_upside_down(degrees):
+    """With no text at the page's angle, the largest orientation group is the page."""
+    assert texts(shuffled(rotated(two_column_page(), degrees))) == EXPECTED_COLUMNS

@@ -7,28 +7,35 @@ words. A row is the unit a reader follows, in tables and key–value lists as mu
 through it. Distances are in units of text height, so the rules hold at any resolution.
 
 1. Orientation. The median angle of the long boxes is the page skew. Boxes whose own angle
-   differs from it by more than ``ANGLE_TOLERANCE_DEG`` (a slanted title, an upside-down or
-   vertical label) form groups of their own, so they are never joined to page text; short
-   boxes give noisy angles and count as page text. Each group is deskewed by its angle, so a
-   slightly rotated photo reads like a straight one.
+   differs from it by more than ``ANGLE_TOLERANCE_DEG`` (a slanted title, a tilted stamp, an
+   upside-down or vertical label) form groups of their own, so they are never joined to page
+   text; short boxes give noisy angles and count as page text. Each group is deskewed by its
+   angle, so a slightly rotated photo reads like a straight one.
 2. Rows. Boxes are taken left to right; a box continues the row whose last box shares its
    baseline (vertical overlap ≥ ``SAME_ROW`` of the smaller height) and has a similar height
    (at most ``HEIGHT_RATIO`` times taller), however wide the gap: different type sizes are
    different lines even side by side. A row's box never grows past ``ROW_GROWTH`` times its
-   tallest box, so rows can't drift into the rows above or below. Boxes at most ``WORD_GAP``
-   heights apart are a phrase (words of one run of text).
-3. Gutters (page orientation only). Two phrases side by side are evidence of columns when both
-   are running text (at least ``TEXT_WIDTH`` heights wide, about 10 characters) and the gap is
-   narrower than them — a table's cells, a receipt's quantity and price, a label's value are
-   narrow — or when they overlap vertically without sharing a row, since rows that don't line
-   up can't be read across. A gutter is a vertical strip where such evidence stacks up (within
-   ``LINE_GAP`` heights) with at least two phrases on each side, no phrase crossing it; it
-   extends up and down over the adjacent rows that don't cross it either (a paragraph's short
-   last line). Rows are cut at the gutters running through them; every other row, whatever
-   its gaps, is one output line, joined left to right with a space.
+   tallest box, so rows can't drift into the rows above or below, and a box that fits two
+   rows about equally (within ``AMBIGUOUS``) straddles them and joins neither. Boxes at most
+   ``WORD_GAP`` heights apart are a phrase (a run of words).
+3. Gutters (page orientation only). Two phrases side by side are evidence of columns when
+   (a) they share a row, both are running text (at least ``TEXT_WIDTH`` heights wide, about
+   10 characters) and the gap is narrower than they are — a table's cells, a receipt's
+   quantity and price are narrow or far apart, and a label ending in a colon leads into its
+   value — or (b) one row ends where another begins beside it, overlapping it vertically by
+   at least ``SIDE_OVERLAP`` without sharing its baseline: rows that don't line up can't be
+   read across (tightly printed consecutive rows overlap less). A gutter is a vertical strip
+   where such evidence stacks up (within ``LINE_GAP`` heights) with at least two phrases on
+   each side; a row that crosses the strip (a heading over both columns) ends it. It extends
+   over adjacent rows that don't cross it (a paragraph's short last line), and it must run
+   beside at least ``COLUMN_LINES`` lines on one side, and no more than ``TABLE_ROWS`` of the
+   rows across it may read as a table: a receipt's two-row header or a price list is not a
+   page of columns. Rows are cut at the gutters running through them; every other row,
+   whatever its gaps, is one output line, joined left to right with a space.
 4. Order. Lines and gutter regions are read in rows, top to bottom, and each row left to
-   right; a gutter region reads its columns left to right, each column top to bottom. A line of
-   another orientation is placed at its centre.
+   right (an item joins a row only if it shares a row with each item on it, so rows don't
+   chain); a gutter region reads its columns left to right, each column top to bottom. A line
+   of another orientation is placed at its centre, as tall as its own text.
 
 Lines that were joined get the union box in their own orientation (rotated back) and the
 length-weighted mean score of their parts; a line left alone keeps the engine's box.
@@ -92,11 +99,12 @@ def order_lines(lines: list[OcrLine]) -> list[OcrLine]:
     """Lines in reading order, pieces of one printed row joined (see the module docstring)."""
     if len(lines) < 2:
         return list(lines)
-    page = _skew(lines)
+    groups = _orientations(lines, _skew(lines))
+    page = groups[0][0]
     items: list[_Seg] = []
-    for angle, members in _orientations(lines, page):
+    for k, (angle, members) in enumerate(groups):
         rows = _rows([_deskewed(line, angle) for line in members])
-        if angle == page:
+        if k == 0:
             items += _cut_at_gutters(rows, angle)
         else:  # placed in page order at its centre, as tall as its own text
             for row in rows:
@@ -133,7 +141,8 @@ def _skew(lines: list[OcrLine]) -> float:
 
 
 def _orientations(lines: list[OcrLine], page: float) -> list[tuple[float, list[OcrLine]]]:
-    """(angle, lines) groups: the page's first, then each other orientation's."""
+    """(angle, lines) groups, the page's first: boxes within ``ANGLE_TOLERANCE_DEG`` of the
+    page skew (and short boxes, whose angle is noise), then the other orientations."""
     tolerance = math.radians(ANGLE_TOLERANCE_DEG)
     main: list[OcrLine] = []
     others: list[tuple[float, OcrLine]] = []
@@ -151,6 +160,8 @@ def _orientations(lines: list[OcrLine], page: float) -> list[tuple[float, list[O
             clusters[-1].append(item)
         else:
             clusters.append([item])
+    # With no page-aligned text at all (a page scanned sideways), the largest group is the page.
+    clusters.sort(key=len, reverse=True)
     for cluster in clusters:
         groups.append((statistics.median(a for a, _ in cluster), [line for _, line in cluster]))
     return groups
@@ -247,7 +258,7 @@ def _phrases(row: list[_Seg]) -> list[_Seg]:
             phrases.append([seg])
         else:
             phrases[-1].append(seg)
-    return [_union(p) for p in phrases]
+    return [_union(p) for p in phrases]  # runs of words: pieces at most WORD_GAP apart
 
 
 # --- gutters --------------------------------------------------------------------------------

@@ -264,7 +264,8 @@ def slanted(text: str, cx: float, cy: float, length: float, height: float, degre
 def test_slanted_title_is_not_merged_with_credit_rows():
     """A title set at -15 degrees over horizontal credits: its words are one line of their own
     orientation and no credit row is joined to it or to another row."""
-    title = [slanted("MIDNIGHT", 230, 150, 260, 44, -15), slanted("CARNIVAL", 500, 78, 260, 44, -15)]
+    title = [slanted("MIDNIGHT", 230, 150, 260, 44, -15),
+             slanted("CARNIVAL", 500, 78, 260, 44, -15)]
     credits = []
     for i, (role, name) in enumerate([("Directed by", "Ana Ruiz"), ("Music by", "Tom Okafor"),
                                       ("Produced by", "Lee Min-ji"), ("Edited by", "Sam Cole"),

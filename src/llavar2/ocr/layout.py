@@ -252,13 +252,14 @@ def _rows(segs: list[_Seg]) -> list[list[_Seg]]:
 
 
 def _phrases(row: list[_Seg]) -> list[_Seg]:
+    """The row's runs of words: boxes at most ``WORD_GAP`` heights apart, joined."""
     phrases = [[row[0]]]
     for prev, seg in zip(row, row[1:]):
         if seg.x0 - prev.x1 > WORD_GAP * (prev.height + seg.height) / 2:
             phrases.append([seg])
         else:
             phrases[-1].append(seg)
-    return [_union(p) for p in phrases]  # runs of words: pieces at most WORD_GAP apart
+    return [_union(p) for p in phrases]
 
 
 # --- gutters --------------------------------------------------------------------------------

@@ -127,15 +127,16 @@ def test_slight_skew(degrees):
 
 
 def test_different_heights():
+    """A tall word on the small text's baseline is another type size: its own line, first."""
     page = [
-        line("SALE", 10, 10, 130, 70),  # tall word, same baseline as the small text
+        line("SALE", 10, 10, 130, 70),
         line("50% off everything", 150, 45, 330, 70),
         line("Big Heading", 10, 100, 300, 140),
         line("small body text under the heading", 10, 150, 300, 165),
         line("second body line", 10, 170, 200, 185),
     ]
     assert texts(shuffled(page)) == [
-        "SALE 50% off everything", "Big Heading", "small body text under the heading",
+        "SALE", "50% off everything", "Big Heading", "small body text under the heading",
         "second body line",
     ]
 
@@ -175,3 +176,153 @@ def test_fields_over_values_read_row_by_row():
                  line(value, x, 380, x + 17 * len(value), 410)]
     assert texts(shuffled(page)) == ["BOARDING PASS", "FLIGHT DATE GATE SEAT",
                                      "SK 1423 12/05/2023 C12 14A"]
+
+
+def box_height(l: OcrLine) -> float:
+    ys = [y for _, y in l.box]
+    return max(ys) - min(ys)
+
+
+def parts_of(merged: OcrLine, page: list[OcrLine]) -> list[OcrLine]:
+    """The input lines an output line was joined from (texts are unique on these pages)."""
+    return [l for l in page if l.text in merged.text.split(" ") or l.text == merged.text
+            or f" {l.text} " in f" {merged.text} "]
+
+
+@pytest.mark.parametrize("degrees", [0.0, 1.3])
+def test_receipt_rows_read_row_by_row(degrees):
+    """A tightly printed receipt (rows touch): item name, quantity and price far apart on one
+    row are one line, in order; so are the name-only rows and the label/amount rows."""
+    page = [line("UNIHAKKA INTERNATIONAL SDN BHD", 120, 20, 560, 50),
+            line("Item", 20, 80, 80, 102), line("Qty", 240, 79, 290, 104),
+            line("Total", 570, 80, 640, 102)]
+    expected = ["UNIHAKKA INTERNATIONAL SDN BHD", "Item Qty Total"]
+    y = 102
+    for name, price in [("SR I00100000170- Imported Veggies", "RM1.50"),
+                        ("SR I00100000031- 3 Vege", "RM4.15"),
+                        ("SR I00100000171-Meat Dish", "RM2.83")]:
+        page += [line(name, 20, y, 20 + 9 * len(name), y + 22),
+                 line(price, 20, y + 21, 80, y + 43), line("1", 250, y + 23, 260, y + 40),
+                 line(price, 575, y + 20, 635, y + 42)]
+        expected += [name, f"{price} 1 {price}"]
+        y += 44
+    for label, amount in [("Total Amount: RM8.48", None), ("Nett Total: RM8.50", None),
+                          ("Payment Mode", "Amount"), ("CASH", "RM8.50"), ("Change", "RM0.00")]:
+        if amount is None:  # the engine read label and amount as one box
+            page.append(line(label, 420, y, 635, y + 22))
+            expected.append(label)
+        else:
+            page += [line(label, 20, y, 20 + 11 * len(label), y + 22),
+                     line(amount, 575, y, 635, y + 22)]
+            expected.append(f"{label} {amount}")
+        y += 21
+    page.append(line("Thank You & Come Again!", 180, y + 20, 480, y + 42))
+    assert texts(shuffled(rotated(page, degrees))) == expected + ["Thank You & Come Again!"]
+
+
+def test_key_value_list_reads_row_by_row():
+    """Labels and values, short or long, are read label then value: never as two columns."""
+    fields = [("Invoice number:", "INV-2023-004217 (copy)"),
+              ("Delivery address:", "12 Harbour Road, Springfield"),
+              ("Payment method:", "Credit card ending in 4242"),
+              ("Customer reference:", "Order placed by telephone"),
+              ("Name", "Elena Vasquez")]
+    page = []
+    for i, (label, value) in enumerate(fields):
+        y = 40 + 30 * i
+        page += [line(label, 30, y, 30 + 11 * len(label), y + 20),
+                 line(value, 290, y, 290 + 11 * len(value), y + 20)]
+    assert texts(shuffled(page)) == [f"{label} {value}" for label, value in fields]
+
+
+def test_two_columns_with_uneven_columns_and_short_last_line():
+    """A paragraph's short last line and the longer column's extra lines stay in their column."""
+    page = [line("Two Column Article Heading", 100, 10, 600, 40)]
+    left = [f"left {i} lorem ipsum dolor sit amet" for i in range(6)] + ["ends here."]
+    right = [f"right {i} consectetur adipiscing elit" for i in range(4)]
+    for i, text in enumerate(left):
+        y = 60 + 28 * i
+        page.append(line(text, 20, y, 120 if text == "ends here." else 320, y + 20))
+    for i, text in enumerate(right):
+        y = 60 + 28 * i
+        page.append(line(text, 350, y, 650, y + 20))
+    assert texts(shuffled(page)) == ["Two Column Article Heading"] + left + right
+
+
+def slanted(text: str, cx: float, cy: float, length: float, height: float, degrees: float
+            ) -> OcrLine:
+    """A box of the given size centred at (cx, cy), its baseline turned by ``degrees``."""
+    a = math.radians(degrees)
+    ux, uy = math.cos(a), math.sin(a)  # along the baseline
+    vx, vy = -uy, ux  # down the text
+    hl, hh = length / 2, height / 2
+    corners = [(-hl, -hh), (hl, -hh), (hl, hh), (-hl, hh)]
+    return OcrLine(text=text, box=[[cx + u * ux + v * vx, cy + u * uy + v * vy]
+                                   for u, v in corners], score=0.9)
+
+
+def test_slanted_title_is_not_merged_with_credit_rows():
+    """A title set at -15 degrees over horizontal credits: its words are one line of their own
+    orientation and no credit row is joined to it or to another row."""
+    title = [slanted("MIDNIGHT", 230, 150, 260, 44, -15),
+             slanted("CARNIVAL", 500, 78, 260, 44, -15)]
+    credits = []
+    for i, (role, name) in enumerate([("Directed by", "Ana Ruiz"), ("Music by", "Tom Okafor"),
+                                      ("Produced by", "Lee Min-ji"), ("Edited by", "Sam Cole"),
+                                      ("Written by", "Ida Berg")]):
+        y = 150 + 30 * i
+        credits += [line(role, 60, y, 60 + 12 * len(role), y + 22),
+                    line(name, 420, y, 420 + 12 * len(name), y + 22)]
+    ordered = order_lines(shuffled(title + credits))
+    assert [l.text for l in ordered] == ["MIDNIGHT CARNIVAL"] + [
+        f"{credits[2 * i].text} {credits[2 * i + 1].text}" for i in range(5)]
+    for merged in ordered[1:]:
+        assert box_height(merged) <= 2 * max(box_height(p) for p in parts_of(merged, credits))
+
+
+def test_clearly_different_heights_are_not_merged():
+    """A big price beside two small lines it overlaps is a line of its own, and so are they."""
+    page = [line("Special offer this week only", 20, 100, 320, 120),
+            line("while stocks last", 20, 124, 200, 144),
+            line("$9.99", 420, 95, 560, 150)]
+    assert texts(shuffled(page)) == ["Special offer this week only", "$9.99", "while stocks last"]
+    page = [line("Coffee", 20, 80, 110, 100), line("$3.50", 600, 70, 700, 110)]  # 2x taller
+    assert texts(page) == ["Coffee", "$3.50"]
+
+
+def test_merged_box_never_spans_unrelated_rows():
+    """Boxes stepping down half a line each share a baseline pairwise, but a line's box stays
+    within twice its tallest part: the staircase is cut, not merged into one tall box."""
+    stairs = [line(f"step{i}", 20 + 120 * i, 100 + 10 * i, 120 + 120 * i, 120 + 10 * i)
+              for i in range(6)]
+    ordered = order_lines(shuffled(stairs))
+    assert sorted(" ".join(l.text for l in ordered).split()) == sorted(l.text for l in stairs)
+    for merged in ordered:
+        assert box_height(merged) <= 1.5 * 20
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_random_rows_keep_their_boxes(seed):
+    """Rows of jittered pieces: each row is one line, left to right, and no line's box is more
+    than twice as tall as its tallest part."""
+    rng = random.Random(seed)
+    page, expected = [], []
+    for r in range(12):
+        y, x, words = 40 + 34 * r + rng.uniform(-3, 3), 20.0, []
+        for k in range(rng.randint(1, 4)):
+            text = f"r{r}w{k}"
+            h = rng.uniform(18, 22)
+            page.append(line(text, x, y + rng.uniform(-3, 3), x + rng.uniform(40, 160), y + h))
+            words.append(text)
+            x = page[-1].box[1][0] + rng.uniform(30, 200)
+        expected.append(" ".join(words))
+    ordered = order_lines(shuffled(page, seed))
+    assert [l.text for l in ordered] == expected
+    for merged in ordered:
+        assert box_height(merged) <= 2 * max(box_height(p) for p in parts_of(merged, page))
+
+
+@pytest.mark.parametrize("degrees", [90.0, 180.0, -90.0])
+def test_page_turned_sideways_or_upside_down(degrees):
+    """With no text at the page's angle, the largest orientation group is the page."""
+    assert texts(shuffled(rotated(two_column_page(), degrees))) == EXPECTED_COLUMNS

@@ -175,8 +175,10 @@ def _code(token: str, language: str | None) -> tuple[float, float]:
     runs = re.findall(r"\d+|[^\W\d_]+", token)
     letters = "".join(r for r in runs if not r[0].isdigit())
     digits = sum(len(r) for r in runs if r[0].isdigit())
+    if len(runs) == 3 and runs[0][0].isdigit() and runs[1].lower() in _UNITS:
+        return 1.0, 1.0  # "40x30", "3h30"
     if len(runs) > 3 or (len(runs) == 3 and not runs[1][0].isdigit()):
-        # Interleaved ("X7B9K2", "SS21A"): a serial number in capitals, a misreading in lower case.
+        # Interleaved ("X7B9K2", "1A3"): a serial number in capitals, a misreading in lower case.
         return (1.0, 1.0) if letters.isupper() else _JUNK
     if runs[0][0].isdigit():  # "2pc", "10KG", "1st", "24hours"; not "1dy"
         tail = runs[1]

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from llavar2.records import OcrResult
 
 ROWS = ("top", "middle", "bottom")
-MIN_CHAR_WIDTH = 0.4  # narrowest mean character width (spaces included) as a share of its height
+MIN_CHAR_WIDTH = 0.3  # narrowest mean character width (spaces included) as a share of its height
+MAX_SKEW_DEG = 30.0  # the page itself is never taken to be turned further than this
 MAX_TILT_DEG = 10.0  # a line turned further from the page's direction is not a heading
 PROMINENCE_MARGIN = 1.2  # how much taller the largest lettering is than any other line's
-MAX_PADDING = 1.1  # a heading's box is at most this much taller than its glyph height
+MIN_TITLE_SCORE = 0.9  # engine confidence a heading is read with (not handwriting, a stamp)
 COLUMNS = ("left", "center", "right")
 
 
@@ -38,6 +39,7 @@ class PlacedLine:
     column: str  # one of COLUMNS
     glyph: float = 0.0  # glyph height: letter height capped by width / (characters × MIN_CHAR_WIDTH)
     tilt: float = 0.0  # degrees between the line's baseline and the page's main direction
+    score: float = 1.0  # the engine's confidence
 
     @property
     def region(self) -> tuple[str, str]:
@@ -65,14 +67,15 @@ def _angle(box: list[list[float]]) -> float | None:
 
 
 def _page_angle(boxes: list[list[list[float]]]) -> float:
-    """The median baseline direction of the lines at least twice as long as tall (short boxes
-    give noisy angles), 0 without any."""
+    """The page's skew: the median baseline direction of the lines at least twice as long as
+    tall (short boxes give noisy angles) and within ``MAX_SKEW_DEG`` of horizontal (text
+    running down a spine or a banner says nothing about the page); 0 without any."""
     angles = sorted(
         angle for box in boxes
-        if (angle := _angle(box)) is not None
+        if (angle := _angle(box)) is not None and abs(angle) <= MAX_SKEW_DEG
         and _edge(box[0], box[1]) >= 2 * _edge(box[0], box[3])
     )
-    return angles[len(angles) // 2] if angles else 0.0
+    return angles[(len(angles) - 1) // 2] if angles else 0.0
 
 
 def _tilt(angle: float | None, page: float) -> float:
@@ -119,6 +122,7 @@ def place_lines(ocr: OcrResult) -> list[PlacedLine]:
                 column=_third((left + right) / 2, width, COLUMNS),
                 glyph=min(letter_height, length / (max(len(text), 1) * MIN_CHAR_WIDTH)),
                 tilt=_tilt(_angle(line.box), page),
+                score=line.score,
             )
         )
     return placed
@@ -135,10 +139,10 @@ def most_prominent(lines: list[PlacedLine],
     """The heading in clearly the largest lettering, or None when no line stands out.
 
     The line with the largest glyph height is the answer when it is at least ``margin`` × as
-    tall as every line with other text, runs with the page (tilt at most ``MAX_TILT_DEG``), its
-    box is no taller than its glyphs need (``MAX_PADDING``: not two rows read as one, not
-    handwriting or a logo with tall strokes), it starts in the upper half of the text (large
-    print further down is a total, a table number or a stamp) and it is mostly letters.
+    tall as every line with other text, runs with the page (tilt at most ``MAX_TILT_DEG``), was
+    read with confidence (``MIN_TITLE_SCORE``: large handwriting, stamps and logos are not),
+    starts in the upper half of the text (large print further down is a total, a table number
+    or a stamp) and is mostly letters.
     Otherwise there is none: a slanted stamp that is the largest text makes no horizontal line
     the largest, it does not promote the runner-up."""
     ranked = sorted(lines, key=lambda line: (-line.glyph, line.index))
@@ -150,7 +154,7 @@ def most_prominent(lines: list[PlacedLine],
         return None
     text_top = min(line.top for line in lines)
     middle = (text_top + max(line.bottom for line in lines)) / 2
-    if (top.tilt > MAX_TILT_DEG or top.height > MAX_PADDING * top.glyph
+    if (top.tilt > MAX_TILT_DEG or top.score < MIN_TITLE_SCORE
             or (rivals and top.top >= middle) or not _title_like(top.text)):
         return None
     return top

@@ -126,7 +126,13 @@ def script(char: str) -> str:
 
 @lru_cache(maxsize=65536)
 def _zipf(word: str, language: str) -> float:
-    return zipf_frequency(word, language)
+    """How common the word is (wordfreq's Zipf scale, 0 = unknown) in the language, or in
+    English for a Latin-script word in another language's build: signs, menus and receipts
+    everywhere carry English words."""
+    zipf = zipf_frequency(word, language)
+    if language != "en" and word.isascii():
+        zipf = max(zipf, zipf_frequency(word, "en"))
+    return zipf
 
 
 def _pronounceable(word: str) -> bool:
@@ -147,8 +153,8 @@ def _word(token: str, language: str | None) -> tuple[float, float]:
     """A token of letters of the build's scripts."""
     if len(token) == 1:
         return 0.7, 0.25  # initials, tax codes ("S"), "x", "H&M": they say little either way
-    if language is None:  # no dictionary for this script: judged by form alone
-        return (0.7, 1.0) if len(token) < 4 or token.isupper() or token.islower() else (0.5, 1.0)
+    if language is None:  # no dictionary for this script (Chinese, Japanese, Korean): neutral
+        return 0.7, 1.0
     zipf = _zipf(token.lower(), language)
     if zipf < 1.0 and _WEIRD_CASE.search(token):
         return (0.8, 1.0) if _glued(token, language) else _JUNK
@@ -160,7 +166,10 @@ def _word(token: str, language: str | None) -> tuple[float, float]:
         return 0.8, 1.0
     if zipf < 1.0 and _zipf(token[::-1].lower(), language) >= 3.5:
         return _JUNK  # a mirror image: "TIXE"
-    return (0.5, 1.0) if _pronounceable(token) else _JUNK
+    if not _pronounceable(token):
+        return _JUNK
+    # An unknown word in capitals is likely a name; in lower case, likely a misreading.
+    return (0.25, 1.0) if token.islower() else (0.5, 1.0)
 
 
 def _glued(token: str, language: str) -> bool:
@@ -186,7 +195,7 @@ def _code(token: str, language: str | None) -> tuple[float, float]:
             return 1.0, 1.0
         if len(tail) >= 4 and language and _zipf(tail.lower(), language) >= 3.0:
             return 1.0, 1.0
-        if tail[0].isupper():  # a number glued to a word or code: "43200Cheras", "0PAKU"
+        if tail[0].isupper() or len(tail) >= 4:  # glued to a word: "43200Cheras", "2003saiful"
             return 0.5, 1.0
         return _JUNK
     # Letters, then digits: "A05030", "JM0325955", "H1", "Win10", "Guest0"; not "Aga1".

@@ -226,3 +226,23 @@ def test_two_rows_in_one_box_are_not_large_lettering():
     placed = {line.text: line for line in place_lines(ocr)}
     assert placed["TAX INVOICE 23/2/17"].glyph < placed["TAX INVOICE 23/2/17"].height
     assert most_prominent(list(placed.values())).text == "Corner Hardware"
+
+
+def test_layout_questions_do_not_pretend_junk_is_not_there():
+    lines = [("Welcome", 100, 100, 500, 140), ("Open daily", 100, 200, 500, 240),
+             ("Free parking", 100, 300, 500, 340)]
+
+    def layout(extra):
+        _, ocr = gated_item("x", "c", [*lines, *extra])
+        found = find_candidates(place_lines(ocr), ocr.text, place_lines(ocr, flagged=True))
+        return {(c.qtype, c.anchor, c.answer) for c in found}
+
+    plain = layout([])
+    assert ("next_line", "welcome", "Open daily") in plain
+    assert ("top_line", "", "Welcome") in plain
+    # A reflection between the two lines, and a stray letter above everything.
+    junky = layout([("Dare: 1dy Amre .18", 100, 150, 500, 185), ("C", 700, 20, 720, 50)])
+    assert ("next_line", "welcome", "Open daily") not in junky
+    assert not any(qtype == "top_line" for qtype, _, _ in junky)
+    assert ("next_line", "open daily", "Free parking") in junky  # nothing in between there
+    assert ("bottom_line", "", "Free parking") in junky

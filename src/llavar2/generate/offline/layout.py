@@ -89,12 +89,15 @@ def _third(position: float, extent: float, names: tuple[str, str, str]) -> str:
     return names[min(2, max(0, int(share * 3)))]
 
 
-def place_lines(ocr: OcrResult) -> list[PlacedLine]:
-    """Lines with readable text and a box, with their geometry; others are left out."""
+def place_lines(ocr: OcrResult, flagged: bool = False) -> list[PlacedLine]:
+    """Clean lines with readable text and a box, with their geometry; others are left out.
+
+    With ``flagged``, the lines the quality gate flagged instead: never quoted, but marks a
+    reader sees, which "the line below" or "the top line" must not pretend are not there."""
     boxed = [
         (i, line)
         for i, line in enumerate(ocr.lines)
-        if line.box and line.clean and any(c.isalnum() for c in line.text)
+        if line.box and line.clean != flagged and any(c.isalnum() for c in line.text)
     ]
     # Fall back to the extent of the boxes when the OCR record lacks image dimensions.
     width = ocr.width or max((p[0] for _, line in boxed for p in line.box), default=0.0)

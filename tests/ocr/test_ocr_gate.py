@@ -188,3 +188,18 @@ def test_languages_and_constants():
         check_language("xx")
     assert set(FLAGS) == {LOW_CONFIDENCE, OTHER_SCRIPT, GARBLED, TOO_SHORT, DUPLICATE}
     assert GATE_VERSION.startswith("ocr-gate@")
+
+
+@pytest.mark.parametrize("text, language", [
+    ("ラーメン 800円", "ja"),
+    ("2024年3月15日", "ja"),
+    ("营业时间 10:00-22:00", "zh"),
+    ("서울 2층", "ko"),
+    ("Цена: 250 руб.", "ru"),
+    ("ｒａｍｅｎ ＳＨＯＰ", "en"),  # full-width Latin
+    ("ﬁnal oﬀer", "en"),  # ligatures
+    ("5µm filter", "en"),
+    ("1ª edición", "es"),
+])
+def test_print_of_other_languages_and_forms_is_clean(text, language):
+    assert flags(text, 0.95, language) == []

@@ -81,6 +81,11 @@ SCRIPTS: dict[str, frozenset[str]] = {
     "ko": frozenset({"HANGUL", "CJK", "LATIN"}),
 }
 LANGUAGES = tuple(sorted(SCRIPTS))
+# Scripts a letter is counted in (other letters, such as "µ" or "ª", belong to none).
+_KNOWN_SCRIPTS = frozenset().union(*SCRIPTS.values()) | frozenset("""
+ARMENIAN GEORGIAN ETHIOPIC THAI LAO KHMER MYANMAR TIBETAN MONGOLIAN SINHALA GUJARATI GURMUKHI
+KANNADA MALAYALAM TELUGU ORIYA SYRIAC THAANA BOPOMOFO YI CHEROKEE NKO TIFINAGH JAVANESE BALINESE
+""".split())
 # Languages whose words wordfreq can look up without extra tokenizers; the rest (and every
 # word in another script than the language's own) are judged by form only.
 _SPACED = frozenset(SCRIPTS) - {"zh", "ja", "ko"}
@@ -88,7 +93,7 @@ _SPACED = frozenset(SCRIPTS) - {"zh", "ja", "ko"}
 # Letters that may follow a number: units, ordinals, multipliers, currencies.
 _UNITS = frozenset("""
 st nd rd th x pc pcs pk kg g mg lb lbs oz ml l cl dl ltr m cm mm km ft in yd mi k kb mb gb tb
-px pt am pm h hr hrs min mins s sec ms d yr yrs w kw v a mah hz khz mhz ghz p
+px pt am pm h hr hrs min mins s sec ms d yr yrs w kw v a mah hz khz mhz ghz p um ug ul ª º
 """.split())
 _IDEOGRAPHIC = frozenset({"CJK", "HANGUL", "HIRAGANA", "KATAKANA"})  # one glyph can be a word
 _VOWELS = frozenset("aeiouyàáâäãåèéêëìíîïòóôöõùúûüýÿæœø")
@@ -116,12 +121,16 @@ def check_language(language: str) -> str:
 
 
 def script(char: str) -> str:
-    """First word of the character's Unicode name (LATIN, CJK, CYRILLIC, ...); FULLWIDTH Latin
-    letters count as LATIN."""
+    """The writing system of a letter: the first word of its Unicode name (LATIN, CJK,
+    CYRILLIC, ...), full- and half-width forms as their script; "" for letters of no one script
+    ("µ", "ª", "ー", letter-like symbols), which count for no script either way."""
     name = unicodedata.name(char, "")
-    if name.startswith("FULLWIDTH LATIN"):
-        return "LATIN"
-    return name.split(" ", 1)[0] if name else "UNKNOWN"
+    for prefix in ("FULLWIDTH ", "HALFWIDTH "):
+        name = name.removeprefix(prefix)
+    if name.startswith("IDEOGRAPHIC "):
+        return "CJK"
+    first = name.split(" ", 1)[0]
+    return first if first in _KNOWN_SCRIPTS else ""
 
 
 @lru_cache(maxsize=65536)
@@ -184,6 +193,8 @@ def _code(token: str, language: str | None) -> tuple[float, float]:
     runs = re.findall(r"\d+|[^\W\d_]+", token)
     letters = "".join(r for r in runs if not r[0].isdigit())
     digits = sum(len(r) for r in runs if r[0].isdigit())
+    if not any(script(c) == "LATIN" for c in letters):
+        return 0.8, 1.0  # counters and units of another script: "800円", "2024年3月15日"
     if len(runs) == 3 and runs[0][0].isdigit() and runs[1].lower() in _UNITS:
         return 1.0, 1.0  # "40x30", "3h30"
     if len(runs) > 3 or (len(runs) == 3 and not runs[1][0].isdigit()):
@@ -208,11 +219,12 @@ def _code(token: str, language: str | None) -> tuple[float, float]:
 
 def _plausibility(text: str, scripts: frozenset[str], language: str) -> float:
     """The weighted share of plausible tokens, in [0, 1]; 1 for a line without tokens."""
+    # Full-width forms and ligatures as plain letters; the micro sign as "u" ("5µm" = "5um").
+    text = unicodedata.normalize("NFKC", text.replace("\u00b5", "u"))
     addresses = len(_ADDRESS.findall(text))
     total = weight = float(addresses)
     for token in _TOKEN.findall(_ADDRESS.sub(" ", text)):
-        alpha = [c for c in token if c.isalpha()]
-        token_scripts = {script(c) for c in alpha}
+        token_scripts = {s for c in token if c.isalpha() and (s := script(c))}
         if token.isdigit():
             value, w = 1.0, (1.0 if len(token) >= 3 else 0.5)
         elif len(token_scripts) > 1 and token_scripts & scripts:
@@ -244,10 +256,10 @@ def _confidence_factor(score: float) -> float:
 
 
 def _other_script_share(text: str, scripts: frozenset[str]) -> float:
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
+    found = [s for c in text if c.isalpha() and (s := script(c))]
+    if not found:
         return 0.0
-    return sum(script(c) not in scripts for c in letters) / len(letters)
+    return sum(s not in scripts for s in found) / len(found)
 
 
 def _rect(line: OcrLine) -> tuple[float, float, float, float]:

@@ -101,7 +101,8 @@ _TOKEN = re.compile(r"[^\W_]+")  # maximal runs of letters and digits
 # Capitals no spelling, brand or camel case puts there: "BjF", "pororcEo", "MGjaiah", "aBcD",
 # "baskinBRrobbins".
 _WEIRD_CASE = re.compile(
-    r"[A-Z][a-z][A-Z]|[a-z][A-Z][a-z]?$|^[A-Z]{2,}[a-z]{2}|[a-z][A-Z][a-z][A-Z]|[a-z][A-Z]{2,}[a-z]")
+    r"[A-Z][a-z][A-Z]|[a-z][A-Z][a-z]?$|^[A-Z]{2,}[a-z]{2}|[a-z][A-Z][a-z][A-Z]"
+    r"|[a-z][A-Z]{2,}[a-z]")
 _CASE_PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z][a-z]+|[a-z]+")
 # Web addresses and e-mails are one plausible token whatever their words look like.
 _ADDRESS = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"

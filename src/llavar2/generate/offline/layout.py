@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from llavar2.records import OcrResult
 
 ROWS = ("top", "middle", "bottom")
+COLUMNS = ("left", "center", "right")
 MIN_CHAR_WIDTH = 0.3  # narrowest mean character width (spaces included) as a share of its height
 MAX_SKEW_DEG = 30.0  # the page itself is never taken to be turned further than this
 MAX_TILT_DEG = 10.0  # a line turned further from the page's direction is not a heading
 PROMINENCE_MARGIN = 1.2  # how much taller the largest lettering is than any other line's
 MIN_TITLE_SCORE = 0.9  # engine confidence a heading is read with (not handwriting, a stamp)
-COLUMNS = ("left", "center", "right")
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class PlacedLine:
     height: float  # letter height
     row: str  # one of ROWS
     column: str  # one of COLUMNS
-    glyph: float = 0.0  # glyph height: letter height capped by width / (characters × MIN_CHAR_WIDTH)
+    glyph: float = 0.0  # letter height capped by width / (characters × MIN_CHAR_WIDTH)
     tilt: float = 0.0  # degrees between the line's baseline and the page's main direction
     score: float = 1.0  # the engine's confidence
 

@@ -23,9 +23,11 @@ Flags (``OcrLine.flags``; empty = clean):
                     image), an unpronounceable letter string. A rare word is not a junk word:
                     a line of unknown names with good confidence stays clean.
 ``too_short``       a lone letter ("C"): too little to be text anyone would ask about.
-``duplicate``       the same text read again at the same place (boxes overlapping), or a slightly
-                    different reading of a nearby line's text with worse quality: the better
-                    reading is kept clean.
+``duplicate``       the same text (rapidfuzz ratio ≥ ``DUPLICATE_RATIO``) read again at the same
+                    place (boxes overlapping by ``DUPLICATE_OVERLAP``), or a variant reading with
+                    the same digits whose box touches the other's; the worse reading is flagged.
+                    Text printed twice in two places stays clean. (Two reads on one row are
+                    joined into one line by ``order_lines`` before the gate sees them.)
 
 Lines without letters or digits (separators "******") get a quality and no flag: generation
 skips them anyway. Flags are named by the constants below; ``GATE_VERSION`` changes whenever

@@ -115,6 +115,29 @@ def test_unknown_backend_or_engine_exits_2(tmp_path):
         assert result.exit_code == 2, result.output
 
 
+def test_demo_lines_pass_the_ocr_quality_gate(demo_out):
+    # Rendered sample images: every line is clean, and the gate's version is on record.
+    summary = json.loads((demo_out / "summary.json").read_text())
+    assert summary["counts"]["ocr_flagged_lines"] == 0
+    assert summary["counts"]["ocr_line_flags"] == {}
+    build = json.loads((demo_out / "build.json").read_text())
+    assert build["ocr_gate"]["language"] == "en"
+    assert build["ocr_gate"]["version"].startswith("ocr-gate@")
+    for result in read_jsonl(demo_out / "ocr.jsonl"):
+        assert all(line["flags"] == [] and 0 <= line["quality"] <= 1 for line in result["lines"])
+
+
+def test_unknown_language_exits_2(tmp_path):
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text("")
+    result = runner.invoke(app, ["build", "--images", str(tmp_path), "--captions", str(manifest),
+                                 "--out", str(tmp_path / "o"), "--language", "klingon"])
+    assert result.exit_code == 2 and "--language" in result.output
+    result = runner.invoke(app, ["ocr", str(tmp_path), "--out", str(tmp_path / "o.jsonl"),
+                                 "--language", "xx"])
+    assert result.exit_code == 2 and "--language" in result.output
+
+
 def _small_build(tmp_path: Path, rows: list[dict]) -> tuple[Path, Path, Path]:
     images = tmp_path / "imgs"
     images.mkdir(exist_ok=True)
@@ -151,6 +174,8 @@ def test_resuming_with_other_settings_is_refused(tmp_path):
     assert runner.invoke(app, args).exit_code == 0
     changed = runner.invoke(app, [*args, "--n-duos", "1"])
     assert changed.exit_code == 2 and "n_duos" in changed.output
+    changed = runner.invoke(app, [*args, "--language", "ms"])
+    assert changed.exit_code == 2 and "ocr_gate" in changed.output
     manifest.write_text(manifest.read_text() + json.dumps({"image": "x.png", "caption": "y"}) + "\n")
     assert runner.invoke(app, args).exit_code == 2
     assert runner.invoke(app, [*args, "--out", str(tmp_path / "fresh")]).exit_code == 3

@@ -43,8 +43,9 @@ def _print_summary(summary: dict[str, Any], out: Path) -> None:
     table = Table(title=f"llavar2 build → {out}")
     table.add_column("what")
     table.add_column("value", justify="right")
-    for key in ("images", "ocr_lines", "captions", "duo_conversations", "llava_samples", "rejects"):
-        table.add_row(key.replace("_", " "), str(counts[key]))
+    for key in ("images", "ocr_lines", "ocr_flagged_lines", "captions", "duo_conversations",
+                "llava_samples", "rejects"):
+        table.add_row(key.replace("_", " "), str(counts.get(key, 0)))
     for stage, secs in seconds.items():
         table.add_row(f"seconds: {stage}", f"{secs:.2f}")
     if generation := summary.get("generation"):
@@ -100,6 +101,16 @@ def _run_build(cfg: BuildConfig, ray: Any = None) -> None:
         raise typer.Exit(EXIT_REJECTS)
 
 
+def _language(language: str) -> str:
+    """--language checked against the OCR quality gate's languages."""
+    from .ocr.gate import check_language
+
+    try:
+        return check_language(language)
+    except ValueError as e:
+        raise _usage_error(f"--language: {e}") from None
+
+
 @app.command()
 def build(
     images: Path = typer.Option(..., "--images", help="Folder of images."),
@@ -107,6 +118,9 @@ def build(
     out: Path = typer.Option(..., "--out", help="Output folder (rerun to resume)."),
     backend: str = typer.Option("offline", help="Generation backend."),
     engine: str = typer.Option("rapidocr", help="OCR engine: rapidocr or tesseract."),
+    language: str = typer.Option(
+        "en", help="Language of the images' text (ISO 639-1, e.g. en, ms, zh): OCR lines "
+        "mostly in another script, or that do not read as text, are flagged, not quoted."),
     workers: int = typer.Option(1, min=1, help="OCR worker processes."),
     seed: int = typer.Option(
         0, help="Seed of the generator (sent to the model with --backend openai)."),
@@ -154,6 +168,7 @@ def build(
 ) -> None:
     """Ingest → OCR → detail-enriched captions → duo conversations → OUT/llava.json."""
     ray = _ray_config(runner, ray_address)
+    language = _language(language)
     if not images.is_dir():
         raise _usage_error(f"--images {images} is not a folder")
     if not captions.is_file():
@@ -184,8 +199,8 @@ def build(
         raise _usage_error(f"{flags}: only with --backend openai")
     _run_build(BuildConfig(
         images_dir=images, captions=captions, out=out, backend=backend, engine=engine,
-        workers=workers, seed=seed, n_duos=n_duos, max_pixels=max_pixels, cache_dir=cache,
-        progress=progress, openai=openai_config,
+        language=language, workers=workers, seed=seed, n_duos=n_duos, max_pixels=max_pixels,
+        cache_dir=cache, progress=progress, openai=openai_config,
     ), ray)
 
 
@@ -194,6 +209,9 @@ def ocr_command(
     images: Path = typer.Argument(..., help="Folder of images (searched recursively)."),
     out: Path = typer.Option(..., "--out", help="Output JSONL (rerun to resume)."),
     engine: str = typer.Option("rapidocr", help="OCR engine: rapidocr or tesseract."),
+    language: str = typer.Option(
+        "en", help="Language of the images' text (ISO 639-1, e.g. en, ms, zh): OCR lines "
+        "mostly in another script, or that do not read as text, are flagged, not quoted."),
     workers: int = typer.Option(1, min=1, help="Worker processes."),
     cache_dir: Optional[Path] = typer.Option(None, help="OCR cache folder (default: ~/.cache/llavar2)."),
     no_cache: bool = typer.Option(False, "--no-cache"),
@@ -213,6 +231,7 @@ def ocr_command(
     from .records import Reject
 
     ray = _ray_config(runner, ray_address)
+    language = _language(language)
     if not images.is_dir():
         raise _usage_error(f"{images} is not a folder")
     if out.is_dir():
@@ -242,11 +261,13 @@ def ocr_command(
 
         if ray is None:
             found = ocr.run_ocr(todo(), images, engine=engine, workers=workers,
-                                cache_dir=cache, progress=progress, max_pixels=max_pixels)
+                                cache_dir=cache, progress=progress, max_pixels=max_pixels,
+                                language=language)
         else:
             from .runners.ray_build import run_ocr
 
-            found = tqdm(run_ocr(todo(), images, engine, cache, max_pixels, ray, out.parent),
+            found = tqdm(run_ocr(todo(), images, engine, cache, max_pixels, ray, out.parent,
+                                 language),
                          desc=f"ocr ({engine}, ray)", unit="img", disable=not progress)
         for result in found:
             (rejects if isinstance(result, Reject) else results).write(result)

@@ -6,9 +6,10 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .ingest import DEFAULT_MAX_PIXELS
+from .ocr.gate import DEFAULT_LANGUAGE, check_language
 
 
 def default_cache_dir() -> Path:
@@ -62,6 +63,7 @@ class BuildConfig(BaseModel):
     out: Path
     backend: str = "offline"
     engine: str = "rapidocr"
+    language: str = DEFAULT_LANGUAGE  # language of the images' text, for the OCR quality gate
     workers: int = Field(default=1, ge=1)
     seed: int = 0
     n_duos: int = Field(default=4, ge=1)
@@ -69,3 +71,8 @@ class BuildConfig(BaseModel):
     cache_dir: Path | None = Field(default_factory=default_cache_dir)  # None: no OCR cache
     progress: bool = True
     openai: OpenAIConfig | None = None  # options of --backend openai
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        return check_language(value)

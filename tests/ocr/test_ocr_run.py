@@ -55,8 +55,10 @@ def test_result_fields(folder):
     (result,) = run_ocr([record(folder, "0.png")], folder, engine="counting-test")
     assert result == OcrResult(
         id="id-0.png", image="0.png", engine="counting-test", width=40, height=30,
-        lines=[OcrLine(text="size", box=[[0, 0], [40, 0], [40, 30], [0, 30]], score=1.0),
-               OcrLine(text="40x30", box=[[0, 30], [40, 30], [40, 60], [0, 60]], score=1.0)],
+        lines=[OcrLine(text="size", box=[[0, 0], [40, 0], [40, 30], [0, 30]], score=1.0,
+                       quality=1.0),
+               OcrLine(text="40x30", box=[[0, 30], [40, 30], [40, 60], [0, 60]], score=1.0,
+                       quality=1.0)],
         text="size\n40x30",
     )
 

@@ -74,12 +74,31 @@ def _run_stage(
     return (_run_now(one(item)) for item in items)
 
 
+def _readable(text: str) -> bool:
+    return any(c.isalnum() for c in text)
+
+
+def no_clean_text(ocr: OcrResult) -> str:
+    """Why no line of the image may be quoted ("" when one may): the OCR read text, but the
+    quality gate (``llavar2.ocr.gate``) flagged every line of it. An image without any text is
+    not this case: its caption says so, and qa rejects it as ``no_text``."""
+    read = [line for line in ocr.lines if _readable(line.text)]
+    if not read or any(line.clean for line in read):
+        return ""
+    flags = Counter(flag for line in read for flag in line.flags)
+    counted = ", ".join(f"{n} × {flag}" for flag, n in sorted(flags.items()))
+    return f"all {len(read)} OCR lines with text were flagged by the quality gate: {counted}"
+
+
 def enrich(
     items: Iterable[tuple[ImageRecord, OcrResult]], backend: Backend
 ) -> Iterator[EnrichedCaption | Reject]:
     def check(image: ImageRecord, ocr: OcrResult) -> Reject | None:
-        mismatch = _mismatch(image, ocr)
-        return _reject("enrich", image, "id_mismatch", mismatch) if mismatch else None
+        if mismatch := _mismatch(image, ocr):
+            return _reject("enrich", image, "id_mismatch", mismatch)
+        if detail := no_clean_text(ocr):
+            return _reject("enrich", image, "no_clean_text", detail)
+        return None
 
     return _run_stage("enrich", items, backend, check, backend.enrich, lambda made, *_: made)
 
@@ -90,8 +109,10 @@ def converse(
     def check(image: ImageRecord, ocr: OcrResult, caption: EnrichedCaption) -> Reject | None:
         if mismatch := _mismatch(image, ocr, caption):
             return _reject("qa", image, "id_mismatch", mismatch)
-        if not any(c.isalnum() for c in ocr.text):
+        if not _readable(ocr.text):
             return _reject("qa", image, "no_text", "OCR found no text to ask about")
+        if detail := no_clean_text(ocr):
+            return _reject("qa", image, "no_clean_text", detail)
         return None
 
     return _run_stage("qa", items, backend, check, backend.converse, _filtered)

@@ -1,4 +1,4 @@
-"""Running an engine over many images: decode, cache, order, in one process or a pool.
+"""Running an engine over many images: decode, cache, order, gate, in one process or a pool.
 
 Outputs stream in input order with a bounded number of images in flight, so memory stays
 flat however many images there are. A bad image becomes a Reject and the run goes on.
@@ -20,6 +20,7 @@ from ..imaging import DEFAULT_MAX_PIXELS, TooManyPixels, open_checked
 from ..records import ImageRecord, OcrLine, OcrResult, Reject
 from .base import OcrEngine, get_engine, to_rgb
 from .cache import CachedOcr, OcrCache, cache_key
+from .gate import DEFAULT_LANGUAGE, check_language, gate_lines
 from .layout import order_lines
 
 IN_FLIGHT_PER_WORKER = 4  # enough queued work to keep every worker busy, no more
@@ -33,20 +34,24 @@ def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Ima
         return to_rgb(image)
 
 
-def ocr_image(engine: OcrEngine, path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS
-              ) -> tuple[list[OcrLine], int, int]:
-    """(lines in reading order, width, height) of one image file, no cache."""
+def ocr_image(engine: OcrEngine, path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS,
+              language: str = DEFAULT_LANGUAGE) -> tuple[list[OcrLine], int, int]:
+    """(lines in reading order, quality-gated, width, height) of one image file, no cache."""
     image = decode_image(Path(path).read_bytes(), max_pixels)
-    return order_lines(engine.read(image)), image.width, image.height
+    return gate_lines(order_lines(engine.read(image)), language), image.width, image.height
 
 
 class OcrJob:
-    """OCR of one ImageRecord: what runs in each process (in-process or a pool worker)."""
+    """OCR of one ImageRecord: what runs in each process (in-process or a pool worker).
+
+    The cache holds the engine's raw lines; reading order and the quality gate (for the build's
+    ``language``) are applied after it, so cached images get the current gate's flags."""
 
     def __init__(self, engine: OcrEngine, images_dir: Path, cache: OcrCache | None,
-                 max_pixels: int):
+                 max_pixels: int, language: str = DEFAULT_LANGUAGE):
         self.engine, self.images_dir, self.cache = engine, images_dir, cache
         self.max_pixels = max_pixels
+        self.language = check_language(language)
 
     def __call__(self, record: ImageRecord) -> OcrResult | Reject:
         def reject(reason: str, error: BaseException) -> Reject:
@@ -73,7 +78,7 @@ class OcrJob:
             entry = CachedOcr(width=image.width, height=image.height, lines=lines)
             if self.cache:
                 self.cache.put(key, entry)
-        ordered = order_lines(entry.lines)
+        ordered = gate_lines(order_lines(entry.lines), self.language)
         return OcrResult(id=record.id, image=record.image, engine=self.engine.name,
                          width=entry.width, height=entry.height, lines=ordered,
                          text="\n".join(line.text for line in ordered))
@@ -83,11 +88,11 @@ _worker_job: OcrJob | None = None  # one per pool worker, built by _start_worker
 
 
 def _start_worker(engine: str, images_dir: Path, cache_dir: Path | None,
-                  max_pixels: int) -> None:
+                  max_pixels: int, language: str) -> None:
     global _worker_job
     # One thread each: the pool is the parallelism, and oversubscribed cores run slower.
     _worker_job = OcrJob(get_engine(engine, threads=1), images_dir,
-                       OcrCache(cache_dir) if cache_dir else None, max_pixels)
+                         OcrCache(cache_dir) if cache_dir else None, max_pixels, language)
 
 
 def _run_in_worker(record: ImageRecord) -> OcrResult | Reject:
@@ -96,12 +101,14 @@ def _run_in_worker(record: ImageRecord) -> OcrResult | Reject:
 
 
 def _pool_map(images: Iterable[ImageRecord], workers: int, engine: str, images_dir: Path,
-              cache_dir: Path | None, max_pixels: int) -> Iterator[OcrResult | Reject]:
+              cache_dir: Path | None, max_pixels: int, language: str
+              ) -> Iterator[OcrResult | Reject]:
     # spawn, not fork: forking a process that already runs ONNX Runtime or tqdm threads can
     # deadlock, and spawn behaves the same on Linux, macOS and Windows.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                             initargs=(engine, images_dir, cache_dir, max_pixels)) as pool:
+                             initargs=(engine, images_dir, cache_dir, max_pixels,
+                                       language)) as pool:
         pending: deque[Future[OcrResult | Reject]] = deque()
         try:
             for record in images:
@@ -117,26 +124,30 @@ def _pool_map(images: Iterable[ImageRecord], workers: int, engine: str, images_d
 
 def run_ocr(images: Iterable[ImageRecord], images_dir: Path, engine: str = "rapidocr",
             workers: int = 1, cache_dir: Path | None = None, progress: bool = False,
-            total: int | None = None, max_pixels: int = DEFAULT_MAX_PIXELS
-            ) -> Iterator[OcrResult | Reject]:
+            total: int | None = None, max_pixels: int = DEFAULT_MAX_PIXELS,
+            language: str = DEFAULT_LANGUAGE) -> Iterator[OcrResult | Reject]:
     """One OcrResult or Reject per input image, in input order, streamed.
 
     ``engine`` is checked before this returns (KeyError if unknown, EngineUnavailable if not
-    installed); ``total`` (or ``len(images)``) gives the progress bar its ETA; an image with more
-than ``max_pixels`` pixels is rejected as ``too_many_pixels`` without being decoded. With
+    installed), and so is ``language`` (ValueError if the quality gate does not know it: see
+    ``llavar2.ocr.gate``); ``total`` (or ``len(images)``) gives the progress bar its ETA; an
+    image with more than ``max_pixels`` pixels is rejected as ``too_many_pixels`` without being
+    decoded. With
     ``workers > 1`` the workers are spawned processes, so a calling script needs the usual
     ``if __name__ == "__main__":`` guard.
     """
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     images_dir = Path(images_dir)
+    language = check_language(language)
     local_engine = get_engine(engine)  # cheap: models load on first use
     if workers == 1:
         job = OcrJob(local_engine, images_dir, OcrCache(cache_dir) if cache_dir else None,
-                   max_pixels)
+                     max_pixels, language)
         results: Iterator[OcrResult | Reject] = map(job, images)
     else:
-        results = _pool_map(images, workers, engine, images_dir, cache_dir, max_pixels)
+        results = _pool_map(images, workers, engine, images_dir, cache_dir, max_pixels,
+                            language)
     if progress:
         if total is None and hasattr(images, "__len__"):
             total = len(images)  # type: ignore[arg-type]

@@ -90,7 +90,9 @@ def _stages(w: Writer, s: DatasetStats, ref: DatasetStats | None, filtered: bool
         series[REF] = [ref.stages[k] for k in shown]
     w.chart(Chart("stages", "Records per stage", "stage", shown, series, "records"))
     w(f"OCR lines: {s.stages['OCR lines']}"
-      + (f" (reference: {ref.stages['OCR lines']})" if ref else "") + ".", "")
+      + (f" (reference: {ref.stages['OCR lines']})" if ref else "")
+      + f", {s.stages['OCR lines flagged']} flagged by the quality gate, never quoted"
+      + (f" (reference: {ref.stages['OCR lines flagged']})" if ref else "") + ".", "")
 
 
 def _rejects_and_drops(w: Writer, s: DatasetStats, ref: DatasetStats | None,

@@ -103,6 +103,7 @@ class DatasetStats:
         self.stages["OCR lines"] += len(entry.ocr.lines)
         for line in entry.ocr.lines:
             self.confidence.add(line.score)
+            self.stages["OCR lines flagged"] += not line.clean
         self.languages["OCR text"][language(entry.ocr.text, by_words=False)] += 1
 
     def _add_coverage(self, ocr_text: str, enriched: str, human: str) -> None:

@@ -26,7 +26,9 @@ from ..config import BuildConfig
 from ..errors import RunIncomplete, UsageError
 from ..export import export
 from ..ingest.manifest import detect_format
+from ..ocr.gate import GATE_VERSION
 from ..join import merge_join
+from ..keyset import KeyUnion
 from ..jsonl import ResumableJsonl, read_jsonl, remove_stale_temporaries, write_json_atomic
 from ..records import ConversationSet, EnrichedCaption, ImageRecord, OcrResult, Reject
 from . import outputs as files
@@ -69,7 +71,8 @@ def _ocr(cfg: BuildConfig, rejects: ResumableJsonl) -> None:
         done = out.done | files.rejected_ids(rejects, "ocr")
         todo = _pending(read_jsonl(cfg.out / files.IMAGES, ImageRecord), done)
         results = ocr.run_ocr(todo, cfg.images_dir, engine=cfg.engine, workers=cfg.workers,
-                              cache_dir=cfg.cache_dir and cfg.cache_dir / "ocr")
+                              cache_dir=cfg.cache_dir and cfg.cache_dir / "ocr",
+                              language=cfg.language)
         _drain(results, out, rejects, "ocr", cfg.progress,
                _count_pending(cfg.out / files.IMAGES, done))
 
@@ -117,8 +120,11 @@ def _enrich_and_qa(cfg: BuildConfig, rejects: ResumableJsonl, backend: Any,
             new,
         )
         try:
+            # Images enrich rejected (no_clean_text, ...) never reach qa: not in the total.
             _drain(generate.converse(items, backend), out, rejects, "enrich+qa", cfg.progress,
-                   _count_pending(cfg.out / files.OCR, qa_done), backend)
+                   _count_pending(cfg.out / files.OCR,
+                                  KeyUnion(*qa_done.sets, files.rejected_ids(rejects, "enrich"))),
+                   backend)
         finally:
             new.close()  # on a stop: cancel the enrich requests still in flight, now
 
@@ -135,9 +141,14 @@ def _count(cfg: BuildConfig) -> dict[str, Any]:
     for r in _read(out / files.REJECTS, Reject):
         reasons[f"{r.stage}:{r.reason}"] += 1
     ocr_records = ocr_lines = 0
+    line_flags: Counter[str] = Counter()
+    flagged = 0
     for result in _read(out / files.OCR, OcrResult):
         ocr_records += 1
         ocr_lines += len(result.lines)
+        for line in result.lines:
+            flagged += not line.clean
+            line_flags.update(line.flags)
     sets = duos = 0
     dropped: Counter[str] = Counter()
     for conv in _read(out / files.CONVERSATIONS, ConversationSet):
@@ -148,6 +159,8 @@ def _count(cfg: BuildConfig) -> dict[str, Any]:
         "images": sum(1 for _ in _read(out / files.IMAGES)),
         "ocr_images": ocr_records,
         "ocr_lines": ocr_lines,
+        "ocr_flagged_lines": flagged,  # the quality gate's: kept in ocr.jsonl, never quoted
+        "ocr_line_flags": dict(sorted(line_flags.items())),
         "captions": sum(1 for _ in _read(out / files.CAPTIONS)),
         "conversation_images": sets,
         "duo_conversations": duos,
@@ -175,6 +188,7 @@ def _build_settings(cfg: BuildConfig) -> dict[str, Any]:
         "captions_sha256": hashlib.sha256(cfg.captions.read_bytes()).hexdigest(),
         "backend": cfg.backend,
         "engine": cfg.engine,
+        "ocr_gate": {"version": GATE_VERSION, "language": cfg.language},
         "seed": cfg.seed,
         "n_duos": cfg.n_duos,
         "max_pixels": cfg.max_pixels,

@@ -34,6 +34,7 @@ from ..ingest.validate import RowRejected, check_duplicate, reject_for, validate
 from ..join import left_join, merge_join
 from ..jsonl import ResumableJsonl, read_jsonl
 from ..ocr.cache import OcrCache
+from ..ocr.gate import DEFAULT_LANGUAGE, check_language
 from ..ocr.run import OcrJob
 from ..records import EnrichedCaption, ImageRecord, OcrResult, Reject
 from . import outputs as files
@@ -52,26 +53,30 @@ def _validate(item: Row, images_dir: str, max_pixels: int) -> list[tuple[str, An
 
 
 @lru_cache(maxsize=4)
-def _ocr_job(engine: str, images_dir: str, cache_dir: str | None, max_pixels: int) -> OcrJob:
+def _ocr_job(engine: str, images_dir: str, cache_dir: str | None, max_pixels: int,
+             language: str) -> OcrJob:
     """One per worker process: the engine's models load once, not per task."""
     # One thread: Ray runs one task per core, and oversubscribed cores run slower.
     return OcrJob(ocr.get_engine(engine, threads=1), Path(images_dir),
-                  OcrCache(Path(cache_dir)) if cache_dir else None, max_pixels)
+                  OcrCache(Path(cache_dir)) if cache_dir else None, max_pixels, language)
 
 
 def _ocr_one(item: Row, engine: str, images_dir: str, cache_dir: str | None,
-             max_pixels: int) -> list[tuple[str, Any]]:
-    result = _ocr_job(engine, images_dir, cache_dir, max_pixels)(
+             max_pixels: int, language: str) -> list[tuple[str, Any]]:
+    result = _ocr_job(engine, images_dir, cache_dir, max_pixels, language)(
         ImageRecord.model_validate(item["record"]))
     return [("reject" if isinstance(result, Reject) else "result", result)]
 
 
 def run_ocr(images: Iterable[ImageRecord], images_dir: Path, engine: str, cache_dir: Path | None,
-            max_pixels: int, rcfg: RayConfig, work_dir: Path) -> Iterator[OcrResult | Reject]:
+            max_pixels: int, rcfg: RayConfig, work_dir: Path,
+            language: str = DEFAULT_LANGUAGE) -> Iterator[OcrResult | Reject]:
     """``ocr.run_ocr`` on Ray: one OcrResult or Reject per image, in input order (inside a
-    ``ray_session``)."""
+    ``ray_session``); ``language`` is the quality gate's (``llavar2.ocr.gate``)."""
+    language = check_language(language)
     fn = partial(_ocr_one, engine=engine, images_dir=str(images_dir),
-                 cache_dir=cache_dir and str(cache_dir), max_pixels=max_pixels)
+                 cache_dir=cache_dir and str(cache_dir), max_pixels=max_pixels,
+                 language=language)
     items = ({"record": r.model_dump(mode="json")} for r in images)
     for made in ordered_map(items, fn, rcfg, work_dir):
         for tag, obj in made:
@@ -145,7 +150,7 @@ class _RayBuild:
             todo = (r for r in read_jsonl(cfg.out / files.IMAGES, ImageRecord) if r.id not in done)
             results = run_ocr(todo, cfg.images_dir, cfg.engine,
                               cfg.cache_dir and cfg.cache_dir / "ocr", cfg.max_pixels, self.rcfg,
-                              cfg.out)
+                              cfg.out, cfg.language)
             made = ([("reject" if isinstance(r, Reject) else "result", r)] for r in results)
             for _ in self._drain(made, "ocr", {"result": out}):
                 pass

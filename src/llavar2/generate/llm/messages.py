@@ -39,7 +39,9 @@ def fill(phrasing: str, **values: str) -> str:
 
 
 def _ocr_block(template: Template, ocr: OcrResult) -> str:
-    return defuse(ocr.text) if ocr.text.strip() else template.data["no_text"]
+    """The clean OCR lines: what the quality gate flagged is never put before the model."""
+    text = ocr.clean_text
+    return defuse(text) if text.strip() else template.data["no_text"]
 
 
 def _conversation(template: Template, image_part: Message, user_text: str) -> list[Message]:

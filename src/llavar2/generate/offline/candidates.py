@@ -144,16 +144,7 @@ def _next_line(lines: list[PlacedLine]) -> Iterator[Candidate]:
     for above in lines:
         if not has_words(above.text) or len(above.text) > MAX_ANCHOR_CHARS:
             continue
-        # Lines that start below the middle of this one and overlap it horizontally.
-        below = sorted(
-            (
-                line
-                for line in lines
-                if line.top >= (above.top + above.bottom) / 2
-                and min(line.right, above.right) > max(line.left, above.left)
-            ),
-            key=lambda line: (line.top, line.index),
-        )
+        below = _below(above, lines)
         if not below or below[0].top - above.bottom > 3 * above.height:
             continue
         if len(below) > 1 and below[1].top < (below[0].top + below[0].bottom) / 2:
@@ -188,8 +179,49 @@ def _bottom_line(lines: list[PlacedLine]) -> Iterator[Candidate]:
 _COLLECTORS = (_title, _region, _key_value, _person, _entities, _next_line, _top_line, _bottom_line)
 
 
-def find_candidates(lines: list[PlacedLine], ocr_text: str) -> list[Candidate]:
-    """Unambiguous candidates with verbatim answers, in a fixed order."""
+def _below(above: PlacedLine, lines: list[PlacedLine]) -> list[PlacedLine]:
+    """Lines that start below the middle of ``above`` and overlap it horizontally, nearest
+    first."""
+    return sorted(
+        (
+            line
+            for line in lines
+            if line.top >= (above.top + above.bottom) / 2
+            and min(line.right, above.right) > max(line.left, above.left)
+        ),
+        key=lambda line: (line.top, line.index),
+    )
+
+
+def _contradicted(candidate: Candidate, placed: dict[int, PlacedLine],
+                  flagged: list[PlacedLine]) -> bool:
+    """Whether a flagged line (junk the gate keeps out of quotes, but visible all the same)
+    sits where the layout question says there is nothing: between a line and "the line
+    below", above "the top line", below "the bottom line", or in a region whose "only" or
+    "first" line the answer claims to be."""
+    if not flagged or candidate.qtype not in LAYOUT_TYPES:
+        return False
+    line = placed[candidate.evidence[-1]]
+    if candidate.qtype == "next_line":
+        above = placed[candidate.evidence[0]]
+        return any(junk.top < line.top for junk in _below(above, flagged))
+    if candidate.qtype == "top_line":
+        return any(junk.top < (line.top + line.bottom) / 2 for junk in flagged)
+    if candidate.qtype == "bottom_line":
+        return any(junk.bottom > (line.top + line.bottom) / 2 for junk in flagged)
+    return any(junk.region == line.region and (candidate.form == "only" or junk.index < line.index)
+               for junk in flagged)  # region
+
+
+def find_candidates(lines: list[PlacedLine], ocr_text: str,
+                    flagged: list[PlacedLine] | None = None) -> list[Candidate]:
+    """Unambiguous candidates with verbatim answers, in a fixed order.
+
+    ``lines`` are the clean lines (``place_lines(ocr)``); ``flagged`` the lines the quality gate
+    flagged (``place_lines(ocr, flagged=True)``), which no candidate quotes but which drop a
+    layout question they would make false."""
+    placed = {line.index: line for line in lines}
+    flagged = flagged or []
     too_long = {line.index for line in lines if len(line.text) > MAX_EVIDENCE_CHARS}
     # Collect over every line (a long line still counts as "the line below" or "the top line"),
     # then drop what would quote a long line or give a long answer.
@@ -201,6 +233,7 @@ def find_candidates(lines: list[PlacedLine], ocr_text: str) -> list[Candidate]:
         if candidate.answer in ocr_text
         and len(candidate.answer) <= MAX_ANSWER_CHARS
         and not too_long.intersection(candidate.evidence)
+        and not _contradicted(candidate, placed, flagged)
     ]
     answers: dict[tuple[str, str], set[str]] = defaultdict(set)
     for candidate in found:

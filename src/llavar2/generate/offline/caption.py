@@ -1,5 +1,6 @@
 """The detail-enriched caption: the human caption kept whole, then the visible text quoted
-verbatim — the most prominent line, a few lines per band of the image, and key entities."""
+verbatim — the most prominent line, a few lines per band of the image, and key entities.
+Only lines the OCR quality gate left clean are counted or quoted."""
 
 from __future__ import annotations
 
@@ -86,7 +87,8 @@ def _entity_sentences(
 
 
 def _text_sentences(ocr: OcrResult, data: dict[str, Any], rng: random.Random) -> list[str]:
-    texts = [line.text.strip() for line in ocr.lines if any(c.isalnum() for c in line.text)]
+    texts = [line.text.strip() for line in ocr.lines
+             if line.clean and any(c.isalnum() for c in line.text)]
     if not texts:
         return [rng.choice(data["no_text"])]
     if len(texts) == 1 and len(texts[0]) <= MAX_QUOTED_CHARS:

@@ -36,7 +36,7 @@ def compose_duos(
     data = template.data
     placed = place_lines(ocr)
     lines = {line.index: line for line in placed}
-    candidates = find_candidates(placed, ocr.text)
+    candidates = find_candidates(placed, ocr.text, place_lines(ocr, flagged=True))
     fields = [_fields(candidate, lines, data) for candidate in candidates]
     options = []
     for candidate, values in zip(candidates, fields):

@@ -11,14 +11,20 @@ Two modes:
 What an OCR engine gets wrong is a few characters, and some more easily than others (b/h, rn/m,
 0/O, l/1). The score is the mean of two normalised Levenshtein similarities of the answer and the
 span: on their words as they are, and on their words *folded* (confusable characters mapped to
-one: in a word that is mostly digits o→0, l/i→1; in other words 0→o, 1→l, 5→s, then rn→m,
-vv→w, h→b, i→l). A confusable substitution thus costs half an edit. Guards:
+one: in a word that holds a digit and no more letters than digits, o→0, l/i→1; in a word
+without digits rn→m, vv→w, h→b, i→l). A confusable substitution thus costs half an edit.
+Guards (on the folded words):
 
 * ``MIN_FUZZY_CHARS``: an answer of fewer letters and digits (spaces aside) must match exactly;
-* digits are facts: the runs of digits of the folded answer and span must be the same, so
-  "$7.60" is not grounded by "$7.80", nor "2018" by "2019", but "2018" is by "2O18";
-* no word may take more than ``max(1, len(word) // 3)`` of the edits (folded): OCR errors are
-  scattered, a different word ("Monday" for "Tuesday") is not an OCR error;
+* digits are facts: the runs of digits of the answer and the span must be the same, and a word
+  of the answer that holds a digit ("7", "60", "4b", "rm5") may not be edited at all (spacing
+  aside), so "$7.60" is not grounded by "$7.80", nor "2018" by "2019", "Suite 4B" by "Suite 4D"
+  or "Guest1" by "Guest0"; "2018" is by "2O18", and "7.60 S" by "7.60S";
+* no word may take more than ``len(word) // 6`` of the edits (folded, spacing aside): none in
+  a word of 1-5 characters ("Rice" does not ground "Price", nor "Ttal" "Total", but "bonor"
+  grounds "honor" and "ltem" "Item"), one in a word of 6-11, two in a word of 12-17: OCR
+  errors are scattered, a different word ("Monday" for "Tuesday", "refundable" for
+  "returnable") is not an OCR error;
 * the score must be at least ``min_score`` (``DEFAULT_MIN_SCORE``, 0.8: about one edit per five
   characters, e.g. one in "honor", two in "bound by honor"), so the edits allowed grow with the
   answer's length.
@@ -47,7 +53,6 @@ DEFAULT_MIN_SCORE = 0.8
 MIN_FUZZY_CHARS = 4  # answers of 1-3 letters and digits must match exactly
 
 _TO_DIGIT = str.maketrans({"o": "0", "l": "1", "i": "1"})
-_TO_LETTER = str.maketrans({"0": "o", "1": "l", "5": "s"})
 _LETTER = str.maketrans({"h": "b", "i": "l"})
 _DIGITS = re.compile(r"\d+")
 
@@ -66,7 +71,7 @@ def fold(word: str) -> str:
     if digits and digits >= sum(c.isalpha() for c in word):
         return word.translate(_TO_DIGIT)
     if digits:
-        word = word.translate(_TO_LETTER)
+        return word
     return word.replace("rn", "m").replace("vv", "w").translate(_LETTER)
 
 
@@ -152,13 +157,19 @@ def _owners(text: str) -> list[int]:
 
 
 def _scattered(target: str, span: str, owner: list[int]) -> bool:
-    """Whether no word of ``target`` takes more than its share of the edits to ``span``."""
+    """Whether the edits from ``target`` to ``span`` (folded) leave its words with digits
+    alone and give no other word more than its share, spacing aside."""
+    tokens = target.split(" ")
     per_word: dict[int, int] = {}
     for op in Levenshtein.editops(target, span):
+        changed = span[op.dest_pos] if op.tag == "insert" else target[op.src_pos]
+        if op.tag != "replace" and changed == " ":
+            continue  # a word split or two words run together
         w = owner[op.src_pos]
+        if any(c.isdigit() for c in tokens[w]):
+            return False
         per_word[w] = per_word.get(w, 0) + 1
-    sizes = [len(w) for w in target.split(" ")]
-    return all(n <= max(1, sizes[w] // 3) for w, n in per_word.items())
+    return all(n <= len(tokens[w]) // 6 for w, n in per_word.items())
 
 
 def _short(target: list[str]) -> bool:

@@ -11,7 +11,8 @@ Two modes:
 What an OCR engine gets wrong is a few characters, and some more easily than others (b/h, rn/m,
 0/O, l/1). The score is the mean of two normalised Levenshtein similarities of the answer and the
 span: on their words as they are, and on their words *folded* (confusable characters mapped to
-one: in a word that holds a digit and no more letters than digits, o→0, l/i→1; in a word
+one: in a word that holds a digit and is otherwise made of o, l and i, or has no more letters
+than digits, o→0, l/i→1; in a word
 without digits rn→m, vv→w, h→b, i→l). A confusable substitution thus costs half an edit.
 Guards (on the folded words):
 
@@ -68,8 +69,9 @@ def check_params(mode: str, min_score: float) -> None:
 def fold(word: str) -> str:
     """``word`` (normalised) with OCR-confusable characters mapped to one of them."""
     digits = sum(c.isdigit() for c in word)
-    if digits and digits >= sum(c.isalpha() for c in word):
-        return word.translate(_TO_DIGIT)
+    numeric = word.translate(_TO_DIGIT)
+    if digits and (numeric.isdigit() or digits >= sum(c.isalpha() for c in word)):
+        return numeric
     if digits:
         return word
     return word.replace("rn", "m").replace("vv", "w").translate(_LETTER)

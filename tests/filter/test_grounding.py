@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from llavar2.cli import app
 from llavar2.filter.config import FilterConfig
 from llavar2.filter.generation import filter_duos
-from llavar2.filter.grounding import (DEFAULT_MIN_SCORE, evidence_lines, fold, ground,
+from llavar2.filter.grounding import (DEFAULT_MIN_SCORE, Text, evidence_lines, fold, ground,
                                       grounded_in, match)
 from llavar2.filter.rules import DuoItem, ImageContext, build_rules
 from llavar2.filter.stage import run_filter
@@ -92,6 +92,11 @@ def test_what_must_not_fuzzy_match(answer, ocr):
 def test_short_answers_need_an_exact_match(answer, ocr):
     assert ground(answer, ocr, "") is None
     assert ground(answer, f"{ocr} {answer}", "").score == 1.0
+
+
+@pytest.mark.parametrize("text", ["Ｔｏｔａｌ: $13.72!", "İstanbul straße", "ﬁne Ⅻ", "a_b c-d"])
+def test_text_splits_words_as_words_does(text):
+    assert Text(text).plain == words(text)
 
 
 def test_fold():

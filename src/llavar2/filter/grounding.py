@@ -89,8 +89,9 @@ class Text:
 
     def __init__(self, text: str):
         self.source = unicodedata.normalize("NFKC", text)
-        self.words = [_Word(m.group().casefold(), m.start(), m.end())
-                      for m in _WORD.finditer(self.source)]
+        # as ``words`` splits them (casefolding may split a word: "İ" → "i" + a combining dot)
+        self.words = [_Word(w, m.start(), m.end()) for m in _WORD.finditer(self.source)
+                      for w in _WORD.findall(m.group().casefold())]
         self.plain = [w.text for w in self.words]
         self.folded = [fold(w) for w in self.plain]
 

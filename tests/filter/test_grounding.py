@@ -94,7 +94,8 @@ def test_short_answers_need_an_exact_match(answer, ocr):
     assert ground(answer, f"{ocr} {answer}", "").score == 1.0
 
 
-@pytest.mark.parametrize("text", ["Ｔｏｔａｌ: $13.72!", "İstanbul straße", "ﬁne Ⅻ", "a_b c-d"])
+@pytest.mark.parametrize("text", ["Ｔｏｔａｌ: $13.72!", "İstanbul straße", "ﬁne Ⅻ",
+                                  "a_b c-d"])
 def test_text_splits_words_as_words_does(text):
     assert Text(text).plain == words(text)
 

@@ -407,6 +407,13 @@ def filter_command(
     min_common_share: float = typer.Option(
         0.2, min=0, max=1, help="Least share of common English words (texts of 8+ words).",
         rich_help_panel=FILTER_RULES),
+    grounding: str = typer.Option(
+        "fuzzy", help="How an extractive answer must be written in the clean OCR text or the "
+        "enriched caption: fuzzy (up to OCR-like edits, digits exact) or exact.",
+        rich_help_panel=FILTER_RULES),
+    grounding_min_score: float = typer.Option(
+        0.8, min=0.51, max=1.0, help="Least match score of a fuzzy grounding.",
+        rich_help_panel=FILTER_RULES),
     mifd_max: str = typer.Option("1", help="Drop mIFD above this (none: no threshold).",
                                  rich_help_panel=FILTER_SCORES),
     ffd_max: str = typer.Option("1", help="Drop FFD above this (none: no threshold).",
@@ -447,6 +454,7 @@ def filter_command(
                 "near_duplicate": {"threshold": near_dup_threshold, "shingle": shingle,
                                    "num_perm": num_perm, "seed": seed},
                 "language": {"min_latin": min_latin, "min_common_share": min_common_share},
+                "grounding": {"mode": grounding, "min_score": grounding_min_score},
             },
             scores=ScoreSelection(
                 mifd_max=_limit("--mifd-max", mifd_max), ffd_max=_limit("--ffd-max", ffd_max),

@@ -4,24 +4,33 @@ the full rule set, and the score selection, over a finished build."""
 
 from __future__ import annotations
 
-from ..records import DroppedDuo, DuoConversation, EnrichedCaption, OcrResult
-from .grounding import grounded_in
+from ..records import DroppedDuo, DuoConversation, EnrichedCaption, Grounding, OcrResult
+from .grounding import DEFAULT_MIN_SCORE, DEFAULT_MODE, Text, check_params, ground
 from .injection import Injection, echoes_injection, find_injections
 from .text import contains, joined, words
 
 
 def filter_duos(
-    duos: list[DuoConversation], ocr: OcrResult, caption: EnrichedCaption
+    duos: list[DuoConversation], ocr: OcrResult, caption: EnrichedCaption,
+    grounding: str = DEFAULT_MODE, min_score: float = DEFAULT_MIN_SCORE,
 ) -> tuple[list[DuoConversation], list[DroppedDuo]]:
     """(kept, dropped): answers that echo injected instructions, extractive answers found
-    neither in the OCR text nor in the enriched caption, explanations that do not quote their
-    answer, and repeated questions are dropped."""
+    neither in the clean OCR text (``OcrResult.clean_text``: flagged lines are not quotable)
+    nor in the enriched caption, explanations that do not quote their answer, and repeated
+    questions are dropped. ``grounding`` is "fuzzy" (OCR-like edits allowed, score at least
+    ``min_score``) or "exact" (``filter.grounding``); where each answer was found is recorded
+    in the duo's ``grounding``."""
+    check_params(grounding, min_score)
     injections = find_injections(f"{ocr.text}\n{caption.human_caption}")
+    ocr_text, caption_text = Text(ocr.clean_text), Text(caption.caption)
     kept: list[DuoConversation] = []
     dropped: list[DroppedDuo] = []
     questions: set[str] = set()
     for duo in duos:
-        reason, detail = _verdict(duo, ocr, caption, injections, questions)
+        found = ground(duo.extractive.answer, ocr_text, caption_text, grounding, min_score)
+        if found is not None:
+            duo = duo.model_copy(update={"grounding": found})
+        reason, detail = _verdict(duo, found, injections, questions)
         if reason:
             dropped.append(DroppedDuo(duo=duo, reason=reason, detail=detail))
         else:
@@ -30,14 +39,14 @@ def filter_duos(
     return kept, dropped
 
 
-def _verdict(duo: DuoConversation, ocr: OcrResult, caption: EnrichedCaption,
+def _verdict(duo: DuoConversation, found: Grounding | None,
              injections: list[Injection], questions: set[str]) -> tuple[str, str]:
     """(reason, detail) to drop ``duo``, or ("", "") to keep it."""
     answer = duo.extractive.answer
     for text in (answer, duo.self_explain.answer):
         if why := echoes_injection(text, injections):
             return "prompt_injection", why
-    if grounded_in(answer, ocr.text, caption.caption) is None:
+    if found is None:
         return "ungrounded_answer", f"{answer!r} is in neither the OCR text nor the caption"
     if not contains(duo.self_explain.answer, answer):
         return "explanation_without_answer", f"the explanation does not quote {answer!r}"

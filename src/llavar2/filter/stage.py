@@ -119,7 +119,8 @@ def _decide(out: Path, cfg: FilterConfig, scores: dict[Key, ScoreLine] | None,
         for (ocr, caption), convs in tqdm(joined, desc="filter", unit="img", disable=not progress,
                                           leave=False):
             counts["images"] += 1
-            image = ImageContext(convs.id, ocr.text, caption.caption, caption.human_caption)
+            image = ImageContext(convs.id, ocr.clean_text, caption.caption,
+                                 caption.human_caption, written_ocr_text=ocr.text)
             for index, duo in enumerate(convs.duos):
                 counts["duos"] += 1
                 item = DuoItem(image, index, duo)

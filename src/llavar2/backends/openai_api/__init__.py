@@ -95,13 +95,12 @@ class OpenAIBackend:
                                self.n_duos)
         reply, replies = await self._structured(
             messages, QaReply, "duo_conversations", self._qa, image)
-        lines = [line.text for line in ocr.lines]
         duos = [
             DuoConversation(
                 qtype=d.type,
                 extractive=QA(question=d.question, answer=d.answer),
                 self_explain=QA(question=d.explain_question, answer=d.explain_answer),
-                evidence=evidence_lines(d.answer, lines),
+                evidence=evidence_lines(d.answer, ocr.lines),  # clean lines, fuzzily
             )
             for d in reply.duos
         ]

@@ -24,14 +24,21 @@ class ImageContext:
     """What a rule may compare a duo with: the image's OCR text and captions."""
 
     id: str
-    ocr_text: str
+    ocr_text: str  # the clean OCR text (``OcrResult.clean_text``): what an answer may quote
     caption: str  # the enriched caption
     human_caption: str
+    # All the OCR text, flagged lines included (``OcrResult.text``): what is written in the
+    # image, for the rules that look for text there (injection, refusal); None: ``ocr_text``.
+    written_ocr_text: str | None = None
+
+    @property
+    def written(self) -> str:
+        return self.ocr_text if self.written_ocr_text is None else self.written_ocr_text
 
     @cached_property
     def injections(self) -> list[Injection]:
         """Instructions written in the image's text (found once per image, not per duo)."""
-        return find_injections(f"{self.ocr_text}\n{self.human_caption}")
+        return find_injections(f"{self.written}\n{self.human_caption}")
 
 
 @dataclass(frozen=True)

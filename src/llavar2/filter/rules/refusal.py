@@ -42,7 +42,7 @@ _BOILERPLATE = re.compile(
 class RefusalRule(StatelessRule):
     def check(self, item: DuoItem) -> Drop | None:
         image = item.image
-        written = f"{image.ocr_text}\n{image.caption}\n{image.human_caption}"
+        written = f"{image.written}\n{image.caption}\n{image.human_caption}"
         for turn, text in (("extractive", item.duo.extractive.answer),
                            ("self-explain", item.duo.self_explain.answer)):
             text = text.replace("\u2019", "'")  # typographic apostrophes: "I’m sorry"

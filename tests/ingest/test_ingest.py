@@ -249,3 +249,19 @@ def test_csv_header_that_cannot_be_read_is_a_usage_error(tmp_path):
     m.write_bytes(b'image,"caption\ngood.png,x\n')
     with pytest.raises(UsageError, match="CSV header"):
         list(read_manifest(m))
+
+
+def test_an_image_pillow_refuses_while_decoding_is_too_many_pixels(tmp_path, monkeypatch):
+    # TIFF checks Pillow's process-wide limit when it decodes: the user's own setting of it
+    # stays in force, and the row says why it was dropped.
+    d = tmp_path / "images"
+    d.mkdir()
+    Image.new("RGB", (100, 100)).save(d / "a.tif")
+    _png(d / "b.png", size=(100, 100))
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    m = _jsonl(tmp_path / "m.jsonl", [{"image": "a.tif", "caption": "x"},
+                                      {"image": "b.png", "caption": "y"}])
+    out = _run(m, d)
+    assert isinstance(out[0], Reject) and out[0].reason == "too_many_pixels"
+    assert isinstance(out[1], ImageRecord)
+    assert Image.MAX_IMAGE_PIXELS == 1000

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
+from PIL import Image
+
 from ..imaging import TooManyPixels, open_checked
 from ..records import ImageRecord, Reject
 from .manifest import ManifestRow, has_invalid_utf8
@@ -86,6 +88,8 @@ def _check_image(path: Path, rel: str, max_pixels: int) -> tuple[int, int, str]:
     with img:
         try:
             img.load()  # decodes fully: the only reliable way to catch truncation
+        except Image.DecompressionBombError as e:  # TIFF checks Pillow's own limit here
+            raise RowRejected("too_many_pixels", f"{rel}: {e}") from None
         except Exception as e:
             raise RowRejected("truncated_image", f"{rel} cannot be decoded ({e})") from None
         return img.width, img.height, img.format or "unknown"

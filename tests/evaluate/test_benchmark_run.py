@@ -3,6 +3,7 @@ a rule (``eval_answer``) this test applies itself; the scores must equal the met
 here on those answers."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,31 @@ def test_a_stopped_run_resumes_without_asking_twice(tmp_path, images, server):
     assert len(server.requests) == 6
     other = _run(server, *args, "--with-ocr")  # another run into the same file: refused
     assert other.exit_code == 2 and "another run" in other.output
+
+
+def test_image_paths_stay_inside_images_so_no_local_file_is_sent(tmp_path, images, server):
+    """A benchmark naming files outside --images (``..``, absolute, a symlink out) cannot make
+    the tool read them and send them to the server: those items fail, the others run."""
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    (folder / "ok.png").write_bytes((images / "img0.png").read_bytes())
+    secret = tmp_path / "secret.png"
+    secret.write_bytes((images / "img1.png").read_bytes())  # a readable image, but outside
+    (folder / "link.png").symlink_to(secret)
+    (folder / "sub").mkdir()
+    os.mkfifo(folder / "pipe.png")  # reading it would block
+    paths = {"a": "ok.png", "b": "../secret.png", "c": str(secret), "d": "link.png",
+             "e": "sub/../../secret.png", "f": "sub", "g": "pipe.png", "h": "a\u0000.png"}
+    bench = tmp_path / "bench.jsonl"
+    bench.write_text("".join(json.dumps({"id": k, "image": v, "question": "Which word?",
+                                         "answers": ["x"]}) + "\n" for k, v in paths.items()))
+    out = tmp_path / "r.json"
+    result = _run(server, "--benchmark", str(bench), "--images", str(folder), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    got = json.loads(out.read_text())
+    assert {f["id"]: f["reason"] for f in got["failed"]} == {
+        "b": "path_escapes_dir", "c": "path_escapes_dir", "d": "path_escapes_dir",
+        "e": "path_escapes_dir", "f": "unreadable_image", "g": "unreadable_image",
+        "h": "bad_path"}
+    assert all(f["detail"] for f in got["failed"])
+    assert got["counts"]["answered"] == 1 and len(server.requests) == 1

@@ -67,6 +67,17 @@ def _resolve_inside(images_dir: Path, image: object) -> tuple[str, Path]:
     return rel.as_posix(), path
 
 
+def resolve_image(images_dir: Path, image: object) -> tuple[str, Path]:
+    """(the path relative to images_dir, the path) of a manifest's or a benchmark's image, or
+    RowRejected: ``path_escapes_dir`` for an absolute path, ``..``, a drive or a symlink that
+    leads outside the folder, ``bad_path`` for one the filesystem refuses, ``bad_row`` for one
+    that is empty or not text. Whatever a file names, only files inside the folder are read."""
+    try:
+        return _resolve_inside(images_dir, image)
+    except (OSError, ValueError, RuntimeError) as e:  # NUL byte, name too long, symlink loop
+        raise RowRejected("bad_path", f"{image!r} cannot be used as a path ({e})") from None
+
+
 def _check_file(path: Path, rel: str) -> bytes:
     if not path.exists():
         raise RowRejected("missing_file", f"{rel} does not exist")
@@ -114,8 +125,8 @@ def validate_row(row: ManifestRow, images_dir: Path, seen: Seen, max_pixels: int
     if row.error:
         raise RowRejected("bad_row", row.error)
     caption = _check_caption(row.caption)
+    rel, path = resolve_image(images_dir, row.image)
     try:
-        rel, path = _resolve_inside(images_dir, row.image)
         data = _check_file(path, rel)
     except (OSError, ValueError, RuntimeError) as e:  # NUL byte, name too long, symlink loop
         raise RowRejected("bad_path", f"{row.image!r} cannot be used as a path ({e})") from None

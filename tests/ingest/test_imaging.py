@@ -1,5 +1,6 @@
 """``open_checked``: our pixel limit per call, Pillow's process-wide one never touched."""
 
+import functools
 import io
 import types
 from pathlib import Path
@@ -10,6 +11,7 @@ from PIL import Image
 from llavar2.imaging import TooManyPixels, open_checked
 
 
+@functools.lru_cache(maxsize=None)
 def _png(size, mode="1") -> bytes:
     buf = io.BytesIO()
     Image.new(mode, size).save(buf, "PNG")

@@ -265,3 +265,38 @@ def test_an_image_pillow_refuses_while_decoding_is_too_many_pixels(tmp_path, mon
     assert isinstance(out[0], Reject) and out[0].reason == "too_many_pixels"
     assert isinstance(out[1], ImageRecord)
     assert Image.MAX_IMAGE_PIXELS == 1000
+
+
+def test_duplicate_checks_keep_fixed_size_digests(tmp_path):
+    """Seen keeps a few bytes per accepted image (digests), not its strings: at 10k records it
+    holds well under 100 bytes each, and still finds every duplicate, old or recent."""
+    import hashlib
+    import tracemalloc
+
+    from llavar2.ingest.validate import RowRejected, check_duplicate
+
+    def record(i: int) -> ImageRecord:
+        sha = hashlib.sha256(str(i).encode()).hexdigest()
+        return ImageRecord(id=f"image-{i:08d}-" + "x" * 40, image=f"folder/{i:08d}.png",
+                           caption="c", row=i, sha256=sha, width=1, height=1, format="PNG")
+
+    n = 10_000
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        seen = Seen()
+        for i in range(n):
+            seen.add(record(i))
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert held / n < 100, f"{held / n:.0f} bytes per record"
+    for i in (0, 7, n // 2, n - 1):  # merged into the arrays and still in the recent set
+        again = record(i).model_copy(update={"id": f"other-{i}", "image": "again.png"})
+        with pytest.raises(RowRejected) as err:
+            check_duplicate(again, seen)
+        assert err.value.reason == "duplicate_image" and f"row {i}" in err.value.detail
+        with pytest.raises(RowRejected) as err:
+            check_duplicate(record(i).model_copy(update={"sha256": "0" * 64}), seen)
+        assert err.value.reason == "duplicate_id"
+    check_duplicate(record(n), seen)  # a new image and id pass

@@ -163,3 +163,37 @@ def test_image_paths_stay_inside_images_so_no_local_file_is_sent(tmp_path, image
         "h": "bad_path"}
     assert all(f["detail"] for f in got["failed"])
     assert got["counts"]["answered"] == 1 and len(server.requests) == 1
+
+
+def test_a_run_resumed_against_another_server_is_refused(tmp_path, images, server):
+    rows = [{"id": f"q{i}", "image": f"img{i}.png", "question": f"Word {i}?",
+             "answers": [str(i)]} for i in range(3)]
+    bench = tmp_path / "b.jsonl"
+    bench.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    args = ["--benchmark", str(bench), "--images", str(images), "--out", str(tmp_path / "r.json"),
+            "--concurrency", "1"]
+    first = _run(server, *args, "--max-requests", "1")
+    assert first.exit_code == 4, first.output
+    with FakeChatServer(answerer=eval_reply) as other:
+        resumed = _run(other, *args)
+        assert resumed.exit_code == 2 and "another run" in resumed.output
+        assert other.requests == []
+
+
+def test_cached_answers_of_one_server_are_not_taken_for_anothers(tmp_path, images, server):
+    bench = tmp_path / "b.jsonl"
+    bench.write_text(json.dumps({"id": "q", "image": "img0.png", "question": "Word?",
+                                 "answers": ["x"]}) + "\n")
+    cache = tmp_path / "cache"
+
+    def run(srv, out):
+        return runner.invoke(app, [
+            "evaluate", "--model", "openai:fake-vlm", "--base-url", srv.url, "--no-progress",
+            "--benchmark", str(bench), "--images", str(images), "--out", str(tmp_path / out)],
+            env={"LLAVAR2_CACHE_DIR": str(cache)})
+
+    assert run(server, "a.json").exit_code == 0 and len(server.requests) == 1
+    assert run(server, "b.json").exit_code == 0 and len(server.requests) == 1  # cached
+    with FakeChatServer(answerer=eval_reply) as other:
+        assert run(other, "c.json").exit_code == 0
+        assert len(other.requests) == 1

@@ -9,10 +9,10 @@ from __future__ import annotations
 import csv
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from ..errors import UsageError
 
@@ -69,7 +69,7 @@ def _read_jsonl(path: Path) -> Iterator[ManifestRow]:
 # --- CSV -------------------------------------------------------------------------------------
 #
 # The csv module reads a file as one stream: an error (a field over ``csv.field_size_limit()``,
-# a NUL byte) ends the iteration, and a stray quote silently swallows every following line into
+# say) ends the iteration, and a stray quote silently swallows every following line into
 # one field. So the file is first cut into records here, following the csv module's quoting
 # rules (a quote opens a quoted field only as a field's first character; inside one, ``""`` is a
 # quote and ``"`` closes it), and each record is then parsed on its own: a csv.Error is that
@@ -122,12 +122,13 @@ def _scan(text: str, delimiter: str, state: int) -> int:
 @dataclass
 class _Line:
     number: int  # 1-based, physical
-    text: str  # at most `kept` characters of it
+    text: str  # at most ``keep`` characters of it
     size: int  # its whole length
     state: int  # the quoting state at its end
 
 
-def _physical_lines(f: Any, delimiter: str, state_at: Any, keep: int) -> Iterator[_Line]:
+def _physical_lines(f: TextIO, delimiter: str, state_at: Callable[[], int],
+                    keep: int) -> Iterator[_Line]:
     """The file's lines, each read in pieces so that a huge one never sits in memory whole
     (only its first ``keep`` characters are kept); ``state_at()`` gives the quoting state a
     line starts in (it depends on the records cut so far)."""
@@ -137,7 +138,8 @@ def _physical_lines(f: Any, delimiter: str, state_at: Any, keep: int) -> Iterato
         if not piece:
             return
         number += 1
-        state, parts, kept, size = _scan(piece, delimiter, state_at()), [piece], len(piece), len(piece)
+        state = _scan(piece, delimiter, state_at())
+        parts, kept, size = [piece], len(piece), len(piece)
         while not piece.endswith(("\n", "\r")) and len(piece) == _PIECE:
             piece = f.readline(_PIECE)
             if not piece:
@@ -154,7 +156,7 @@ class _CsvRecords:
     """A CSV file cut into records: ``(first line, last line, physical lines)`` where the lines
     hold the record's text, or ``(first, last, reason)`` for lines that cannot be a record."""
 
-    def __init__(self, f: Any, delimiter: str):
+    def __init__(self, f: TextIO, delimiter: str):
         self.delimiter = delimiter
         self.limit = csv.field_size_limit()  # read, never set: it is process-wide
         self.fieldnames: list[str] | None = None
@@ -173,7 +175,7 @@ class _CsvRecords:
         """Whether ``line``, read alone, is a complete row of the header (see above)."""
         if self.fieldnames is None or line.size > _ROW_START_MAX:
             return False
-        if _scan(line.text, self.delimiter, _START) in (_QUOTED,):
+        if _scan(line.text, self.delimiter, _START) == _QUOTED:
             return False
         try:
             fields = next(csv.reader([line.text], delimiter=self.delimiter), [])

@@ -24,5 +24,7 @@ def server_address(base_url: str | None) -> str:
     default when None (``OPENAI_BASE_URL``, else api.openai.com), without user info, query or
     trailing slash. It is part of every response cache key and of a run's settings: replies of
     one server are never taken for another's."""
-    url = base_url if base_url is not None else os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+    url = base_url
+    if url is None:
+        url = os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
     return (public_url(str(url)) or "").rstrip("/")

@@ -16,7 +16,7 @@ from llavar2.backends.openai_api.cache import ResponseCache, cache_key
 from llavar2.backends.openai_api.retry import retry_after
 from llavar2.backends.openai_api.images import data_url
 from llavar2.backends.openai_api.ordered import ordered_map
-from llavar2.backends.openai_api.urls import public_url
+from llavar2.backends.openai_api.urls import public_url, server_address
 from llavar2.backends.openai_api.usage import Usage, load_prices, price_of
 from llavar2.errors import RunIncomplete, UsageError
 
@@ -81,6 +81,25 @@ def test_cache_key_covers_model_messages_and_parameters():
                 cache_key("m", [{"role": "user", "content": "a"}], {"t": 1})}) == 4
 
 
+def test_cache_key_covers_the_server_and_the_response_format():
+    def key(server, fmt):
+        return cache_key("m", [{"role": "user", "content": "a"}], {"t": 0}, server=server,
+                         response_format=fmt)
+
+    keys = {key(s, f) for s in ("http://a:8000/v1", "http://b:8000/v1")
+            for f in ("json_schema", "json_object", "none")}
+    assert len(keys) == 6
+    assert key("http://a:8000/v1", "none") == key("http://a:8000/v1", "none")
+
+
+def test_server_address_is_the_clients_real_target(monkeypatch):
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    assert server_address(None) == "https://api.openai.com/v1"
+    assert server_address("http://user:pw@host:8000/v1/?k=1") == "http://host:8000/v1"
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://proxy:9/v1")
+    assert server_address(None) == "http://proxy:9/v1"
+
+
 def test_an_unusable_cache_file_is_a_usage_error(tmp_path):
     path = tmp_path / "replies.sqlite3"
     path.write_bytes(b"not a database" * 100)
@@ -119,8 +138,9 @@ def test_retry_after_forms():
 
 def test_prices(tmp_path):
     prices = load_prices()
-    assert price_of("gpt-4o-2024-08-06", prices)[0] == "gpt-4o"
-    assert price_of("gpt-4o-mini-2024-07-18", prices)[0] == "gpt-4o-mini"
+    assert price_of("gpt-4o-2024-08-06", prices) == (
+        "gpt-4o-2024-08-06", {"input": 2.5, "output": 10.0})
+    assert price_of("gpt-4o-mini-2024-07-18", prices)[0] == "gpt-4o-mini-2024-07-18"
     assert price_of("llava-13b", prices) is None
     extra = tmp_path / "prices.json"
     extra.write_text(json.dumps({"models": {"llava-13b": {"input": 0.1, "output": 0.2}}}))
@@ -130,6 +150,23 @@ def test_prices(tmp_path):
     extra.write_text(json.dumps({"models": {"x": {"input": "free"}}}))
     with pytest.raises(UsageError, match="'x'"):
         load_prices(extra)
+
+
+def test_a_dated_snapshot_has_its_own_price_not_its_aliases():
+    prices = load_prices()
+    usage = Usage("gpt-4o-2024-05-13", prices, prompt_tokens=1_000_000,
+                  completion_tokens=1_000_000)
+    report = usage.report()
+    assert report["price_per_1m_tokens"] == {"model": "gpt-4o-2024-05-13",
+                                             "input": 5.0, "output": 15.0}
+    assert report["cost_usd"] == pytest.approx(20.0)  # not gpt-4o's 2.5 + 10
+
+
+@pytest.mark.parametrize("model", ["gpt-4o-2099-01-01", "gpt-4o-mini-2099-01-01", "gpt-4o-x"])
+def test_an_unknown_snapshot_gets_no_price_rather_than_a_guess(model):
+    usage = Usage(model, load_prices(), prompt_tokens=1000, completion_tokens=1000)
+    report = usage.report()
+    assert report["cost_usd"] is None and report["price_per_1m_tokens"] is None
 
 
 def test_budget_counts_requests_and_tokens():

@@ -3,6 +3,7 @@ a rule (``eval_answer``) this test applies itself; the scores must equal the met
 here on those answers."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,65 @@ def test_a_stopped_run_resumes_without_asking_twice(tmp_path, images, server):
     assert len(server.requests) == 6
     other = _run(server, *args, "--with-ocr")  # another run into the same file: refused
     assert other.exit_code == 2 and "another run" in other.output
+
+
+def test_image_paths_stay_inside_images_so_no_local_file_is_sent(tmp_path, images, server):
+    """A benchmark naming files outside --images (``..``, absolute, a symlink out) cannot make
+    the tool read them and send them to the server: those items fail, the others run."""
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    (folder / "ok.png").write_bytes((images / "img0.png").read_bytes())
+    secret = tmp_path / "secret.png"
+    secret.write_bytes((images / "img1.png").read_bytes())  # a readable image, but outside
+    (folder / "link.png").symlink_to(secret)
+    (folder / "sub").mkdir()
+    os.mkfifo(folder / "pipe.png")  # reading it would block
+    paths = {"a": "ok.png", "b": "../secret.png", "c": str(secret), "d": "link.png",
+             "e": "sub/../../secret.png", "f": "sub", "g": "pipe.png", "h": "a\u0000.png"}
+    bench = tmp_path / "bench.jsonl"
+    bench.write_text("".join(json.dumps({"id": k, "image": v, "question": "Which word?",
+                                         "answers": ["x"]}) + "\n" for k, v in paths.items()))
+    out = tmp_path / "r.json"
+    result = _run(server, "--benchmark", str(bench), "--images", str(folder), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    got = json.loads(out.read_text())
+    assert {f["id"]: f["reason"] for f in got["failed"]} == {
+        "b": "path_escapes_dir", "c": "path_escapes_dir", "d": "path_escapes_dir",
+        "e": "path_escapes_dir", "f": "unreadable_image", "g": "unreadable_image",
+        "h": "bad_path"}
+    assert all(f["detail"] for f in got["failed"])
+    assert got["counts"]["answered"] == 1 and len(server.requests) == 1
+
+
+def test_a_run_resumed_against_another_server_is_refused(tmp_path, images, server):
+    rows = [{"id": f"q{i}", "image": f"img{i}.png", "question": f"Word {i}?",
+             "answers": [str(i)]} for i in range(3)]
+    bench = tmp_path / "b.jsonl"
+    bench.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    args = ["--benchmark", str(bench), "--images", str(images), "--out", str(tmp_path / "r.json"),
+            "--concurrency", "1"]
+    first = _run(server, *args, "--max-requests", "1")
+    assert first.exit_code == 4, first.output
+    with FakeChatServer(answerer=eval_reply) as other:
+        resumed = _run(other, *args)
+        assert resumed.exit_code == 2 and "another run" in resumed.output
+        assert other.requests == []
+
+
+def test_cached_answers_of_one_server_are_not_taken_for_anothers(tmp_path, images, server):
+    bench = tmp_path / "b.jsonl"
+    bench.write_text(json.dumps({"id": "q", "image": "img0.png", "question": "Word?",
+                                 "answers": ["x"]}) + "\n")
+    cache = tmp_path / "cache"
+
+    def run(srv, out):
+        return runner.invoke(app, [
+            "evaluate", "--model", "openai:fake-vlm", "--base-url", srv.url, "--no-progress",
+            "--benchmark", str(bench), "--images", str(images), "--out", str(tmp_path / out)],
+            env={"LLAVAR2_CACHE_DIR": str(cache)})
+
+    assert run(server, "a.json").exit_code == 0 and len(server.requests) == 1
+    assert run(server, "b.json").exit_code == 0 and len(server.requests) == 1  # cached
+    with FakeChatServer(answerer=eval_reply) as other:
+        assert run(other, "c.json").exit_code == 0
+        assert len(other.requests) == 1

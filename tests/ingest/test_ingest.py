@@ -181,3 +181,122 @@ def test_extra_columns_are_kept_with_text_that_is_not_utf8_replaced(tmp_path, im
     assert out.meta["tags"][1] == 3 and out.meta["nested"] == {"k": "v"}
     assert "\ufffd" in out.meta["tags"][0] and out.meta["note"] == "\ufffd"
     json.dumps(out.model_dump(), ensure_ascii=False).encode("utf-8")  # writable as UTF-8
+
+
+# -- CSV manifests: a csv.Error or a stray quote is one row's reject, the rows after it are read
+
+def _csv(tmp_path: Path, body: bytes) -> Path:
+    m = tmp_path / "m.csv"
+    m.write_bytes(b"image,caption\n" + body)
+    return m
+
+
+def _outcomes(out: list) -> list:
+    return [o.reason if isinstance(o, Reject) else o.image for o in out]
+
+
+def test_csv_field_over_the_size_limit_is_a_reject_naming_its_line(tmp_path, images):
+    import csv
+    limit = csv.field_size_limit()
+    m = _csv(tmp_path, b'good.png,ok\nsub/other.png,"' + b"x" * (limit + 10) + b'"\n'
+             b"copy_of_good.png,after the long one\nlink_in.png," + b"y" * (limit + 1) + b"\n"
+             b"sub/other.png,last\n")
+    out = _run(m, images)
+    assert _outcomes(out) == ["good.png", "bad_row", "duplicate_image", "bad_row", "sub/other.png"]
+    assert "line 3" in out[1].detail and "field limit" in out[1].detail
+    assert "line 5" in out[3].detail and "field limit" in out[3].detail
+    assert [o.row for o in out] == [0, 1, 2, 3, 4]
+    assert csv.field_size_limit() == limit  # the process-wide limit is left alone
+
+
+def test_csv_oversized_quoted_field_over_many_lines_is_one_reject(tmp_path, images):
+    m = _csv(tmp_path, b'good.png,"' + b"many lines\n" * 20_000 + b'"\nsub/other.png,after\n')
+    out = _run(m, images)
+    assert _outcomes(out) == ["bad_row", "sub/other.png"]
+    assert "lines 2-20002" in out[0].detail
+
+
+def test_csv_stray_quote_does_not_swallow_the_rows_after_it(tmp_path, images):
+    m = _csv(tmp_path, b'good.png,"He said ""hi\nsub/other.png,A blue banner\n'
+             b'link_out.png,x\nbig.png,"quoted, fine"\n')
+    out = _run(m, images)
+    assert _outcomes(out) == ["bad_row", "sub/other.png", "path_escapes_dir", "big.png"]
+    assert "stray quote" in out[0].detail and "line 2" in out[0].detail
+    assert "line 3" in out[0].detail  # where reading resumed
+    assert out[3].caption == "quoted, fine"
+
+
+def test_csv_quote_never_closed_rejects_to_the_end_of_the_file(tmp_path, images):
+    m = _csv(tmp_path, b'good.png,fine\nsub/other.png,"open\nand more text\nand more\n')
+    out = _run(m, images)
+    assert _outcomes(out) == ["good.png", "bad_row"]
+    assert "never closed" in out[1].detail and "lines 3-5" in out[1].detail
+
+
+def test_csv_quoted_multi_line_captions_are_kept(tmp_path, images):
+    # Continuation lines with commas, even one with two fields, are not rows of their own
+    # unless the image column names an image file.
+    m = _csv(tmp_path, b'good.png,"Menu:\nsoup, salad\nTotal, 12.50\n"\n'
+             b'sub/other.png,"one\r\ntwo ""quoted"""\n')
+    out = _run(m, images)
+    assert _outcomes(out) == ["good.png", "sub/other.png"]
+    assert out[0].caption == "Menu:\nsoup, salad\nTotal, 12.50"
+    assert out[1].caption == 'one\r\ntwo "quoted"'
+
+
+def test_csv_header_that_cannot_be_read_is_a_usage_error(tmp_path):
+    m = tmp_path / "m.csv"
+    m.write_bytes(b'image,"caption\ngood.png,x\n')
+    with pytest.raises(UsageError, match="CSV header"):
+        list(read_manifest(m))
+
+
+def test_an_image_pillow_refuses_while_decoding_is_too_many_pixels(tmp_path, monkeypatch):
+    # TIFF checks Pillow's process-wide limit when it decodes: the user's own setting of it
+    # stays in force, and the row says why it was dropped.
+    d = tmp_path / "images"
+    d.mkdir()
+    Image.new("RGB", (100, 100)).save(d / "a.tif")
+    _png(d / "b.png", size=(100, 100))
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    m = _jsonl(tmp_path / "m.jsonl", [{"image": "a.tif", "caption": "x"},
+                                      {"image": "b.png", "caption": "y"}])
+    out = _run(m, d)
+    assert isinstance(out[0], Reject) and out[0].reason == "too_many_pixels"
+    assert isinstance(out[1], ImageRecord)
+    assert Image.MAX_IMAGE_PIXELS == 1000
+
+
+def test_duplicate_checks_keep_fixed_size_digests(tmp_path):
+    """Seen keeps a few bytes per accepted image (digests), not its strings: at 10k records it
+    holds well under 100 bytes each, and still finds every duplicate, old or recent."""
+    import hashlib
+    import tracemalloc
+
+    from llavar2.ingest.validate import RowRejected, check_duplicate
+
+    def record(i: int) -> ImageRecord:
+        sha = hashlib.sha256(str(i).encode()).hexdigest()
+        return ImageRecord(id=f"image-{i:08d}-" + "x" * 40, image=f"folder/{i:08d}.png",
+                           caption="c", row=i, sha256=sha, width=1, height=1, format="PNG")
+
+    n = 10_000
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        seen = Seen()
+        for i in range(n):
+            seen.add(record(i))
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert held / n < 100, f"{held / n:.0f} bytes per record"
+    for i in (0, 7, n // 2, n - 1):  # merged into the arrays and still in the recent set
+        again = record(i).model_copy(update={"id": f"other-{i}", "image": "again.png"})
+        with pytest.raises(RowRejected) as err:
+            check_duplicate(again, seen)
+        assert err.value.reason == "duplicate_image" and f"row {i}" in err.value.detail
+        with pytest.raises(RowRejected) as err:
+            check_duplicate(record(i).model_copy(update={"sha256": "0" * 64}), seen)
+        assert err.value.reason == "duplicate_id"
+    check_duplicate(record(n), seen)  # a new image and id pass

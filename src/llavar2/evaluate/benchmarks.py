@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
-from ..jsonl import read_jsonl
 from ..registry import Registry
 
 
@@ -178,12 +177,26 @@ def load_build(rows: Any, path: Path) -> list[BenchmarkItem]:
                 path, s, f"line {n}", "duos"))]
 
 
-def _read(path: Path) -> Any:
-    """The parsed file: a list of rows for JSON Lines, else the JSON document."""
+def _read(path: Path) -> tuple[Any, str]:
+    """(the parsed file: a list of rows for JSON Lines, else the JSON document; the SHA-256 of
+    its bytes), from one read of the file."""
+    digest = hashlib.sha256()
     try:
         if path.suffix == ".jsonl":
-            return list(read_jsonl(path))
-        return json.loads(path.read_text(encoding="utf-8"))
+            rows = []
+            with open(path, "rb") as f:
+                for n, line in enumerate(f, 1):
+                    digest.update(line)
+                    if not line.strip():
+                        continue
+                    try:
+                        rows.append(json.loads(line.decode("utf-8")))
+                    except json.JSONDecodeError as e:
+                        raise ValueError(f"{path}:{n}: invalid JSON: {e}") from None
+            return rows, digest.hexdigest()
+        data = path.read_bytes()
+        digest.update(data)
+        return json.loads(data.decode("utf-8")), digest.hexdigest()
     except (ValueError, UnicodeDecodeError) as e:
         raise BadBenchmark(f"{path}: not valid JSON / JSON Lines: {e}") from None
 
@@ -228,7 +241,7 @@ def load_benchmark(path: Path, format: str | None = None) -> Benchmark:
         path, format = conversations, format or "build"
     if not path.is_file():
         raise BadBenchmark(f"{path} is not a file")
-    obj = _read(path)
+    obj, digest = _read(path)
     name = format or detect_format(obj)
     if name is None:
         raise BadBenchmark(
@@ -246,6 +259,5 @@ def load_benchmark(path: Path, format: str | None = None) -> Benchmark:
         if item.id in seen:
             raise BadBenchmark(f"{path}: id {item.id!r} appears twice")
         seen.add(item.id)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return Benchmark(path=path, format=name, task=task, items=items, sha256=digest,
                      images_dir=images_dir)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import ItemRejected
 from ..imaging import DEFAULT_MAX_PIXELS, TooManyPixels
+from ..ingest.validate import RowRejected, resolve_image
 from ..ocr import OcrCache, cache_key, decode_image, get_engine, order_lines
 from ..ocr.cache import CachedOcr
 from ..records import OcrResult
@@ -56,9 +57,16 @@ class QuestionMaker:
         return result
 
     def make(self, item: BenchmarkItem) -> Question:
-        """The question, or ItemRejected (image missing or unreadable, OCR failed)."""
-        path = self.images_dir / item.image
+        """The question, or ItemRejected (image path leaving the images folder, image missing
+        or unreadable, OCR failed)."""
+        try:  # a benchmark file must not make us read (and send) files outside the folder
+            _, path = resolve_image(self.images_dir, item.image)
+        except RowRejected as e:
+            reason = "path_escapes_dir" if e.reason == "path_escapes_dir" else "bad_path"
+            raise ItemRejected(reason, e.detail) from None
         try:
+            if path.exists() and not path.is_file():  # a folder, a FIFO that would block
+                raise ItemRejected("unreadable_image", f"{path} is not a regular file")
             data = path.read_bytes()
         except FileNotFoundError:
             raise ItemRejected("image_missing", f"no file {path}") from None

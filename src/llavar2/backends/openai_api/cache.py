@@ -1,9 +1,10 @@
 """Content-addressed cache of chat replies in one SQLite file, shared by all stages and runs.
 
-The key is the hash of everything that decides a reply: model, messages (the image stands in as
-its content hash and encoding settings, not its bytes), and request parameters. A rerun or a
-resumed run finds every reply it already paid for and sends nothing for it. The API key and the
-server address are not part of an entry.
+The key is the hash of everything that decides a reply: the server address (``server_address``:
+two servers may serve different models under one name), the model, the messages (the image
+stands in as its content hash and encoding settings, not its bytes), the response format asked
+for, and the other request parameters. A rerun or a resumed run finds every reply it already
+paid for and sends nothing for it. The API key is not part of an entry.
 """
 
 from __future__ import annotations
@@ -19,9 +20,21 @@ from ...errors import UsageError
 from ...records import utc_now
 
 
-def cache_key(model: str, messages: list[dict[str, Any]], params: dict[str, Any]) -> str:
-    canonical = json.dumps({"model": model, "messages": messages, "params": params},
-                           sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+_UNSET: Any = object()
+
+
+def cache_key(model: str, messages: list[dict[str, Any]], params: dict[str, Any], *,
+              server: str = _UNSET, response_format: str = _UNSET) -> str:
+    """The key of a reply. ``server`` (a ``server_address``) and ``response_format`` (the
+    structured-output mode: json_schema, json_object or none) are keyed when given; a caller
+    that leaves them out keys replies of every server alike (the keys it made before they
+    existed stay valid)."""
+    entry: dict[str, Any] = {"model": model, "messages": messages, "params": params}
+    if server is not _UNSET:
+        entry["server"] = server
+    if response_format is not _UNSET:
+        entry["response_format"] = response_format
+    canonical = json.dumps(entry, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

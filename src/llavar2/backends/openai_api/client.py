@@ -23,6 +23,7 @@ from ...errors import ItemRejected, UsageError
 from .cache import ResponseCache, cache_key
 from .images import data_url
 from .retry import FATAL_STATUS, MalformedResponse, is_retried, with_retries
+from .urls import server_address
 from .usage import Usage
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,9 @@ class ChatClient:
             for _ in range(-(-config.concurrency // CONNECTIONS_PER_CLIENT))
         ]
         self._turn = itertools.count()
+        # The address the requests really go to (the client applies OPENAI_BASE_URL and its
+        # default): part of every cache key.
+        self.server = server_address(str(self._clients[0].base_url))
 
     def redact(self, text: str) -> str:
         """``text`` without the API key (servers may echo it in error messages). Keys shorter
@@ -89,7 +93,8 @@ class ChatClient:
         while True:
             mode = self.response_format
             params = self._params(mode, schema_name, schema)
-            key = cache_key(self.config.model, messages, params)
+            key = cache_key(self.config.model, messages, params, server=self.server,
+                            response_format=mode)
             if self._cache is not None and (hit := self._cache.get(key)) is not None:
                 reply = ChatReply(**hit)
                 self.usage.cache_hits += 1

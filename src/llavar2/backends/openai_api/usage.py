@@ -36,12 +36,10 @@ def load_prices(extra: Path | None = None) -> dict[str, Price]:
 
 
 def price_of(model: str, prices: dict[str, Price]) -> tuple[str, Price] | None:
-    """The entry for ``model``: its own name, else the longest name it starts with."""
-    names = [name for name in prices if model == name or model.startswith(name + "-")]
-    if not names:
-        return None
-    name = max(names, key=len)
-    return name, prices[name]
+    """The entry of exactly ``model``, or None. Never the entry of a name it starts with: a
+    dated snapshot is not priced as its alias (``gpt-4o-2024-05-13`` cost twice ``gpt-4o``),
+    and a cost that may be wrong is worse than none."""
+    return (model, prices[model]) if model in prices else None
 
 
 @dataclass

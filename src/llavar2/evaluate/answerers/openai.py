@@ -33,7 +33,11 @@ class OpenAIAnswerer:
         self._client = self._session.client
 
     def settings(self) -> dict[str, Any]:
-        return {"model": self.config.model, "temperature": self.config.temperature,
+        """What decides the answers (the run key: a resumed run must not mix in others'); the
+        server too, since two servers may serve different models under one name."""
+        return {"model": self.config.model, "server": self._client.server,
+                "response_format": self.config.response_format,
+                "temperature": self.config.temperature,
                 "max_reply_tokens": self.config.max_reply_tokens,
                 "image_max_side": self.config.image_max_side,
                 "image_detail": self.config.image_detail}

@@ -161,9 +161,12 @@ def process_runs(folder: Path, predictions: Path, references: Path, repeat: int,
     theirs = [sys.executable, str(Path(__file__).resolve()), "--pycocoevalcap-process",
               str(predictions), str(references), str(folder / "pycocoevalcap.json")]  # fmt: skip
     timed([*ours, "--out", str(folder / "warmup.json")], {**env, "LLAVAR2_CACHE_DIR": str(warm_cache)})
-    times: dict[str, list[float]] = {"pycocoevalcap": [], "warm": [], "cold": []}
+    # the fixed cost of a whole llavar2 process: the imports `llavar2 evaluate` makes
+    imports = [sys.executable, "-c", "import llavar2.cli, llavar2.evaluate, llavar2.metrics.ptb"]
+    times: dict[str, list[float]] = {"pycocoevalcap": [], "warm": [], "cold": [], "imports": []}
     for k in range(repeat):
         times["pycocoevalcap"].append(timed(theirs, env))
+        times["imports"].append(timed(imports, env))
         out = folder / f"warm{k}.json"
         times["warm"].append(timed([*ours, "--out", str(out)],
                                    {**env, "LLAVAR2_CACHE_DIR": str(warm_cache)}))  # fmt: skip
@@ -257,6 +260,8 @@ def bench(label: str, ids, preds, refs, repeat: int, cold: bool) -> dict:
     rows.append(("in process", i["pycocoevalcap"], i["llavar2"]))
     for name, a, b in rows:
         print(f"{name:<24}{a:>16.2f}{b:>11.2f}{a / b:>9.1f}")
+    print(f"  of a llavar2 process, the imports alone (cli, evaluate, metrics.ptb): "
+          f"{s['imports']:.2f} s")
     print("  all runs: " + "; ".join(f"{k} " + " ".join(f"{x:.2f}" for x in v)
                                      for k, v in proc["all"].items() if v))  # fmt: skip
     print("  pycocoevalcap in process, per stage: "
@@ -276,6 +281,7 @@ def bench(label: str, ids, preds, refs, repeat: int, cold: bool) -> dict:
         "meteor_max_abs_diff": max(diffs["meteor"]),
         "outputs_diff": max(same_as_inprocess, proc_diff),
         "seconds": s,
+        "inprocess_s": (i["pycocoevalcap"], i["llavar2"]),
     }
 
 
@@ -317,7 +323,9 @@ def main() -> None:
           f"speedup_inprocess={head['inprocess']:.2f} max_abs_diff={head['max_abs_diff']:.3g} "
           f"meteor_max_abs_diff={head['meteor_max_abs_diff']:.3g} "
           f"process_s_pycocoevalcap={s['pycocoevalcap']:.2f} process_s_warm={s['warm']:.2f} "
-          f"process_s_cold={s['cold']:.2f} outputs_diff={head['outputs_diff']:.3g} "
+          f"process_s_cold={s['cold']:.2f} process_s_imports={s['imports']:.2f} "
+          f"inprocess_s_pycocoevalcap={head['inprocess_s'][0]:.2f} "
+          f"inprocess_s_llavar2={head['inprocess_s'][1]:.2f} outputs_diff={head['outputs_diff']:.3g} "
           f"cpus={os.cpu_count()} load={loadavg()}{extra}")
 
 

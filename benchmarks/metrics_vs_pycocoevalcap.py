@@ -14,7 +14,9 @@ Three timings, each as the median of ``--repeat`` rounds that alternate the two 
   starts its JVMs afresh). llavar2's cache directory (``$LLAVAR2_CACHE_DIR``) already holds
   the METEOR table.
 * whole process, cold: the same, each llavar2 run with an empty, new cache directory.
-* in process: ``llavar2.metrics.compute`` against the same scorers called in this process.
+* in process: ``llavar2.metrics.compute`` against the same scorers called in this process
+  (llavar2 loads its METEOR data and compiles its tokeniser once per process, in the first
+  round; pycocoevalcap's scorers start their JVMs on every call, as its API does).
 
 Values: every metric's corpus score and per-item scores, from the in-process run and from the
 whole-process runs' output files, against pycocoevalcap's (``max_abs_diff`` over BLEU, ROUGE-L

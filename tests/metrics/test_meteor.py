@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import json
 import os
 import random
 import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from llavar2.metrics import METRICS, MetricResult, compute
@@ -574,10 +576,9 @@ def test_paraphrase_cache_build(tmp_path):
     lines = [["a", "man", "and", "a", "guy"], ["one", "man"], ["the", "big", "dog"]]
     toks = sorted({t for line in lines for t in line})
     paras, entries = pt.lookup(toks, [[toks.index(t) for t in line] for line in lines])
-    vocab = list(pt.vocab)
 
     def phrase(p):
-        return " ".join(vocab[int(w)] for w in pt.words[p, : int(pt.lengths[p])])
+        return " ".join(pt.phrase_words(p))
 
     kept = {phrase(r): [phrase(q) for q in pl] for r, pl in entries.par_lists.items()}
     # "the big dog" -> "the large dog" is dropped: "the large dog" occurs in no line
@@ -592,6 +593,68 @@ def test_paraphrase_cache_build(tmp_path):
         (1, 1, "man"),
         (4, 1, "guy"),
     }
+
+
+# --------------------------------------------------------------------------- cold start
+
+
+def test_first_use_unpacks_the_shipped_table_and_matches_jar(jar, tmp_path, monkeypatch):
+    """A fresh cache directory: the table comes from the data shipped with llavar2 (no parse
+    of paraphrase-en.gz), older cache formats there are deleted, and the scores are the jar's."""
+    assert meteor_data.packaged_source() == meteor_data.source_id(meteor_data.paraphrase_path())
+    root = tmp_path / "cache"
+    stale = [root / "meteor" / "paraphrase-en-v3-61813011-1796286055214373713",
+             root / "meteor" / "paraphrase-en-v1-x"]  # fmt: skip
+    for d in stale:
+        d.mkdir(parents=True)
+        (d / "words.npy").write_bytes(b"old")
+    other = root / "meteor" / "unrelated"
+    other.mkdir()
+    monkeypatch.setenv("LLAVAR2_CACHE_DIR", str(root))
+
+    def no_parse(*args, **kwargs):
+        raise AssertionError("the installed table is the shipped one: nothing to parse")
+
+    monkeypatch.setattr(meteor_data, "parse_paraphrase_table", no_parse)
+    meteor_data._load_resources.cache_clear()
+    try:
+        res = meteor_data.load_resources()
+        tables = list((root / "meteor").glob("paraphrase-en-*"))
+        assert len(tables) == 1 and not any(d.exists() for d in stale) and other.exists()
+        meta = json.loads((tables[0] / "meta.json").read_text())
+        assert meta["built"] == "packaged" and meta["format"] == meteor_data.CACHE_FORMAT
+        assert not list((root / "meteor").glob(".build-*"))
+        preds, refs = corpus(3, 250, res.paraphrases)
+        _compare(jar, preds, refs)
+        _compare(jar, [p for p, _ in EDGE], [r for _, r in EDGE])
+    finally:
+        meteor_data._load_resources.cache_clear()  # later tests load their own
+
+
+def test_a_table_other_than_the_shipped_one_is_parsed(tmp_path, monkeypatch):
+    table = [("a man", "a guy"), ("man", "guy"), ("a man", "one man")]
+    src = tmp_path / "para.gz"
+    with gzip.open(src, "wt", encoding="utf-8") as f:
+        f.write("".join(f"0.5\n{ref}\n{par}\n" for ref, par in table))
+    dest = tmp_path / "table"
+    meteor_data.make_table(src, dest)  # its size and trailer are not the shipped table's
+    assert json.loads((dest / "meta.json").read_text())["built"] == "parsed"
+    pt = meteor_data.ParaphraseTable(dest)
+    assert meteor_data.paraphrases_of(pt, ["a", "man"]) == [["a", "guy"], ["one", "man"]]
+
+
+@pytest.mark.slow
+def test_shipped_table_is_the_installed_table():
+    """The shipped arrays are exactly what parsing pycocoevalcap's paraphrase-en.gz gives."""
+    src = meteor_data.paraphrase_path()
+    shipped = meteor_data.unpack(meteor_data.PACKAGED)
+    parsed = meteor_data.parse_paraphrase_table(src)
+    assert meteor_data.packaged_source() == meteor_data.source_id(src)
+    assert shipped.vocab == parsed.vocab
+    for name in ("matrix", "ref_off", "ent_par"):
+        a, b = getattr(shipped, name), getattr(parsed, name)
+        assert a.shape == b.shape and np.array_equal(a, b), name
+    assert parsed.matrix.shape[0] > 2_000_000 and len(parsed.ent_par) > 5_000_000
 
 
 def test_no_java_at_run_time(resources, monkeypatch):

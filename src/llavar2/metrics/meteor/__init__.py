@@ -10,8 +10,9 @@ aligner with its tie-breaking (``aligner``), the English parameters and the stat
 aggregation (``scorer``). Tested against the jar (tests/metrics/test_meteor.py).
 
 The data is read from the installed pycocoevalcap package (``data``): small files from the
-jar (a zip), the paraphrase table from ``meteor/data/paraphrase-en.gz``, converted once into
-an on-disk cache (``$LLAVAR2_CACHE_DIR/meteor`` or ``~/.cache/llavar2/meteor``). No Java at
+jar (a zip), the paraphrase table from ``meteor/data/paraphrase-en.gz``, which llavar2 ships
+parsed and unpacks on first use into an on-disk cache (``$LLAVAR2_CACHE_DIR/meteor`` or
+``~/.cache/llavar2/meteor``). No Java at
 run time. Corpora of 1,000 items or more are scored in forked processes, one per usable CPU
 (``$LLAVAR2_METEOR_WORKERS`` sets the number; 1 keeps it in-process); results do not depend
 on it.

@@ -3,18 +3,23 @@
 * ``function/english.words``, ``nonbreaking/english.prefixes`` and ``synonym/english.*``
   are entries of ``pycocoevalcap/meteor/meteor-1.5.jar`` (a zip file).
 * The paraphrase table is ``pycocoevalcap/meteor/data/paraphrase-en.gz`` (62 MB, 5.27M
-  entries as ``prob / reference phrase / paraphrase`` line triples). Parsing it takes several
-  seconds, so the first use converts it into a compact on-disk cache (numpy arrays under
-  ``$LLAVAR2_CACHE_DIR/meteor`` or ``~/.cache/llavar2/meteor``, keyed by the source file's size
-  and modification time, written atomically); later runs memory-map the arrays and look up
-  only the phrases that occur in the segments being scored.
+  entries as ``prob / reference phrase / paraphrase`` line triples). Parsing it takes about
+  15 s, so llavar2 ships it parsed (``tables/paraphrase-en.npz``, 21 MB, made by
+  ``python -m llavar2.metrics.meteor.data pack`` and checked against the installed table by
+  the tests). The first use unpacks it (a fraction of a second) into a cache of numpy arrays
+  under ``$LLAVAR2_CACHE_DIR/meteor`` or ``~/.cache/llavar2/meteor``, keyed by the installed
+  table's size and gzip trailer (CRC-32, length) and written atomically; cache directories of
+  older formats there are deleted. An installed table other than the shipped one is parsed
+  instead (once). Later runs memory-map the arrays and look up only the phrases that occur
+  in the segments being scored.
 
 The jar's ``ParaphraseTransducer`` stores reference phrases in a trie and, for a segment
 position, emits every table entry whose reference phrase starts there, shortest phrase first
-and, for one phrase, in file order. The cache keeps exactly that: the distinct phrases (word ids
-of the table's vocabulary), and for every reference phrase its paraphrases in file order; and
-the keys of all proper phrase prefixes, so that a lookup stops extending an n-gram of a segment
-as soon as no phrase begins with it.
+and, for one phrase, in file order. The cache keeps exactly that: the distinct phrases as
+sorted fixed-width records of word ids (so one binary search says whether an n-gram is a
+phrase and whether a longer phrase begins with it, which stops extending an n-gram of a
+segment as soon as no phrase begins with it), and for every reference phrase its paraphrases
+in file order.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import itertools
 import json
 import os
 import shutil
+import struct
 import tempfile
 import threading
 import warnings
@@ -39,9 +45,7 @@ import numpy as np
 
 from .normalize import java_len, java_lines, java_tokenize, parse_nonbreaking_prefixes
 
-CACHE_FORMAT = 3
-_M1 = np.uint64(0x9E3779B97F4A7C15)
-_M2 = np.uint64(0xBF58476D1CE4E5B9)
+CACHE_FORMAT = 4
 
 
 def meteor_dir() -> Path:
@@ -164,54 +168,26 @@ def _load_resources() -> Resources:
 # --------------------------------------------------------------------------- paraphrases
 
 
-def _mix(h: np.ndarray, w: np.ndarray) -> np.ndarray:
-    h = (h ^ (w.astype(np.uint64) + np.uint64(1))) * _M1
-    return h ^ (h >> np.uint64(31))
+def source_id(src: Path) -> str:
+    """The table file's identity: its size and its gzip trailer (CRC-32 and length of the
+    text), read without decompressing anything."""
+    with open(src, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size < 18:
+            raise ValueError(f"{src} is not a gzip file")
+        f.seek(-8, os.SEEK_END)
+        crc, isize = struct.unpack("<II", f.read(8))
+    return f"{size}-{crc:08x}-{isize}"
 
 
-def _finish(h: np.ndarray, length: int | np.ndarray) -> np.ndarray:
-    h = (h ^ np.asarray(length, dtype=np.uint64)) * _M2
-    return h ^ (h >> np.uint64(29))
-
-
-def phrase_keys(words: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """64-bit keys of phrases given as padded word-id rows (prefix-incremental hash)."""
-    h = np.zeros(len(words), dtype=np.uint64)
-    out = np.zeros(len(words), dtype=np.uint64)
-    for k in range(words.shape[1]):
-        h = _mix(h, words[:, k])
-        at = lengths == k + 1
-        out[at] = _finish(h[at], k + 1)
-    return out
-
-
-def prefix_keys(words: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """The distinct keys of the phrases' proper prefixes (as ``phrase_keys``), ascending."""
-    h = np.zeros(len(words), dtype=np.uint64)
-    out = []
-    for k in range(words.shape[1] - 1):
-        h = _mix(h, words[:, k])
-        at = lengths > k + 1
-        out.append(_finish(h[at], k + 1))
-    return np.unique(np.concatenate(out)) if out else np.zeros(0, dtype=np.uint64)
-
-
-def _search(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """``np.searchsorted(sorted_keys, keys)``, the keys searched in ascending order: each
+def _search(sorted_arr: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(sorted_arr, queries)``, the queries searched in ascending order: each
     search then starts where the previous one ended, which saves cache misses in a large
     table."""
-    order = np.argsort(keys)
-    at = np.empty(len(keys), dtype=np.intp)
-    at[order] = np.searchsorted(sorted_keys, keys[order])
+    order = np.argsort(queries)
+    at = np.empty(len(queries), dtype=np.intp)
+    at[order] = np.searchsorted(sorted_arr, queries[order])
     return at
-
-
-def _in_sorted(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Whether each key occurs in ``sorted_keys`` (ascending)."""
-    if not len(sorted_keys):
-        return np.zeros(len(keys), dtype=bool)
-    at = np.minimum(_search(sorted_keys, keys), len(sorted_keys) - 1)
-    return np.asarray(sorted_keys[at]) == keys
 
 
 def _concat_ranges(lo: np.ndarray, cnt: np.ndarray) -> np.ndarray:
@@ -234,37 +210,51 @@ def _dense_ids(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     return inverse, distinct
 
 
+def _word_dtype(vocab_size: int) -> np.dtype:
+    """Big-endian word ids (1-based; 0 pads a phrase): records then sort like their words."""
+    return np.dtype(">u2" if vocab_size < 0xFFFF else ">u4")
+
+
 class ParaphraseTable:
-    """The cached paraphrase table (memory-mapped numpy arrays)."""
+    """The paraphrase table as sorted phrase records (memory-mapped numpy arrays).
+
+    Each distinct phrase is one fixed-width record: its word ids (1-based, big-endian) padded
+    with zeros to ``maxlen`` words, as a byte string. Records are sorted, so a phrase's id is
+    its rank; a phrase sorts right before every longer phrase it begins, so one binary search
+    tells whether an n-gram is a phrase and whether some phrase extends it (exactly, no hashes).
+    ``ref_off[p]:ref_off[p + 1]`` is the range of ``ent_par`` holding the paraphrases of
+    reference phrase ``p`` in file order.
+    """
 
     def __init__(self, directory: Path):
         meta = json.loads((directory / "meta.json").read_text())
         self.maxlen: int = meta["maxlen"]
         words = (directory / "vocab.txt").read_text(encoding="utf-8").split("\n")
-        self.vocab: dict[str, int] = {w: i for i, w in enumerate(words)}
+        self.vocab: dict[str, int] = {w: i for i, w in enumerate(words, start=1)}
+        self._words = ["", *words]
+        self.word_dtype = _word_dtype(len(words))
 
         def arr(name: str) -> np.ndarray:
             return np.load(directory / f"{name}.npy", mmap_mode="r")
 
-        self.words = arr("words")  # [P, maxlen] word ids, padded with the dtype's max
-        self.lengths = arr("lengths")  # [P]
-        self.sorted_keys = arr("keys")  # [P] phrase keys, ascending
-        self.key_order = arr("keyorder")  # [P] phrase id of each sorted key
-        self.prefix_keys = arr("prefixes")  # keys of the phrases' proper prefixes, ascending
+        self.records = arr("records")  # [P] sorted phrase records (bytes)
+        self.matrix = self.records.view(self.word_dtype).reshape(len(self.records), self.maxlen)
         self.ref_off = arr("ref_off")  # [P+1] entry range of each reference phrase
         # [E] paraphrase phrase ids, grouped by reference phrase, in file order
         self.ent_par = arr("ent_par")
 
     @classmethod
     def open(cls) -> ParaphraseTable:
+        """The table of the installed pycocoevalcap, from the cache; made on first use from
+        the data shipped with llavar2 (a fraction of a second), or parsed from the table
+        itself when the installed one is not the one shipped (about 15 s, once)."""
         src = paraphrase_path()
-        st = src.stat()
-        tag = f"v{CACHE_FORMAT}-{st.st_size}-{st.st_mtime_ns}"
-        directory = cache_root() / f"paraphrase-en-{tag}"
+        directory = cache_root() / f"paraphrase-en-v{CACHE_FORMAT}-{source_id(src)}"
         if not (directory / "meta.json").exists():
             try:
-                build_paraphrase_cache(src, directory)
-            except OSError as exc:  # cache not writable: build a private copy instead
+                remove_stale_caches(directory.parent)
+                make_table(src, directory)
+            except OSError as exc:  # cache not writable: a private copy instead
                 warnings.warn(
                     f"METEOR paraphrase cache not writable at {directory} ({exc}); "
                     "using a temporary one for this process",
@@ -273,8 +263,41 @@ class ParaphraseTable:
                 private = Path(tempfile.mkdtemp(prefix="llavar2-meteor-"))
                 atexit.register(shutil.rmtree, private, ignore_errors=True)
                 directory = private / "table"
-                build_paraphrase_cache(src, directory)
+                make_table(src, directory)
         return cls(directory)
+
+    def phrase_words(self, pid: int) -> list[str]:
+        row = self.matrix[pid]
+        return [self._words[int(w)] for w in row if w]
+
+    def paraphrases(self, pid: int) -> list[int]:
+        """Paraphrase ids of reference phrase ``pid``, in file order."""
+        return self.ent_par[int(self.ref_off[pid]) : int(self.ref_off[pid + 1])].tolist()
+
+    def find(self, words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For n-grams given as rows of word ids (``[n, k]``, all > 0): the phrase id of
+        each (-1 if none), and whether some longer phrase begins with it."""
+        n, k = words.shape
+        n_phr = len(self.records)
+        none = np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=bool)
+        if not n or not n_phr or k > self.maxlen:
+            return none
+        q = np.zeros((n, self.maxlen), dtype=self.word_dtype)
+        q[:, :k] = words
+        qrec = q.view(self.records.dtype).ravel()
+        pos = _search(self.records, qrec)
+        at = np.minimum(pos, n_phr - 1)
+        exact = (pos < n_phr) & (np.asarray(self.records[at]) == qrec)
+        pid = np.where(exact, at, -1)
+        if k == self.maxlen:
+            return pid, none[1]
+        # the phrases that begin with the n-gram follow it (or its own record) directly
+        nxt = pos + exact
+        nc = np.minimum(nxt, n_phr - 1)
+        rows = np.asarray(self.matrix[nc, : k + 1])
+        extends = (nxt < n_phr) & (rows[:, :k] == words).all(axis=1) & (rows[:, k] != 0)
+        return pid, extends
+
 
     def lookup(
         self, tokens: list[str], lines: list[list[int]]
@@ -297,13 +320,13 @@ class ParaphraseTable:
         # all-known window crosses a line end.
         sep = len(tokens)
         width = sep + 1
-        tok_vid = np.asarray([self.vocab.get(t, -1) for t in tokens] + [-1], dtype=np.int64)
+        tok_vid = np.asarray([self.vocab.get(t, 0) for t in tokens] + [0], dtype=np.int64)
         line_start = np.zeros(n_lines, dtype=np.int64)
         np.cumsum(lens[:-1] + 1, out=line_start[1:])
         n = int(lens.sum()) + n_lines
         with_sep = itertools.chain.from_iterable(zip(lines, itertools.repeat((sep,))))
         flat = np.fromiter(itertools.chain.from_iterable(with_sep), dtype=np.int64, count=n)
-        known = tok_vid[flat] >= 0
+        known = tok_vid[flat] > 0
         # Windows grow one word at a time, and only while their n-gram is a proper prefix of
         # some phrase: a phrase's prefixes all are. The distinct n-grams of each length get
         # dense ids (nodes; a node's code is its parent node * width + its last word, the
@@ -312,20 +335,17 @@ class ParaphraseTable:
         if not len(pos):  # no known word anywhere
             return result, entries
         codes, n_codes = flat[pos], width
-        h = np.zeros(1, dtype=np.uint64)
         words = np.zeros((1, 0), dtype=np.int64)  # each node's table word ids
         levels = []  # per length: (window starts, their nodes, each node's phrase id or -1)
         for length in range(1, self.maxlen + 1):
             node, distinct = _dense_ids(codes, n_codes)
             parent, word = np.divmod(distinct, width)
-            h = _mix(h[parent], tok_vid[word])
-            keys = _finish(h, length)
             words = np.column_stack((words[parent], tok_vid[word]))
-            starts = np.arange(0, words.size, length)
-            levels.append((pos, node, self._find(keys, words.ravel(), starts, length)))
+            pid, extends = self.find(words)
+            levels.append((pos, node, pid))
             if length == self.maxlen:
                 break
-            grow = _in_sorted(self.prefix_keys, keys)[node] & known[pos + length]
+            grow = extends[node] & known[pos + length]
             pos = pos[grow]
             if not len(pos):
                 break
@@ -334,7 +354,7 @@ class ParaphraseTable:
         present_ids = present_ids[present_ids >= 0]
         if not len(present_ids):
             return result, entries
-        present = np.zeros(len(self.lengths), dtype=bool)
+        present = np.zeros(len(self.records), dtype=bool)
         present[present_ids] = True
         # entries of present reference phrases whose paraphrase is present too
         lo = np.asarray(self.ref_off[present_ids], dtype=np.int64)
@@ -358,11 +378,12 @@ class ParaphraseTable:
         par_lists = {r: tuple(pars_l[cuts[k] : cuts[k + 1]]) for k, r in enumerate(owner_l)}
         parsets = {r: frozenset(pl) for r, pl in par_lists.items()}
         # one slot past the phrase ids: index -1 (a node that is no phrase) is never relevant
-        relevant = np.zeros(len(self.lengths) + 1, dtype=bool)
+        relevant = np.zeros(len(self.records) + 1, dtype=bool)
         relevant[owner] = True
         relevant[pars] = True
         rel_ids = np.flatnonzero(relevant)
-        par_len = dict(zip(rel_ids.tolist(), np.asarray(self.lengths[rel_ids]).tolist()))
+        rel_len = np.count_nonzero(np.asarray(self.matrix[rel_ids]), axis=1)
+        par_len = dict(zip(rel_ids.tolist(), rel_len.tolist()))
         entries = ParaphraseEntries(par_lists, parsets, par_len)
         # From here on phrases are numbered by rank in ``rel_ids``; ``rel_obj[ranks]`` turns
         # ranks into phrase ids that share the few int objects of ``par_len``'s keys (rather
@@ -420,39 +441,6 @@ class ParaphraseTable:
             result[li] = lp
         return result, entries
 
-    def _find(self, keys: np.ndarray, ids: np.ndarray, starts: np.ndarray, lengths) -> np.ndarray:
-        """Phrase id of each window (found by key, then verified word by word); -1 if none."""
-        lengths = np.broadcast_to(np.asarray(lengths, dtype=np.int64), keys.shape)
-        sk = self.sorted_keys
-        pos = np.minimum(_search(sk, keys), len(sk) - 1)
-        out = np.full(len(keys), -1, dtype=np.int64)
-        hit_idx = np.flatnonzero(np.asarray(sk[pos]) == keys)
-        if not len(hit_idx):
-            return out
-        cand = np.asarray(self.key_order[pos[hit_idx]], dtype=np.int64)
-        rows = np.asarray(self.words[cand], dtype=np.int64)
-        want = lengths[hit_idx]
-        good = np.asarray(self.lengths[cand], dtype=np.int64) == want
-        st = starts[hit_idx]
-        last = len(ids) - 1
-        for k in range(rows.shape[1]):
-            inside = k < want
-            good &= ~inside | (rows[:, k] == ids[np.minimum(st + k, last)])
-        out[hit_idx[good]] = cand[good]
-        # a key shared by several phrases (a hash collision): check the others too
-        for q in hit_idx[~good].tolist():
-            length = int(lengths[q])
-            p = int(pos[q]) + 1
-            while p < len(sk) and sk[p] == keys[q]:
-                pid = int(self.key_order[p])
-                if int(self.lengths[pid]) == length and all(
-                    int(self.words[pid, k]) == int(ids[starts[q] + k]) for k in range(length)
-                ):
-                    out[q] = pid
-                    break
-                p += 1
-        return out
-
 
 class LineParaphrases:
     """Paraphrase-table view of one line (token sequence)."""
@@ -486,9 +474,8 @@ class ParaphraseEntries:
     par_len: dict[int, int]
 
 
-def build_paraphrase_cache(src: Path, directory: Path) -> None:
-    """Parse the paraphrase table once into numpy arrays under ``directory`` (atomically)."""
-    directory.parent.mkdir(parents=True, exist_ok=True)
+def parse_paraphrase_table(src: Path) -> TableArrays:
+    """Parse ``paraphrase-en.gz`` into ``TableArrays`` (about 15 s and 1.3 GB at peak)."""
     data = gzip.decompress(src.read_bytes())
     if b"\r" in data:  # BufferedReader.readLine also ends lines at \r and \r\n
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
@@ -561,41 +548,64 @@ def build_paraphrase_cache(src: Path, directory: Path) -> None:
         counts = np.fromiter((len(toks) for toks in per), dtype=np.int64)
         del per, flat, windex
     del blob
-    maxlen = int(counts.max())
-    dtype = np.uint16 if len(vocab) < 0xFFFF else np.uint32
-    pad = np.iinfo(dtype).max
+
+    return _table_arrays(vocab, tok_ids, counts, ref_ids, par_ids)
+
+
+@dataclass
+class TableArrays:
+    """The table's content: vocabulary, sorted phrases, and each reference phrase's
+    paraphrases in file order."""
+
+    vocab: list[str]
+    matrix: np.ndarray  # [P, maxlen] word ids (1-based, 0 pads), rows sorted
+    ref_off: np.ndarray  # [P+1] int32
+    ent_par: np.ndarray  # [E] int32
+
+
+def _table_arrays(vocab, tok_ids, counts, ref_ids, par_ids) -> TableArrays:
+    """Phrases (by first occurrence) as sorted records; entries renumbered and grouped."""
+    maxlen = int(counts.max()) if len(counts) else 1
+    dtype = _word_dtype(len(vocab))
     n_phr = len(counts)
-    words = np.full((n_phr, maxlen), pad, dtype=dtype)
+    words = np.zeros((n_phr, maxlen), dtype=dtype)
     rows = np.repeat(np.arange(n_phr), counts)
-    offsets = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    offsets = np.concatenate(([0], np.cumsum(counts)[:-1])) if n_phr else np.zeros(0, np.int64)
     cols = np.arange(len(tok_ids)) - np.repeat(offsets, counts)
-    words[rows, cols] = tok_ids
-    lengths = counts.astype(np.uint8 if maxlen < 256 else np.uint16)
-    keys = phrase_keys(words, lengths)
-    order = np.argsort(keys, kind="stable")
-    ref_arr, par_arr = ref_ids, par_ids
+    words[rows, cols] = np.asarray(tok_ids, dtype=np.int64) + 1
+    # one id per distinct word sequence (two lines that tokenise alike are one phrase)
+    records, rank = np.unique(words.view(f"S{dtype.itemsize * maxlen}").ravel(), return_inverse=True)
+    rank = rank.ravel()
+    ref_arr, par_arr = rank[ref_ids], rank[par_ids]
     grouped = np.argsort(ref_arr, kind="stable")
-    ent_par = par_arr[grouped]
-    ref_off = np.zeros(n_phr + 1, dtype=np.int64)
-    np.cumsum(np.bincount(ref_arr, minlength=n_phr), out=ref_off[1:])
+    ref_off = np.zeros(len(records) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(ref_arr, minlength=len(records)), out=ref_off[1:])
+    return TableArrays(
+        vocab=vocab,
+        matrix=records.view(dtype).reshape(len(records), maxlen),
+        ref_off=ref_off.astype(np.int32),
+        ent_par=par_arr[grouped].astype(np.int32),
+    )
+
+
+def write_table(arrays: TableArrays, directory: Path, meta: dict) -> None:
+    """The table's cache files under ``directory``, written atomically (a temporary
+    directory renamed into place: a concurrent writer of the same table loses harmlessly)."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=directory.parent))
     try:
-        (tmp / "vocab.txt").write_text("\n".join(vocab), encoding="utf-8")
-        np.save(tmp / "words.npy", words)
-        np.save(tmp / "lengths.npy", lengths)
-        np.save(tmp / "keys.npy", keys[order])
-        np.save(tmp / "keyorder.npy", order.astype(np.int32))
-        np.save(tmp / "prefixes.npy", prefix_keys(words, lengths))
-        np.save(tmp / "ref_off.npy", ref_off)
-        np.save(tmp / "ent_par.npy", ent_par)
+        (tmp / "vocab.txt").write_text("\n".join(arrays.vocab), encoding="utf-8")
+        matrix = np.ascontiguousarray(arrays.matrix, dtype=_word_dtype(len(arrays.vocab)))
+        np.save(tmp / "records.npy", matrix.view(f"S{matrix.strides[0]}").ravel())
+        np.save(tmp / "ref_off.npy", arrays.ref_off)
+        np.save(tmp / "ent_par.npy", arrays.ent_par)
         meta = {
+            **meta,
             "format": CACHE_FORMAT,
-            "source": str(src),
-            "entries": len(ent_par),
-            "phrases": n_phr,
-            "vocab": len(vocab),
-            "maxlen": maxlen,
-            "key_collisions": int((np.diff(keys[order]) == 0).sum()),
+            "entries": len(arrays.ent_par),
+            "phrases": len(matrix),
+            "vocab": len(arrays.vocab),
+            "maxlen": matrix.shape[1],
         }
         (tmp / "meta.json").write_text(json.dumps(meta))
         try:
@@ -608,19 +618,108 @@ def build_paraphrase_cache(src: Path, directory: Path) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def build_paraphrase_cache(src: Path, directory: Path) -> None:
+    """Parse the table at ``src`` into the cache files under ``directory``."""
+    write_table(parse_paraphrase_table(src), directory, {"source": str(src), "built": "parsed"})
+
+
+# The table as shipped with llavar2: the arrays of ``parse_paraphrase_table`` for the
+# paraphrase-en.gz of pycocoevalcap 1.2 (its size and gzip trailer in ``source_id``),
+# compressed (``np.savez_compressed``). Regenerate with
+# ``python -m llavar2.metrics.meteor.data pack``; a test checks it against the installed table.
+PACKAGED = Path(__file__).resolve().parent / "tables" / "paraphrase-en.npz"
+
+
+def pack(src: Path, out: Path) -> None:
+    """Write the shipped form of the table at ``src`` to ``out``."""
+    arrays = parse_paraphrase_table(src)
+    counts = np.diff(arrays.ref_off)
+    refs = np.flatnonzero(counts)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        out,
+        source=np.frombuffer(source_id(src).encode(), dtype=np.uint8),
+        vocab=np.frombuffer("\n".join(arrays.vocab).encode("utf-8"), dtype=np.uint8),
+        # column by column, and byte plane by byte plane: about 20% smaller compressed
+        matrix_t=np.ascontiguousarray(arrays.matrix.T),
+        refs=refs.astype(np.int32),
+        counts=counts[refs].astype(np.int32),
+        ent_par_planes=np.ascontiguousarray(
+            arrays.ent_par.astype("<i4").view(np.uint8).reshape(-1, 4).T
+        ),
+    )
+
+
+def packaged_source(path: Path = PACKAGED) -> str | None:
+    """``source_id`` of the table the shipped data was made from (None: nothing shipped)."""
+    if not path.exists():
+        return None
+    with np.load(path) as z:
+        return z["source"].tobytes().decode()
+
+
+def unpack(path: Path) -> TableArrays:
+    with np.load(path) as z:
+        matrix = np.ascontiguousarray(z["matrix_t"].T)
+        refs, counts = z["refs"], z["counts"]
+        per = np.zeros(len(matrix), dtype=np.int32)
+        per[refs] = counts
+        ref_off = np.zeros(len(matrix) + 1, dtype=np.int32)
+        np.cumsum(per, out=ref_off[1:])
+        return TableArrays(
+            vocab=z["vocab"].tobytes().decode("utf-8").split("\n"),
+            matrix=matrix,
+            ref_off=ref_off,
+            ent_par=np.ascontiguousarray(z["ent_par_planes"].T).view("<i4").ravel(),
+        )
+
+
+def make_table(src: Path, directory: Path) -> None:
+    """The cache of the table at ``src``: from the shipped data when it was made from the
+    same file (size and gzip trailer), else parsed from ``src``."""
+    sid = source_id(src)
+    if packaged_source() == sid:
+        write_table(unpack(PACKAGED), directory, {"source": str(src), "built": "packaged"})
+    else:
+        build_paraphrase_cache(src, directory)
+
+
+def remove_stale_caches(root: Path) -> list[Path]:
+    """Delete cache directories of other (older) formats under ``root``; returns them."""
+    removed = []
+    if not root.is_dir():
+        return removed
+    for d in root.glob("paraphrase-en-v*"):
+        version = d.name[len("paraphrase-en-v") :].split("-", 1)[0]
+        if d.is_dir() and version.isdigit() and int(version) != CACHE_FORMAT:
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d)
+    return removed
+
+
 def paraphrases_of(table: ParaphraseTable, words: list[str]) -> list[list[str]]:
     """The table's paraphrases of one phrase, in file order (for tests and inspection)."""
-    ids = [table.vocab.get(w, -1) for w in words]
-    if not words or min(ids) < 0 or len(words) > table.maxlen:
+    ids = [table.vocab.get(w, 0) for w in words]
+    if not words or min(ids) <= 0 or len(words) > table.maxlen:
         return []
-    arr = np.asarray(ids, dtype=np.int64)
-    key = phrase_keys(arr[None, :], np.asarray([len(ids)]))
-    pid = int(table._find(key, arr, np.zeros(1, dtype=np.int64), len(ids))[0])
+    pid = int(table.find(np.asarray([ids], dtype=np.int64))[0][0])
     if pid < 0:
         return []
-    inv = list(table.vocab)
-    out = []
-    for e in range(int(table.ref_off[pid]), int(table.ref_off[pid + 1])):
-        q = int(table.ent_par[e])
-        out.append([inv[int(w)] for w in table.words[q, : int(table.lengths[q])]])
-    return out
+    return [table.phrase_words(q) for q in table.paraphrases(pid)]
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser(description="METEOR paraphrase table data")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("pack", help="write the shipped table from the installed pycocoevalcap")
+    p.add_argument("--out", type=Path, default=PACKAGED)
+    args = ap.parse_args(argv)
+    if args.cmd == "pack":
+        pack(paraphrase_path(), args.out)
+        print(f"{args.out}: {args.out.stat().st_size / 1e6:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -136,6 +136,9 @@ def test_unknown_language_exits_2(tmp_path):
     result = runner.invoke(app, ["ocr", str(tmp_path), "--out", str(tmp_path / "o.jsonl"),
                                  "--language", "xx"])
     assert result.exit_code == 2 and "--language" in result.output
+    result = runner.invoke(app, ["build", "--images", str(tmp_path), "--captions", str(manifest),
+                                 "--out", str(tmp_path / "o"), "--grounding", "loose"])
+    assert result.exit_code == 2 and "--grounding" in result.output
 
 
 def _small_build(tmp_path: Path, rows: list[dict]) -> tuple[Path, Path, Path]:
@@ -176,6 +179,10 @@ def test_resuming_with_other_settings_is_refused(tmp_path):
     assert changed.exit_code == 2 and "n_duos" in changed.output
     changed = runner.invoke(app, [*args, "--language", "ms"])
     assert changed.exit_code == 2 and "ocr_gate" in changed.output
+    changed = runner.invoke(app, [*args, "--grounding", "exact"])
+    assert changed.exit_code == 2 and "grounding" in changed.output
+    assert json.loads((out / "build.json").read_text())["grounding"] == {
+        "mode": "fuzzy", "min_score": 0.8}
     manifest.write_text(manifest.read_text() + json.dumps({"image": "x.png", "caption": "y"}) + "\n")
     assert runner.invoke(app, args).exit_code == 2
     assert runner.invoke(app, [*args, "--out", str(tmp_path / "fresh")]).exit_code == 3

@@ -63,6 +63,9 @@ def _print_summary(summary: dict[str, Any], out: Path) -> None:
 RUNNERS = ("local", "ray")
 RUNNER_HELP = "local (this machine) or ray (Ray Data: a local Ray, or --ray-address)."
 RAY_ADDRESS_HELP = "Ray cluster to join, e.g. ray://head:10001 or auto (default: start one)."
+GROUNDING_HELP = ("How an extractive answer must be written in the clean OCR text or the "
+                  "enriched caption: fuzzy (up to OCR-like edits, digits exact) or exact.")
+GROUNDING_MIN_SCORE_HELP = "Least match score of a fuzzy grounding."
 
 
 def _ray_config(runner: str, ray_address: Optional[str], **given: Any) -> Any:
@@ -125,6 +128,9 @@ def build(
     seed: int = typer.Option(
         0, help="Seed of the generator (sent to the model with --backend openai)."),
     n_duos: int = typer.Option(4, min=1, help="Duo conversations per image (at most)."),
+    grounding: str = typer.Option("fuzzy", help=GROUNDING_HELP),
+    grounding_min_score: float = typer.Option(0.8, min=0.51, max=1.0,
+                                              help=GROUNDING_MIN_SCORE_HELP),
     max_pixels: int = typer.Option(DEFAULT_MAX_PIXELS, min=1,
                                    help="Reject images with more pixels than this."),
     cache_dir: Optional[Path] = typer.Option(
@@ -169,6 +175,8 @@ def build(
     """Ingest → OCR → detail-enriched captions → duo conversations → OUT/llava.json."""
     ray = _ray_config(runner, ray_address)
     language = _language(language)
+    if grounding not in ("fuzzy", "exact"):
+        raise _usage_error(f"--grounding {grounding}: give fuzzy or exact")
     if not images.is_dir():
         raise _usage_error(f"--images {images} is not a folder")
     if not captions.is_file():
@@ -199,8 +207,9 @@ def build(
         raise _usage_error(f"{flags}: only with --backend openai")
     _run_build(BuildConfig(
         images_dir=images, captions=captions, out=out, backend=backend, engine=engine,
-        language=language, workers=workers, seed=seed, n_duos=n_duos, max_pixels=max_pixels,
-        cache_dir=cache, progress=progress, openai=openai_config,
+        language=language, workers=workers, seed=seed, n_duos=n_duos, grounding=grounding,
+        grounding_min_score=grounding_min_score, max_pixels=max_pixels, cache_dir=cache,
+        progress=progress, openai=openai_config,
     ), ray)
 
 
@@ -407,13 +416,9 @@ def filter_command(
     min_common_share: float = typer.Option(
         0.2, min=0, max=1, help="Least share of common English words (texts of 8+ words).",
         rich_help_panel=FILTER_RULES),
-    grounding: str = typer.Option(
-        "fuzzy", help="How an extractive answer must be written in the clean OCR text or the "
-        "enriched caption: fuzzy (up to OCR-like edits, digits exact) or exact.",
-        rich_help_panel=FILTER_RULES),
+    grounding: str = typer.Option("fuzzy", help=GROUNDING_HELP, rich_help_panel=FILTER_RULES),
     grounding_min_score: float = typer.Option(
-        0.8, min=0.51, max=1.0, help="Least match score of a fuzzy grounding.",
-        rich_help_panel=FILTER_RULES),
+        0.8, min=0.51, max=1.0, help=GROUNDING_MIN_SCORE_HELP, rich_help_panel=FILTER_RULES),
     mifd_max: str = typer.Option("1", help="Drop mIFD above this (none: no threshold).",
                                  rich_help_panel=FILTER_SCORES),
     ffd_max: str = typer.Option("1", help="Drop FFD above this (none: no threshold).",

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .filter.grounding import DEFAULT_MIN_SCORE, DEFAULT_MODE, GroundingMode
 from .ingest import DEFAULT_MAX_PIXELS
 from .ocr.gate import DEFAULT_LANGUAGE, check_language
 
@@ -67,6 +68,8 @@ class BuildConfig(BaseModel):
     workers: int = Field(default=1, ge=1)
     seed: int = 0
     n_duos: int = Field(default=4, ge=1)
+    grounding: GroundingMode = DEFAULT_MODE  # how an extractive answer must match the OCR text
+    grounding_min_score: float = Field(default=DEFAULT_MIN_SCORE, gt=0.5, le=1.0)
     max_pixels: int = Field(default=DEFAULT_MAX_PIXELS, ge=1)
     cache_dir: Path | None = Field(default_factory=default_cache_dir)  # None: no OCR cache
     progress: bool = True

@@ -7,7 +7,7 @@ import sys
 
 from llavar2.backends import get_backend
 from llavar2.generate import converse, enrich
-from llavar2.records import ConversationSet, EnrichedCaption, Reject
+from llavar2.records import QA, ConversationSet, DuoConversation, EnrichedCaption, Reject
 
 
 def content(record):
@@ -141,3 +141,33 @@ def test_same_output_in_processes_with_different_hash_seeds():
         result = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
         outputs.append(json.loads(result.stdout))
     assert outputs[0] == outputs[1]
+
+
+class AnswersOcrMisread:
+    """The offline backend, with one duo whose answer reads the sign right where OCR did not."""
+
+    def __init__(self):
+        self.offline = get_backend("offline")
+
+    def enrich(self, image, ocr):
+        return self.offline.enrich(image, ocr)
+
+    def converse(self, image, ocr, caption):
+        made = self.offline.converse(image, ocr, caption)
+        duo = DuoConversation(
+            qtype="sign", evidence=[0],
+            extractive=QA(question="What does the sign promise?", answer="bound by honor"),
+            self_explain=QA(question="Why?", answer="It reads bound by honor."))
+        return made.model_copy(update={"duos": [duo]})
+
+
+def test_converse_grounds_fuzzily_by_default_and_exactly_on_request(make_item):
+    item = make_item("sign", "A sign", [("We are bound by bonor", 10, 10, 790, 60)])
+    backend = AnswersOcrMisread()
+    triples = [(*item, backend.enrich(*item))]
+    (fuzzy,) = converse(triples, backend)
+    assert isinstance(fuzzy, ConversationSet)
+    assert fuzzy.duos[0].grounding.source == "ocr" and 0.8 <= fuzzy.duos[0].grounding.score < 1
+    (exact,) = converse(triples, backend, grounding="exact")
+    assert isinstance(exact, Reject) and exact.reason == "no_kept_duos"
+    assert "ungrounded_answer" in exact.detail

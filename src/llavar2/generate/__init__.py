@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import ItemRejected, RunIncomplete, UsageError
 from ..filter.generation import filter_duos
+from ..filter.grounding import DEFAULT_MIN_SCORE, DEFAULT_MODE, check_params
 from ..records import ConversationSet, EnrichedCaption, ImageRecord, OcrResult, Reject
 
 if TYPE_CHECKING:  # backends import the rules under this package; avoid the import cycle
@@ -104,8 +105,14 @@ def enrich(
 
 
 def converse(
-    items: Iterable[tuple[ImageRecord, OcrResult, EnrichedCaption]], backend: Backend
+    items: Iterable[tuple[ImageRecord, OcrResult, EnrichedCaption]], backend: Backend,
+    grounding: str = DEFAULT_MODE, min_score: float = DEFAULT_MIN_SCORE,
 ) -> Iterator[ConversationSet | Reject]:
+    """Duo conversations per image; each duo's extractive answer must be grounded in the clean
+    OCR text or the caption (``grounding``/``min_score``: ``filter.grounding``), or it is kept
+    under the set's ``dropped`` with the reason."""
+    check_params(grounding, min_score)
+
     def check(image: ImageRecord, ocr: OcrResult, caption: EnrichedCaption) -> Reject | None:
         if mismatch := _mismatch(image, ocr, caption):
             return _reject("qa", image, "id_mismatch", mismatch)
@@ -115,12 +122,17 @@ def converse(
             return _reject("qa", image, "no_clean_text", detail)
         return None
 
-    return _run_stage("qa", items, backend, check, backend.converse, _filtered)
+    def finish(made: ConversationSet, image: ImageRecord, ocr: OcrResult,
+               caption: EnrichedCaption) -> ConversationSet | Reject:
+        return _filtered(made, image, ocr, caption, grounding, min_score)
+
+    return _run_stage("qa", items, backend, check, backend.converse, finish)
 
 
 def _filtered(made: ConversationSet, image: ImageRecord, ocr: OcrResult,
-              caption: EnrichedCaption) -> ConversationSet | Reject:
-    kept, dropped = filter_duos(made.duos, ocr, caption)
+              caption: EnrichedCaption, grounding: str, min_score: float
+              ) -> ConversationSet | Reject:
+    kept, dropped = filter_duos(made.duos, ocr, caption, grounding, min_score)
     made = made.model_copy(update={"duos": kept, "dropped": [*made.dropped, *dropped]})
     if kept:
         return made

@@ -121,7 +121,7 @@ def _enrich_and_qa(cfg: BuildConfig, rejects: ResumableJsonl, backend: Any,
         )
         try:
             # Images enrich rejected (no_clean_text, ...) never reach qa: not in the total.
-            _drain(generate.converse(items, backend), out, rejects, "enrich+qa", cfg.progress,
+            _drain(generate.converse(items, backend, cfg.grounding, cfg.grounding_min_score), out, rejects, "enrich+qa", cfg.progress,
                    _count_pending(cfg.out / files.OCR,
                                   KeyUnion(*qa_done.sets, files.rejected_ids(rejects, "enrich"))),
                    backend)
@@ -191,6 +191,7 @@ def _build_settings(cfg: BuildConfig) -> dict[str, Any]:
         "ocr_gate": {"version": GATE_VERSION, "language": cfg.language},
         "seed": cfg.seed,
         "n_duos": cfg.n_duos,
+        "grounding": {"mode": cfg.grounding, "min_score": cfg.grounding_min_score},
         "max_pixels": cfg.max_pixels,
         "openai": cfg.openai.record_settings() if cfg.backend == "openai" and cfg.openai else None,
     }

@@ -88,7 +88,8 @@ def _backend(name: str, options: str) -> Backend:
     return BACKENDS.get(name)(**json.loads(options))
 
 
-def _generate_one(item: Row, backend: str, options: str) -> list[tuple[str, Any]]:
+def _generate_one(item: Row, backend: str, options: str, grounding: str,
+                  min_score: float) -> list[tuple[str, Any]]:
     """Enrich (unless an earlier run did) then qa, for one image: what to append where."""
     made: list[tuple[str, Any]] = []
     model = _backend(backend, options)
@@ -101,7 +102,8 @@ def _generate_one(item: Row, backend: str, options: str) -> list[tuple[str, Any]
         if isinstance(caption, Reject):
             return [("reject", caption)]
         made.append(("caption", caption))
-    conversation = next(generate.converse([(image, result, caption)], model))
+    conversation = next(generate.converse([(image, result, caption)], model, grounding,
+                                         min_score))
     made.append(("reject" if isinstance(conversation, Reject) else "conversation", conversation))
     return made
 
@@ -172,7 +174,8 @@ class _RayBuild:
                         yield {"image": image, "ocr": result, "caption": caption}
 
             options = json.dumps({"seed": cfg.seed, "n_duos": cfg.n_duos})
-            fn = partial(_generate_one, backend=cfg.backend, options=options)
+            fn = partial(_generate_one, backend=cfg.backend, options=options,
+                         grounding=cfg.grounding, min_score=cfg.grounding_min_score)
             for _ in self._drain(ordered_map(todo(), fn, self.rcfg, cfg.out), "enrich+qa",
                                  {"caption": captions, "conversation": conversations}):
                 pass

@@ -1,7 +1,8 @@
 import pytest
 
-from llavar2.generate.offline.candidates import QUESTION_TYPES, find_candidates
+from llavar2.generate.offline.candidates import LAYOUT_TYPES, QUESTION_TYPES, find_candidates
 from llavar2.generate.offline.layout import most_prominent, place_lines
+from llavar2.ocr.gate import gate_lines
 from llavar2.records import OcrLine
 
 
@@ -143,3 +144,71 @@ def test_bare_amount_is_anchored_to_the_name_on_its_row(candidates_of):
     total = prices["$9.70"].fields
     assert (total["context"], total["partner"]) == ("Total", "Total:")
     assert "$2" not in prices  # its row partner names another amount
+
+
+def gated(lines, make_item, size=(800, 800)):
+    """The lines laid out as the build does: through the quality gate first."""
+    _, ocr = make_item("x", "caption", lines, size)
+    ocr = ocr.model_copy(update={"lines": gate_lines(ocr.lines)})
+    return find_candidates(place_lines(ocr), ocr.text, place_lines(ocr, flagged=True))
+
+
+def test_a_stamped_file_number_makes_no_top_line(make_item):
+    # A receipt with a file number written large in its corner (SROIE 112): the number is the
+    # top line but not print, so "the topmost line" is not asked (nor answered with the next).
+    lines = [
+        ("31801011", 11, 31, 298, 102),
+        ("SUN VICTORY SDN BHD", 249, 200, 530, 237),
+        ("Level G2, Block D1, Solaris", 262, 240, 525, 277),
+        ("Tax Invoice", 224, 300, 552, 337),
+        ("Paid RM4.00", 142, 400, 638, 437),
+        ("Thank You", 345, 500, 488, 537),
+    ]
+    candidates = gated(lines, make_item)
+    assert not by_type(candidates, "top_line")
+    assert [c.answer for c in by_type(candidates, "bottom_line")] == ["Thank You"]
+    assert all(0 not in c.evidence for c in candidates if c.qtype in LAYOUT_TYPES)
+
+
+def test_numbers_are_quoted_at_the_size_of_the_text_only(make_item):
+    printed = [("Subtotal 12.00", 100, 100, 500, 130), ("Cash 20.00", 100, 140, 500, 170)]
+    small = gated([*printed, ("16:58 19/05/18", 100, 600, 400, 630)], make_item)
+    assert [c.answer for c in by_type(small, "bottom_line")] == ["16:58 19/05/18"]
+    # A handwritten total three times the height of the print (SROIE 260).
+    large = gated([*printed, ("22-60", 450, 600, 620, 700)], make_item)
+    assert not by_type(large, "bottom_line")
+
+
+def test_scraps_and_text_at_the_border_are_not_quoted_whole(make_item):
+    printed = [("Thank You. Please come again", 100, 100, 600, 130)]
+    scrap = gated([*printed, ("ed Ea.", 30, 600, 150, 630)], make_item)  # torn mirrored edge
+    assert not by_type(scrap, "bottom_line")
+    cut = gated([*printed, ("GOODS SOLD ARE NOT", 100, 770, 500, 800)], make_item)  # at the frame
+    assert not by_type(cut, "bottom_line")
+    assert [c.answer for c in by_type(gated(printed, make_item), "top_line")] == [printed[0][0]]
+
+
+def test_misread_or_glued_heading_is_no_title(make_item):
+    body = [("No. 31G, Jalan Setia Indah", 41, 180, 506, 213), ("Total 8.70", 41, 230, 300, 263)]
+    glued = gated([("SANYUSTATIONERYSHOP", 41, 100, 516, 150), *body], make_item)
+    assert not by_type(glued, "title") and not by_type(glued, "top_line")
+    clean = gated([("SANYU STATIONERY SHOP", 41, 100, 516, 150), *body], make_item)
+    assert [c.answer for c in by_type(clean, "title")] == ["SANYU STATIONERY SHOP"]
+
+
+def test_a_number_with_a_letter_for_a_digit_is_no_answer(candidates_of):
+    candidates = candidates_of([("Tel: 03-9201 628i/6920", 10, 10, 400, 30)])
+    assert not by_type(candidates, "key_value")
+    (pair,) = by_type(candidates_of([("Tel: 03-9201 6281/6920", 10, 10, 400, 30)]), "key_value")
+    assert pair.answer == "03-9201 6281/6920"
+
+
+def test_key_value_stops_at_the_next_label(candidates_of):
+    lines = [("TEL: 012 - 6651703 FAX: 03-33623608", 10, 10, 500, 30)]
+    pairs = {c.fields["label"]: c.answer for c in by_type(candidates_of(lines), "key_value")}
+    assert pairs["TEL"] == "012 - 6651703"
+
+
+def test_a_number_in_a_hyphenated_code_is_not_asked(candidates_of):
+    candidates = candidates_of([("SR 100100000009- Seafood (M)", 10, 10, 500, 30)])
+    assert not by_type(candidates, "number")

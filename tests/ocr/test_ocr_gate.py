@@ -203,3 +203,21 @@ def test_languages_and_constants():
 ])
 def test_print_of_other_languages_and_forms_is_clean(text, language):
     assert flags(text, 0.95, language) == []
+
+
+@pytest.mark.parametrize("misread, word", [
+    ("Total Arnt Payabie", "Total Amount Payable"),  # "rn" for "m", "i" for "l"
+    ("Narne", "Name"),
+    ("Itern Count", "Item Count"),
+    ("CL0SED", "CLOSED"),  # a zero for an O
+])
+def test_a_word_one_look_alike_away_from_a_common_word_is_a_misreading(misread, word):
+    misread_line, printed = gate_lines([line(misread), line(word, box=(0, 100, 300, 130))])
+    assert misread_line.quality < printed.quality
+    assert printed.quality >= 0.9
+
+
+def test_rare_names_are_not_misreadings():
+    # Names and words of other languages are no look-alike swap away from a common word.
+    assert gate_line(line("KEDAI PAPAN PERMAS SELANGOR")).quality >= 0.5
+    assert gate_line(line("Greenwood Trattoria Luna")).quality >= 0.9

@@ -20,7 +20,9 @@ Flags (``OcrLine.flags``; empty = clean):
                     count against it, twice: a digit glued to letters that are no unit ("1dy",
                     "Aga1"), scrambled capitals ("pororcEo", "BjF"), letters of two scripts in
                     one word ("买众E"), a word that reads right only backwards (a mirror
-                    image), an unpronounceable letter string. A rare word is not a junk word:
+                    image), an unpronounceable letter string, a rare word that one look-alike
+                    swap ("rn"/"m", "i"/"l", "0"/"O") makes a common one ("Payabie",
+                    "CL0SED"). A rare word is not a junk word:
                     a line of unknown names with good confidence stays clean.
 ``too_short``       a lone letter ("C"): too little to be text anyone would ask about.
 ``duplicate``       the same text (rapidfuzz ratio ≥ ``DUPLICATE_RATIO``) read again at the same
@@ -45,7 +47,7 @@ from wordfreq import zipf_frequency
 
 from ..records import OcrLine
 
-GATE_VERSION = "ocr-gate@1"
+GATE_VERSION = "ocr-gate@2"
 
 LOW_CONFIDENCE = "low_confidence"
 OTHER_SCRIPT = "other_script"
@@ -113,6 +115,14 @@ _ADDRESS = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"
 
 # Token plausibility (value, weight). Junk tokens weigh double: one in a short line sinks it.
 _JUNK = (0.0, 2.0)
+# Glyphs OCR engines mistake for one another in Latin print (lower-cased); a rare word that one
+# such swap turns into a common word is that word misread: "Payabie", "Narne", "Involce".
+_LOOKALIKES = ("il1|!tj", "o0ceaqd", "nmh", "vyu", "bh", "s5", "z2", "g9q", "b8", "fp", "ek")
+_SWAPS = {c: frozenset("".join(g for g in _LOOKALIKES if c in g)) - {c}
+          for c in "".join(_LOOKALIKES)}
+_SWAP_PAIRS = (("rn", "m"), ("in", "m"), ("m", "rn"), ("cl", "d"), ("vv", "w"), ("ii", "u"))
+MISREAD_MAX_ZIPF = 2.0  # a word rarer than this ...
+MISREAD_MIN_ZIPF = 3.0  # ... that one look-alike swap makes at least this common is misread
 
 
 def check_language(language: str) -> str:
@@ -178,10 +188,25 @@ def _word(token: str, language: str | None) -> tuple[float, float]:
         return 0.8, 1.0
     if zipf < 1.0 and _zipf(token[::-1].lower(), language) >= 3.5:
         return _JUNK  # a mirror image: "TIXE"
+    if _misread(token, language):
+        return _JUNK
     if not _pronounceable(token):
         return _JUNK
     # An unknown word in capitals is likely a name; in lower case, likely a misreading.
     return (0.25, 1.0) if token.islower() else (0.5, 1.0)
+
+
+def _misread(token: str, language: str) -> bool:
+    """A word of four or more characters (digits included: "CL0SED") that one look-alike swap
+    turns from rare into common."""
+    lower = token.lower()
+    if len(lower) < 4 or _zipf(lower, language) >= MISREAD_MAX_ZIPF:
+        return False
+    variants = {lower[:i] + other + lower[i + 1:]
+                for i, c in enumerate(lower) for other in _SWAPS.get(c, ())}
+    variants |= {lower[:i] + new + lower[i + len(old):]
+                 for old, new in _SWAP_PAIRS for i in range(len(lower)) if lower.startswith(old, i)}
+    return any(v.isalpha() and _zipf(v, language) >= MISREAD_MIN_ZIPF for v in variants)
 
 
 def _glued(token: str, language: str) -> bool:
@@ -194,6 +219,8 @@ def _glued(token: str, language: str) -> bool:
 def _code(token: str, language: str | None) -> tuple[float, float]:
     """A token with letters and digits: a code, a number with its unit, or a misread word."""
     runs = re.findall(r"\d+|[^\W\d_]+", token)
+    if language and _misread(token, language):
+        return _JUNK  # a word with a digit for a look-alike letter: "CL0SED", "Bi11"
     letters = "".join(r for r in runs if not r[0].isdigit())
     digits = sum(len(r) for r in runs if r[0].isdigit())
     if not any(script(c) == "LATIN" for c in letters):

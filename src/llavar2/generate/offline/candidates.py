@@ -17,6 +17,7 @@ from llavar2.generate.offline.entities import (
     find_entities,
     find_key_value,
     has_words,
+    misread_number,
 )
 from llavar2.generate.offline.layout import PlacedLine, most_prominent
 
@@ -135,6 +136,9 @@ def _entities(lines: list[PlacedLine]) -> Iterator[Candidate]:
         for span in spans[line.index]:
             if per_line[span.kind] > 1:  # "$4 / $6": no words tell the two apart
                 continue
+            if span.kind == "number" and "-" in line.text[span.end : span.end + 1] + (
+                    line.text[max(0, span.start - 2) : span.start].strip()):
+                continue  # "SR 100100000009-Seafood", "A-12": one part of a hyphenated code
             candidate = _entity_candidate(line, span, partner, alone_ok=per_image[span.kind] == 1)
             if candidate:
                 yield candidate
@@ -232,8 +236,13 @@ def find_candidates(lines: list[PlacedLine], ocr_text: str,
         # Guards against an OCR record whose text and lines disagree.
         if candidate.answer in ocr_text
         and len(candidate.answer) <= MAX_ANSWER_CHARS
+        and not misread_number(candidate.answer)
         and not too_long.intersection(candidate.evidence)
         and not _contradicted(candidate, placed, flagged)
+        # A layout question quotes its lines whole: each must read as print. When the true top
+        # line (or the line below) does not, the question is not asked of the next best one.
+        and (candidate.qtype not in LAYOUT_TYPES
+             or all(placed[i].printed for i in candidate.evidence))
     ]
     answers: dict[tuple[str, str], set[str]] = defaultdict(set)
     for candidate in found:

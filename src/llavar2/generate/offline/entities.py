@@ -81,6 +81,30 @@ def has_words(text: str) -> bool:
     return sum(c.isalpha() for c in text) >= 2
 
 
+_WORD = re.compile(r"(?<![^\W_])[^\W\d_]{3,}(?![^\W_])")
+
+
+def has_word(text: str) -> bool:
+    """A word of three letters or more, not glued to digits: "Amount", not "RM3.77" or "SK"."""
+    return _WORD.search(text) is not None
+
+
+# A letter OCR engines read in place of a digit ("628i" for 6281, "1O5" for 105, "00098B880896"),
+# inside a run of digits (a separator may follow it): a misread number, not a code, which has
+# more letters ("X7B9K2") or puts them at an end ("A05030", "1030214K").
+_MISREAD_DIGIT = re.compile(
+    r"(?<![^\W_])\d+[OoQDIli|SsBZzGg](?=[./:,-]?\d)(?:[./:,-]?\d+)+(?![^\W_])")
+
+
+def misread_number(text: str) -> bool:
+    """Whether the text holds a number with a letter read in place of one of its digits."""
+    return _MISREAD_DIGIT.search(text) is not None
+
+
+# "... FAX: 03-123": a second "label:" inside a value, where OCR merged two fields.
+_NEXT_LABEL = re.compile(r"\s+[^\W\d_]{2,}\.?\s*[:：]")
+
+
 @dataclass(frozen=True)
 class Span:
     kind: str
@@ -114,7 +138,9 @@ def find_key_value(line: str) -> tuple[Span, Span] | None:
     match = _KEY_VALUE.match(line)
     if not match or len(match.group("label").split()) > 4 or match.group("value").startswith("//"):
         return None
-    value = match.group("value").rstrip(" .,;")
+    value = match.group("value")
+    value = value[: (found.start() if (found := _NEXT_LABEL.search(value)) else None)]
+    value = value.rstrip(" .,;")
     if not any(c.isalnum() for c in value):
         return None
     label = Span("label", match.group("label"), match.start("label"), match.end("label"))

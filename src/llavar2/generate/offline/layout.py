@@ -8,14 +8,27 @@ are left out: nothing here quotes them, though indices still point into ``OcrRes
 for its number of characters (a box two text lines tall, or padded around a stamp or a logo,
 is not large lettering), on lines running with the page (a slanted stamp or a line of
 handwriting at an angle is not a heading).
+
+"Printed" lines are those a question may quote whole as "the top line", "the line below" or a
+heading. OCR reads more than print: a file number stamped or written in a margin, a large
+handwritten total, the scrap of another page at the image's edge, a name misread letter by
+letter. A quoted line must be all right, so it needs a quality (``llavar2.ocr.gate``) of at
+least ``MIN_PRINTED_QUALITY``, a box clear of the image's border (text touching the frame may
+be cut off), and text that reads as print: a word of three letters or more, a lone short word
+("NO"), or numbers in lettering no larger than ``MAX_NUMBER_SIZE`` × the median line's (a
+number or code set much larger than the text around it is a stamp or handwriting as often as
+print). Lines that are not printed still count as text for "top", "below" and "largest": a
+question whose true answer is one of them is not asked.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass
 
-from llavar2.records import OcrResult
+from llavar2.generate.offline.entities import has_word
+from llavar2.records import OcrLine, OcrResult
 
 ROWS = ("top", "middle", "bottom")
 COLUMNS = ("left", "center", "right")
@@ -24,6 +37,11 @@ MAX_SKEW_DEG = 30.0  # the page itself is never taken to be turned further than 
 MAX_TILT_DEG = 10.0  # a line turned further from the page's direction is not a heading
 PROMINENCE_MARGIN = 1.2  # how much taller the largest lettering is than any other line's
 MIN_TITLE_SCORE = 0.9  # engine confidence a heading is read with (not handwriting, a stamp)
+# Below this gate quality a third of the line's words are unknown or doubtful: quoted whole, a
+# misreading ("LIVE9 FHARHACY") or glued words ("SANYUSTATIONERYSHOP") would be the answer.
+MIN_PRINTED_QUALITY = 0.7
+EDGE_MARGIN = 0.1  # a box closer to the image's border than this × its letter height touches it
+MAX_NUMBER_SIZE = 1.5  # largest glyph height of a line of numbers, × the median line's
 
 
 @dataclass(frozen=True)
@@ -40,6 +58,7 @@ class PlacedLine:
     glyph: float = 0.0  # letter height capped by width / (characters × MIN_CHAR_WIDTH)
     tilt: float = 0.0  # degrees between the line's baseline and the page's main direction
     score: float = 1.0  # the engine's confidence
+    printed: bool = True  # reads as print a question may quote whole (see the module docstring)
 
     @property
     def region(self) -> tuple[str, str]:
@@ -103,15 +122,23 @@ def place_lines(ocr: OcrResult, flagged: bool = False) -> list[PlacedLine]:
     width = ocr.width or max((p[0] for _, line in boxed for p in line.box), default=0.0)
     height = ocr.height or max((p[1] for _, line in boxed for p in line.box), default=0.0)
     page = _page_angle([line.box for _, line in boxed])
+    glyphs = [_glyph(line) for _, line in boxed]
+    median = statistics.median(glyphs) if glyphs else 0.0
     placed = []
-    for i, line in boxed:
+    for (i, line), glyph in zip(boxed, glyphs):
         xs = [p[0] for p in line.box]
         ys = [p[1] for p in line.box]
         left, top, right, bottom = min(xs), min(ys), max(xs), max(ys)
         text = line.text.strip()
         letter_height = _letter_height(line.box, bottom - top)
-        length = (_edge(line.box[0], line.box[1]) + _edge(line.box[3], line.box[2])) / 2 \
-            if len(line.box) == 4 else right - left
+        # Without the image's size (``ocr.width`` 0) the extent of the text is no border.
+        margin = min(left, top, width - right, height - bottom) if ocr.width and ocr.height \
+            else math.inf
+        printed = (
+            (line.quality is None or line.quality >= MIN_PRINTED_QUALITY)
+            and margin >= EDGE_MARGIN * letter_height
+            and _reads_as_print(text, glyph, median)
+        )
         placed.append(
             PlacedLine(
                 index=i,
@@ -123,12 +150,31 @@ def place_lines(ocr: OcrResult, flagged: bool = False) -> list[PlacedLine]:
                 height=letter_height,
                 row=_third((top + bottom) / 2, height, ROWS),
                 column=_third((left + right) / 2, width, COLUMNS),
-                glyph=min(letter_height, length / (max(len(text), 1) * MIN_CHAR_WIDTH)),
+                glyph=glyph,
                 tilt=_tilt(_angle(line.box), page),
                 score=line.score,
+                printed=printed,
             )
         )
     return placed
+
+
+def _glyph(line: OcrLine) -> float:
+    """Letter height capped by what the box's width allows for its characters."""
+    xs = [p[0] for p in line.box]
+    ys = [p[1] for p in line.box]
+    letter_height = _letter_height(line.box, max(ys) - min(ys))
+    length = (_edge(line.box[0], line.box[1]) + _edge(line.box[3], line.box[2])) / 2 \
+        if len(line.box) == 4 else max(xs) - min(xs)
+    return min(letter_height, length / (max(len(line.text.strip()), 1) * MIN_CHAR_WIDTH))
+
+
+def _reads_as_print(text: str, glyph: float, median: float) -> bool:
+    """A word, a lone short word, or numbers at the size of the text around them; not scraps
+    of letters ("ed Ea.", a mirrored word on a torn edge) nor an outsized code ("H1 A05125")."""
+    if has_word(text) or (len(text.split()) == 1 and text.isalpha()):
+        return True
+    return any(c.isdigit() for c in text) and glyph <= MAX_NUMBER_SIZE * median
 
 
 def _title_like(text: str) -> bool:
@@ -145,7 +191,7 @@ def most_prominent(lines: list[PlacedLine],
     tall as every line with other text, runs with the page (tilt at most ``MAX_TILT_DEG``), was
     read with confidence (``MIN_TITLE_SCORE``: large handwriting, stamps and logos are not),
     starts in the upper half of the text (large print further down is a total, a table number
-    or a stamp) and is mostly letters.
+    or a stamp), is mostly letters and is printed (``PlacedLine.printed``).
     Otherwise there is none: a slanted stamp that is the largest text makes no horizontal line
     the largest, it does not promote the runner-up."""
     ranked = sorted(lines, key=lambda line: (-line.glyph, line.index))
@@ -158,6 +204,6 @@ def most_prominent(lines: list[PlacedLine],
     text_top = min(line.top for line in lines)
     middle = (text_top + max(line.bottom for line in lines)) / 2
     if (top.tilt > MAX_TILT_DEG or top.score < MIN_TITLE_SCORE
-            or (rivals and top.top >= middle) or not _title_like(top.text)):
+            or (rivals and top.top >= middle) or not _title_like(top.text) or not top.printed):
         return None
     return top

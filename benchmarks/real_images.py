@@ -8,7 +8,8 @@ scanned shop receipt."), so every word the build adds comes from OCR.
 What it measures (texts compared upper-cased, since SROIE transcribes in capitals):
 
 - ``cer``: order-aware character error rate of the OCR text in llavar2's reading order (the
-  lines of ``ocr.jsonl`` joined) against the annotated segments in row order; ``raw_cer``:
+  lines of ``ocr.jsonl`` joined) against the annotated segments in row order (rows found
+  across the scan's skew, measured from the engine's boxes: ``sroie.text_skew``); ``raw_cer``:
   the same for the engine's own box order (the raw lines in the OCR cache). Line breaks cost
   nothing, order does. ``ratio = cer / raw_cer`` (below 1: our layout beats the engine's).
 - ``segment_recall``: share of annotated segments read within one OCR line (rapidfuzz
@@ -142,13 +143,13 @@ def main() -> None:
     titles: list[bool] = []
     max_span, junk_quoted, flagged, lines_all = 1.0, 0, 0, 0
     for name in names:
-        reference = sroie.reference_text(name, root)
         result = ocr.get(name)
         if result is None:
             continue
         digest = hashlib.sha256(sroie.image_path(name, root).read_bytes()).hexdigest()
         entry = cache.get(cache_key(engine.name, engine.version, digest))
         raw = entry.lines if entry else []
+        reference = sroie.reference_text(name, root, sroie.text_skew(line.box for line in raw))
         e, n = sroie.order_aware_errors(result.text, reference)
         r, _ = sroie.order_aware_errors("\n".join(line.text for line in raw), reference)
         err, raw_err, length = err + e, raw_err + r, length + n

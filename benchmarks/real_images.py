@@ -12,8 +12,13 @@ What it measures (texts compared upper-cased, since SROIE transcribes in capital
   across the scan's skew, measured from the engine's boxes: ``sroie.text_skew``); ``raw_cer``:
   the same for the engine's own box order (the raw lines in the OCR cache). Line breaks cost
   nothing, order does. ``ratio = cer / raw_cer`` (below 1: our layout beats the engine's).
-- ``segment_recall``: share of annotated segments read within one OCR line (rapidfuzz
-  ``partial_ratio`` ≥ 90 against some line): text that was missed or torn across lines fails.
+- ``segment_recall``: share of annotated segments read within one OCR line: some line holds
+  the segment within OCR-like edits (rapidfuzz ``partial_ratio`` ≥ 90 of the segment within
+  a line at least as long, ``ratio`` ≥ 90 against a shorter one; ``partial_ratio`` alone would
+  align a short line inside the segment, so a torn-off fragment counted as the whole). Text
+  that was missed or torn across lines fails. Compared NFKC-normalised (the engine writes
+  some punctuation full-width), upper-cased and without whitespace: the annotation spaces
+  punctuation inconsistently ("TEL: 03-", "TEL : 03-", "GST ID:") and ``cer`` charges spacing.
 - ``key_recall``: share of key fields found in the OCR text: company and address fuzzily
   (``partial_ratio`` ≥ 90), date and total exactly (digits are the fact).
 - ``answers_correct``: share of the kept extractive answers that are in the transcription:
@@ -46,6 +51,7 @@ import shutil
 import sys
 import tempfile
 import time
+import unicodedata
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -65,6 +71,17 @@ FUZZY = 90
 
 def _squash(text: str) -> str:
     return "".join(text.upper().split())
+
+
+def _segment_key(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).upper().split())
+
+
+def _holds(line: str, segment: str) -> bool:
+    """Whether ``line`` holds ``segment`` within OCR-like edits (see ``segment_recall``)."""
+    if len(line) >= len(segment):
+        return fuzz.partial_ratio(segment, line) >= FUZZY
+    return fuzz.ratio(segment, line) >= FUZZY
 
 
 def _digits(text: str) -> str:
@@ -160,11 +177,10 @@ def main() -> None:
         r, _ = sroie.order_aware_errors("\n".join(line.text for line in raw), reference)
         err, raw_err, length = err + e, raw_err + r, length + n
 
-        lines_upper = [line.text.upper() for line in result.lines]
+        keys = [_segment_key(line.text) for line in result.lines]
         for seg in sroie.segments(name, root):
             seg_all += 1
-            seg_hit += any(fuzz.partial_ratio(seg.text.upper(), line) >= FUZZY
-                           for line in lines_upper)
+            seg_hit += any(_holds(line, _segment_key(seg.text)) for line in keys)
         text = " ".join(result.text.upper().split())
         for field, value in sroie.key_fields(name, root).items():
             value = " ".join(value.upper().split())

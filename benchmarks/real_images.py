@@ -8,11 +8,17 @@ scanned shop receipt."), so every word the build adds comes from OCR.
 What it measures (texts compared upper-cased, since SROIE transcribes in capitals):
 
 - ``cer``: order-aware character error rate of the OCR text in llavar2's reading order (the
-  lines of ``ocr.jsonl`` joined) against the annotated segments in row order; ``raw_cer``:
+  lines of ``ocr.jsonl`` joined) against the annotated segments in row order (rows found
+  across the scan's skew, measured from the engine's boxes: ``sroie.text_skew``); ``raw_cer``:
   the same for the engine's own box order (the raw lines in the OCR cache). Line breaks cost
   nothing, order does. ``ratio = cer / raw_cer`` (below 1: our layout beats the engine's).
-- ``segment_recall``: share of annotated segments read within one OCR line (rapidfuzz
-  ``partial_ratio`` ≥ 90 against some line): text that was missed or torn across lines fails.
+- ``segment_recall``: share of annotated segments read within one OCR line: some line holds
+  the segment within OCR-like edits (rapidfuzz ``partial_ratio`` ≥ 90 of the segment within
+  a line at least as long, ``ratio`` ≥ 90 against a shorter one; ``partial_ratio`` alone would
+  align a short line inside the segment, so a torn-off fragment counted as the whole). Text
+  that was missed or torn across lines fails. Compared NFKC-normalised (the engine writes
+  some punctuation full-width), upper-cased and without whitespace: the annotation spaces
+  punctuation inconsistently ("TEL: 03-", "TEL : 03-", "GST ID:") and ``cer`` charges spacing.
 - ``key_recall``: share of key fields found in the OCR text: company and address fuzzily
   (``partial_ratio`` ≥ 90), date and total exactly (digits are the fact).
 - ``answers_correct``: share of the kept extractive answers that are in the transcription:
@@ -23,6 +29,8 @@ What it measures (texts compared upper-cased, since SROIE transcribes in capital
   (``partial_ratio`` ≥ 90 either way); ``title_asked`` says how many receipts got one.
 - ``max_span``: the largest (box height / tallest part's height) of any OCR line; a part is a
   raw engine box whose centre lies in the line's box and whose text is in the line's text.
+  Heights are measured across each box's own baseline, not as upright bounds: on a scan
+  skewed by 4 degrees a 700 px wide line's upright bounds are 50 px taller than its text.
 - ``junk_quoted``: captions and duos that quote a line the quality gate flagged (text not
   also in a clean line).
 
@@ -37,11 +45,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import re
 import shutil
 import sys
 import tempfile
 import time
+import unicodedata
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -63,6 +73,17 @@ def _squash(text: str) -> str:
     return "".join(text.upper().split())
 
 
+def _segment_key(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).upper().split())
+
+
+def _holds(line: str, segment: str) -> bool:
+    """Whether ``line`` holds ``segment`` within OCR-like edits (see ``segment_recall``)."""
+    if len(line) >= len(segment):
+        return fuzz.partial_ratio(segment, line) >= FUZZY
+    return fuzz.ratio(segment, line) >= FUZZY
+
+
 def _digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
@@ -81,20 +102,23 @@ def _answer_in(answer: str, transcription: str) -> tuple[bool, bool]:
     return _digits(a) in _digits(span) if _digits(a) else True, False
 
 
-def _box(line: OcrLine) -> tuple[float, float, float, float]:
-    xs, ys = [p[0] for p in line.box], [p[1] for p in line.box]
-    return min(xs), min(ys), max(xs), max(ys)
+def _height(line: OcrLine) -> float:
+    """The box's height across its own baseline (left and right sides averaged)."""
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = line.box
+    return (math.hypot(x3 - x0, y3 - y0) + math.hypot(x2 - x1, y2 - y1)) / 2
+
+
+def _inside(x: float, y: float, box: list[list[float]]) -> bool:
+    """Whether (x, y) lies in the quadrilateral (corners clockwise, in image coordinates)."""
+    return all((bx - ax) * (y - ay) - (by - ay) * (x - ax) >= 0
+               for (ax, ay), (bx, by) in zip(box, box[1:] + box[:1]))
 
 
 def _span_ratio(line: OcrLine, raw: list[OcrLine]) -> float:
-    x0, y0, x1, y1 = _box(line)
-    parts = []
-    for part in raw:
-        px0, py0, px1, py1 = _box(part)
-        cx, cy = (px0 + px1) / 2, (py0 + py1) / 2
-        if x0 <= cx <= x1 and y0 <= cy <= y1 and part.text.strip() in line.text:
-            parts.append(py1 - py0)
-    return (y1 - y0) / max(parts) if parts else 1.0
+    parts = [_height(part) for part in raw
+             if _inside(sum(p[0] for p in part.box) / 4, sum(p[1] for p in part.box) / 4,
+                        line.box) and part.text.strip() in line.text]
+    return _height(line) / max(parts) if parts else 1.0
 
 
 def _manifest(names: list[str], root: Path, images: Path, path: Path) -> None:
@@ -142,22 +166,21 @@ def main() -> None:
     titles: list[bool] = []
     max_span, junk_quoted, flagged, lines_all = 1.0, 0, 0, 0
     for name in names:
-        reference = sroie.reference_text(name, root)
         result = ocr.get(name)
         if result is None:
             continue
         digest = hashlib.sha256(sroie.image_path(name, root).read_bytes()).hexdigest()
         entry = cache.get(cache_key(engine.name, engine.version, digest))
         raw = entry.lines if entry else []
+        reference = sroie.reference_text(name, root, sroie.text_skew(line.box for line in raw))
         e, n = sroie.order_aware_errors(result.text, reference)
         r, _ = sroie.order_aware_errors("\n".join(line.text for line in raw), reference)
         err, raw_err, length = err + e, raw_err + r, length + n
 
-        lines_upper = [line.text.upper() for line in result.lines]
+        keys = [_segment_key(line.text) for line in result.lines]
         for seg in sroie.segments(name, root):
             seg_all += 1
-            seg_hit += any(fuzz.partial_ratio(seg.text.upper(), line) >= FUZZY
-                           for line in lines_upper)
+            seg_hit += any(_holds(line, _segment_key(seg.text)) for line in keys)
         text = " ".join(result.text.upper().split())
         for field, value in sroie.key_fields(name, root).items():
             value = " ".join(value.upper().split())

@@ -326,3 +326,21 @@ def test_random_rows_keep_their_boxes(seed):
 def test_page_turned_sideways_or_upside_down(degrees):
     """With no text at the page's angle, the largest orientation group is the page."""
     assert texts(shuffled(rotated(two_column_page(), degrees))) == EXPECTED_COLUMNS
+
+
+def test_small_glyph_joins_its_row():
+    """A lone asterisk's box hugs its ink, far shorter than the words beside it: it is still
+    part of the row, read where it stands."""
+    page = [line("15*BAG", 82, 670, 169, 699), line("*", 178, 676, 193, 692),
+            line("24.90", 264, 667, 355, 700), line("373.50", 443, 671, 520, 702),
+            line("SUN SOS TIRAM", 24, 713, 243, 742)]
+    assert texts(shuffled(page)) == ["15*BAG * 24.90 373.50", "SUN SOS TIRAM"]
+
+
+def test_lines_over_one_another_read_top_to_bottom():
+    """A tall handwritten amount makes a row overlap the next by more than half a line; the
+    rows still read top to bottom, not by which starts further left."""
+    page = [line("Total", 143, 1051, 292, 1089), line("4.00", 335, 1054, 459, 1104),
+            line("RM4.00", 499, 1047, 638, 1086),
+            line("Paid", 142, 1086, 276, 1123), line("RM4.00", 500, 1080, 638, 1118)]
+    assert texts(shuffled(page)) == ["Total 4.00 RM4.00", "Paid RM4.00"]

@@ -14,7 +14,9 @@ through it. Distances are in units of text height, so the rules hold at any reso
 2. Rows. Boxes are taken left to right; a box continues the row whose last box shares its
    baseline (vertical overlap ≥ ``SAME_ROW`` of the smaller height) and has a similar height
    (at most ``HEIGHT_RATIO`` times taller), however wide the gap: different type sizes are
-   different lines even side by side. A row's box never grows past ``ROW_GROWTH`` times its
+   different lines even side by side. A glyph or two (a box narrower than twice its height)
+   shorter than its neighbour is exempt: its box hugs its ink (an asterisk, a digit), which
+   says little about the type size. A row's box never grows past ``ROW_GROWTH`` times its
    tallest box, so rows can't drift into the rows above or below, and a box that fits two
    rows about equally (within ``AMBIGUOUS``) straddles them and joins neither. Boxes at most
    ``WORD_GAP`` heights apart are a phrase (a run of words).
@@ -34,8 +36,9 @@ through it. Distances are in units of text height, so the rules hold at any reso
    whatever its gaps, is one output line, joined left to right with a space.
 4. Order. Lines and gutter regions are read in rows, top to bottom, and each row left to
    right (an item joins a row only if it shares a row with each item on it, so rows don't
-   chain); a gutter region reads its columns left to right, each column top to bottom. A line
-   of another orientation is placed at its centre, as tall as its own text.
+   chain, and stands beside each: items over one another are read top to bottom); a gutter
+   region reads its columns left to right, each column top to bottom. A line of another
+   orientation is placed at its centre, as tall as its own text.
 
 Lines that were joined get the union box in their own orientation (rotated back) and the
 length-weighted mean score of their parts; a line left alone keeps the engine's box.
@@ -230,8 +233,7 @@ def _rows(segs: list[_Seg]) -> list[list[_Seg]]:
         fits: list[tuple[float, int]] = []
         for k, row in enumerate(rows):
             last = row[-1]
-            if not _same_row(last, seg) or max(last.height, seg.height) > HEIGHT_RATIO * min(
-                    last.height, seg.height):
+            if not _same_row(last, seg) or not _same_size(last, seg):
                 continue
             top, bottom, tallest = bounds[k]
             if max(bottom, seg.y1) - min(top, seg.y0) > ROW_GROWTH * max(tallest, seg.height):
@@ -249,6 +251,14 @@ def _rows(segs: list[_Seg]) -> list[list[_Seg]]:
             bounds[k] = (min(top, seg.y0), max(bottom, seg.y1), max(tallest, seg.height))
     rows.sort(key=lambda row: _union(row).cy)
     return [_phrases(row) for row in rows]
+
+
+def _same_size(a: _Seg, b: _Seg) -> bool:
+    """Whether two boxes on a row can be one type size: heights within ``HEIGHT_RATIO``, or
+    the smaller is a glyph or two (narrower than twice its height), whose box hugs its ink (an
+    asterisk, a dash, a digit) and so says little about the type size."""
+    small, large = sorted((a, b), key=lambda s: s.height)
+    return large.height <= HEIGHT_RATIO * small.height or small.width < 2 * small.height
 
 
 def _phrases(row: list[_Seg]) -> list[_Seg]:
@@ -410,7 +420,10 @@ def _read_rows(items: Sequence[_Seg]) -> list[_Seg]:
     chain into each other) left to right."""
     rows: list[list[_Seg]] = []
     for item in sorted(items, key=lambda s: s.cy):
-        if rows and all(_same_row(item, other) for other in rows[-1]):
+        # Lines over one another (a tall box makes them overlap) read top to bottom, not
+        # left to right: only items side by side share a row.
+        if rows and all(_same_row(item, other) and (
+                item.x0 >= other.x1 or other.x0 >= item.x1) for other in rows[-1]):
             rows[-1].append(item)
         else:
             rows.append([item])

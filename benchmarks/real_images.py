@@ -22,8 +22,8 @@ What it measures (texts compared upper-cased, since SROIE transcribes in capital
 - ``key_recall``: share of key fields found in the OCR text: company and address fuzzily
   (``partial_ratio`` ≥ 90), date and total exactly (digits are the fact).
 - ``answers_correct``: share of the kept extractive answers that are in the transcription:
-  some span of it is within OCR-like edits (``partial_ratio`` ≥ 90 on the text without
-  spaces) and every digit of the answer appears in that span in the same order. Per question
+  some span of it is within OCR-like edits (``partial_ratio`` ≥ 90, compared as segments
+  are) and every digit of the answer appears in that span in the same order. Per question
   type too; ``answers_exact`` counts exact (space-insensitive) containment only.
 - ``title_correct``: share of "title" questions whose answer matches the company field
   (``partial_ratio`` ≥ 90 either way); ``title_asked`` says how many receipts got one.
@@ -69,11 +69,9 @@ CAPTION = "A scanned shop receipt."
 FUZZY = 90
 
 
-def _squash(text: str) -> str:
-    return "".join(text.upper().split())
-
-
-def _segment_key(text: str) -> str:
+def _key(text: str) -> str:
+    """NFKC-normalised (the engine writes some punctuation full-width), upper-cased, no
+    whitespace: how segments and answers are compared with the transcription."""
     return "".join(unicodedata.normalize("NFKC", text).upper().split())
 
 
@@ -90,7 +88,7 @@ def _digits(text: str) -> str:
 
 def _answer_in(answer: str, transcription: str) -> tuple[bool, bool]:
     """(correct within OCR-like edits with exact digits, exactly contained)."""
-    a, t = _squash(answer), _squash(transcription)
+    a, t = _key(answer), _key(transcription)
     if not a:
         return False, False
     if a in t:
@@ -177,10 +175,10 @@ def main() -> None:
         r, _ = sroie.order_aware_errors("\n".join(line.text for line in raw), reference)
         err, raw_err, length = err + e, raw_err + r, length + n
 
-        keys = [_segment_key(line.text) for line in result.lines]
+        keys = [_key(line.text) for line in result.lines]
         for seg in sroie.segments(name, root):
             seg_all += 1
-            seg_hit += any(_holds(line, _segment_key(seg.text)) for line in keys)
+            seg_hit += any(_holds(line, _key(seg.text)) for line in keys)
         text = " ".join(result.text.upper().split())
         for field, value in sroie.key_fields(name, root).items():
             value = " ".join(value.upper().split())

@@ -25,7 +25,7 @@ from ..backends import BACKENDS
 from ..config import BuildConfig
 from ..errors import RunIncomplete, UsageError
 from ..export import export
-from ..ingest.manifest import detect_format
+from ..ingest.manifest import detect_format, printable_name
 from ..ocr.gate import GATE_VERSION
 from ..join import merge_join
 from ..keyset import KeyUnion
@@ -183,8 +183,8 @@ def _elapsed(start: tuple[float, float], end: tuple[float, float]) -> tuple[floa
 def _build_settings(cfg: BuildConfig) -> dict[str, Any]:
     """What decides a build's records: a resume must not mix in records made otherwise."""
     return {
-        "images_dir": str(cfg.images_dir.resolve()),
-        "captions": str(cfg.captions.resolve()),
+        "images_dir": printable_name(cfg.images_dir.resolve()),
+        "captions": printable_name(cfg.captions.resolve()),
         "captions_sha256": hashlib.sha256(cfg.captions.read_bytes()).hexdigest(),
         "backend": cfg.backend,
         "engine": cfg.engine,

@@ -743,9 +743,7 @@ def evaluate(
     settings = dict(task=task, metrics=names or None, with_ocr=with_ocr, ocr_engine=ocr_engine,
                     ocr_cache=None if no_cache else default_cache_dir() / "ocr", split=split,
                     progress=progress)
-    if ray is None:  # on Ray the actors take it from the answerer's options
-        settings["max_pixels"] = max_pixels
-    if ray is not None:
+    if ray is not None:  # the actors take --max-pixels from the answerer's options
         from .evaluate.answerers import AnswererOptions
         from .runners.ray_evaluate import run_evaluation_on_ray
 
@@ -762,7 +760,8 @@ def evaluate(
                                                  max_requests, image_max_side, no_cache),
                          max_new_tokens, device, max_pixels)
     with _answering(answerer):
-        summary = run_evaluation(bench, images_dir, answerer, out, **settings)
+        summary = run_evaluation(bench, images_dir, answerer, out, max_pixels=max_pixels,
+                                 **settings)
     _print_eval(summary, out)
 
 

@@ -1,4 +1,5 @@
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -217,3 +218,39 @@ def test_ocr_command_reports_every_unreadable_file_even_when_bytes_repeat(tmp_pa
         assert result.exit_code == 3, result.output
     rejects = list(read_jsonl(tmp_path / "ocr.rejects.jsonl"))
     assert sorted(r["image"] for r in rejects) == ["a.png", "b.png", "c.png", "d.png"]
+
+
+def test_ocr_command_rejects_a_file_name_that_is_not_utf8_and_resumes(tmp_path):
+    images = tmp_path / "imgs"
+    images.mkdir()
+    name = sorted(samples.IMAGES_DIR.iterdir())[0].name
+    data = (samples.IMAGES_DIR / name).read_bytes()
+    (images / name).write_bytes(data)
+    with open(bytes(images) + b"/caf\xe9.png", "wb") as f:  # a real PNG, a Latin-1 name
+        f.write(data[:-1] + b"\x00" + data[-1:])  # other bytes: not a duplicate
+    out = tmp_path / "ocr.jsonl"
+    for _ in range(2):  # the rerun resumes: no crash, nothing written twice
+        result = runner.invoke(app, ["ocr", str(images), "--out", str(out), "--no-progress"])
+        assert result.exit_code == 3, result.output
+        assert [r["image"] for r in read_jsonl(out)] == [name]
+        rejects = list(read_jsonl(tmp_path / "ocr.rejects.jsonl"))
+        assert [(r["image"], r["reason"]) for r in rejects] == [("caf\\xe9.png", "bad_file_name")]
+        assert "caf\\xe9.png" in rejects[0]["detail"] and "UTF-8" in rejects[0]["detail"]
+
+
+def test_build_from_folders_whose_names_are_not_utf8_records_them_escaped(tmp_path):
+    root = bytes(tmp_path)
+    images = Path(os.fsdecode(root + b"/imgs\xe9"))
+    manifest = Path(os.fsdecode(root + b"/c\xe9.jsonl"))
+    images.mkdir()
+    name = sorted(samples.IMAGES_DIR.iterdir())[0].name
+    (images / name).write_bytes((samples.IMAGES_DIR / name).read_bytes())
+    manifest.write_text(json.dumps({"image": name, "caption": "A sample."}) + "\n")
+    args = ["build", "--images", str(images), "--captions", str(manifest), "--out",
+            str(tmp_path / "out"), "--no-progress"]
+    for _ in range(2):  # the rerun finds the same settings
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+    build = json.loads((tmp_path / "out" / "build.json").read_text(encoding="utf-8"))
+    assert build["images_dir"] == str(tmp_path) + "/imgs\\xe9"
+    assert build["captions"] == str(tmp_path) + "/c\\xe9.jsonl"

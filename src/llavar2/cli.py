@@ -11,16 +11,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from .config import BuildConfig, OpenAIConfig, default_cache_dir
 from .errors import RunIncomplete, UsageError
 from .imaging import DEFAULT_MAX_PIXELS
+from .paths import default_cache_dir
+
+if TYPE_CHECKING:  # imported where used: the build settings pull in the OCR quality gate
+    from .config import BuildConfig, OpenAIConfig
 
 EXIT_OK, EXIT_USAGE, EXIT_REJECTS, EXIT_INCOMPLETE = 0, 2, 3, 4
 
@@ -173,6 +176,8 @@ def build(
         '"output": $/1M tokens}}} over the bundled one.', rich_help_panel=OPENAI),
 ) -> None:
     """Ingest → OCR → detail-enriched captions → duo conversations → OUT/llava.json."""
+    from .config import BuildConfig, OpenAIConfig
+
     ray = _ray_config(runner, ray_address)
     language = _language(language)
     if grounding not in ("fuzzy", "exact"):
@@ -304,6 +309,8 @@ def score_command(
     max_length: Optional[int] = typer.Option(None, min=2, help="Longest request in tokens; "
                                              "longer ones are unscorable (default: the "
                                              "model's context)."),
+    max_pixels: Optional[int] = typer.Option(None, min=1, help="Images with more pixels are "
+                                             "unscorable (default: the build's --max-pixels)."),
     base_url: Optional[str] = typer.Option(
         None, help="Server URL, e.g. http://localhost:8000/v1 (openai scorer).",
         rich_help_panel=SCORE_OPENAI),
@@ -338,15 +345,23 @@ def score_command(
         raise _usage_error("--ray-actors, --ray-gpus: only with --runner ray")
     if context not in ("image", "facts", "auto"):
         raise _usage_error(f"--context {context!r}: expected image, facts or auto")
+    if max_pixels is None:
+        from .runners.outputs import recorded_max_pixels
+
+        try:
+            max_pixels = recorded_max_pixels(out)
+        except UsageError as e:
+            raise _usage_error(str(e)) from None
     if scorer.startswith("openai:"):
         if base_url is None:
             raise _usage_error("the openai scorer needs --base-url")
         given = {"base_url": base_url, "api_key_env": api_key_env, "concurrency": concurrency,
                  "max_requests": max_requests, "supports_images": False if text_only else None,
-                 "cache": None if no_cache else default_cache_dir() / "scores.sqlite"}
+                 "cache": None if no_cache else default_cache_dir() / "scores.sqlite",
+                 "max_pixels": max_pixels}
     else:
         given = {"batch_size": batch_size, "padding_side": padding_side, "dtype": dtype,
-                 "device": device, "max_length": max_length}
+                 "device": device, "max_length": max_length, "max_pixels": max_pixels}
     options = {k: v for k, v in given.items() if v is not None}
     try:
         if ray is not None:
@@ -524,6 +539,9 @@ def report_command(
     out: Path = typer.Argument(..., help="A build folder; the report goes to OUT/report/."),
     reference: Optional[Path] = typer.Option(
         None, "--reference", help="Another build folder to compare with, side by side."),
+    max_pixels: Optional[int] = typer.Option(None, min=1, help="Pictures with more pixels get "
+                                             "no thumbnail (default: the build's "
+                                             "--max-pixels)."),
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """The dataset report (OUT/report/report.md with PNG charts) and a static HTML browser of
@@ -534,14 +552,15 @@ def report_command(
         if folder is not None and not folder.is_dir():
             raise _usage_error(f"{folder} is not a folder")
     try:
-        result = run_report(out, reference, progress=progress)
+        result = run_report(out, reference, progress=progress, max_pixels=max_pixels)
     except UsageError as e:
         raise _usage_error(str(e)) from None
     if result["absent"]:
         console.print("absent (their sections say so): " + ", ".join(result["absent"]))
     if result["missing_pictures"]:
-        console.print(f"[yellow]{result['missing_pictures']} pictures not found[/yellow] "
-                      "(the images folder recorded in build.json is not readable here)")
+        console.print(f"[yellow]{result['missing_pictures']} pictures not shown[/yellow] "
+                      "(not found in the images folder build.json records, unreadable, or "
+                      "over --max-pixels)")
     console.print(f"report → {result['report']} ({result['plots']} charts); browser → "
                   f"{result['browser']} ({result['cards']} images)")
 
@@ -554,6 +573,8 @@ def _openai_settings(base_url: Optional[str], api_key_env: Optional[str],
                      concurrency: Optional[int], timeout: Optional[float],
                      max_requests: Optional[int], image_max_side: Optional[int],
                      no_cache: bool) -> OpenAIConfig:
+    from .config import OpenAIConfig
+
     given = {"base_url": base_url, "api_key_env": api_key_env, "concurrency": concurrency,
              "timeout": timeout, "max_requests": max_requests, "image_max_side": image_max_side}
     try:  # the model is named by --model openai:MODEL; "-" stands in until then
@@ -567,12 +588,13 @@ def _openai_settings(base_url: Optional[str], api_key_env: Optional[str],
 
 
 def _answerer(model: str, openai_config: OpenAIConfig, max_new_tokens: int,
-              device: Optional[str]) -> Any:
+              device: Optional[str], max_pixels: int) -> Any:
     from .evaluate.answerers import AnswererOptions, make_answerer
 
     try:
         return make_answerer(model, AnswererOptions(
-            max_new_tokens=max_new_tokens, openai=openai_config, device=device))
+            max_new_tokens=max_new_tokens, openai=openai_config, device=device,
+            max_pixels=max_pixels))
     except (UsageError, ValueError) as e:
         raise _usage_error(str(e)) from None
 
@@ -673,6 +695,9 @@ def evaluate(
                                                  rich_help_panel=EVAL_RUN),
     device: Optional[str] = typer.Option(None, help="hf: e.g. cpu, cuda.",
                                          rich_help_panel=EVAL_RUN),
+    max_pixels: int = typer.Option(DEFAULT_MAX_PIXELS, min=1, help="An image with more pixels "
+                                   "fails its items (too_many_pixels).",
+                                   rich_help_panel=EVAL_RUN),
     no_cache: bool = typer.Option(False, "--no-cache", help="No OCR or response cache.",
                                   rich_help_panel=EVAL_RUN),
     progress: bool = typer.Option(True, help="Show a progress bar.", rich_help_panel=EVAL_RUN),
@@ -718,23 +743,25 @@ def evaluate(
     settings = dict(task=task, metrics=names or None, with_ocr=with_ocr, ocr_engine=ocr_engine,
                     ocr_cache=None if no_cache else default_cache_dir() / "ocr", split=split,
                     progress=progress)
-    if ray is not None:
+    if ray is not None:  # the actors take --max-pixels from the answerer's options
         from .evaluate.answerers import AnswererOptions
         from .runners.ray_evaluate import run_evaluation_on_ray
 
         try:
             summary = run_evaluation_on_ray(
-                bench, images_dir, model, AnswererOptions(max_new_tokens=max_new_tokens,
-                                                          device=device), out, ray, **settings)
+                bench, images_dir, model, AnswererOptions(
+                    max_new_tokens=max_new_tokens, device=device, max_pixels=max_pixels),
+                out, ray, **settings)
         except (UsageError, KeyError, ValueError) as e:
             raise _usage_error(str(e).strip('"')) from None
         _print_eval(summary, out)
         return
     answerer = _answerer(model, _openai_settings(base_url, api_key_env, concurrency, timeout,
                                                  max_requests, image_max_side, no_cache),
-                         max_new_tokens, device)
+                         max_new_tokens, device, max_pixels)
     with _answering(answerer):
-        summary = run_evaluation(bench, images_dir, answerer, out, **settings)
+        summary = run_evaluation(bench, images_dir, answerer, out, max_pixels=max_pixels,
+                                 **settings)
     _print_eval(summary, out)
 
 
@@ -780,6 +807,8 @@ def robustness(
     concurrency: Optional[int] = typer.Option(None, min=1, help="openai: requests in flight."),
     max_requests: Optional[int] = typer.Option(None, min=0, help="openai: request budget."),
     device: Optional[str] = typer.Option(None, help="hf: device."),
+    max_pixels: int = typer.Option(DEFAULT_MAX_PIXELS, min=1, help="An image with more pixels "
+                                   "is not perturbed and fails its items."),
     no_cache: bool = typer.Option(False, "--no-cache", help="No OCR or response cache."),
     progress: bool = typer.Option(True, help="Show progress bars."),
 ) -> None:
@@ -802,13 +831,13 @@ def robustness(
     bench, images_dir = _benchmark(benchmark, format, images, limit)
     answerer = _answerer(model, _openai_settings(base_url, api_key_env, concurrency, None,
                                                  max_requests, None, no_cache),
-                         max_new_tokens, device)
+                         max_new_tokens, device, max_pixels)
     metric_names = [m.strip() for m in (metrics or "").split(",") if m.strip()]
     with _answering(answerer):
         report = run_suite(bench, images_dir, answerer, out, perturbations=names,
                            severities=levels, seed=seed, progress=progress, task=task,
                            metrics=metric_names or None, with_ocr=with_ocr,
-                           ocr_engine=ocr_engine,
+                           ocr_engine=ocr_engine, max_pixels=max_pixels,
                            ocr_cache=None if no_cache else default_cache_dir() / "ocr")
     table = Table(title=f"{report['metric']} of {report['model']} (clean "
                   f"{report['clean']:.4f}) → {out}")
@@ -828,6 +857,7 @@ def demo(
 ) -> None:
     """Build the bundled sample set (text-rich images + human captions) into OUT."""
     from . import samples
+    from .config import BuildConfig
 
     _run_build(BuildConfig(
         images_dir=samples.IMAGES_DIR, captions=samples.CAPTIONS, out=out,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -11,14 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from .filter.grounding import DEFAULT_MIN_SCORE, DEFAULT_MODE, GroundingMode
 from .ingest import DEFAULT_MAX_PIXELS
 from .ocr.gate import DEFAULT_LANGUAGE, check_language
+from .paths import default_cache_dir
 
-
-def default_cache_dir() -> Path:
-    """``$LLAVAR2_CACHE_DIR``, else ``$XDG_CACHE_HOME/llavar2``, else ``~/.cache/llavar2``."""
-    if env := os.environ.get("LLAVAR2_CACHE_DIR"):
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "llavar2"
+__all__ = ["BuildConfig", "OpenAIConfig", "ResponseFormat", "default_cache_dir"]
 
 
 ResponseFormat = Literal["json_schema", "json_object", "none"]
@@ -46,9 +40,14 @@ class OpenAIConfig(BaseModel):
     cache: Path | None = None  # response cache file (SQLite); None: no cache
 
     def record_settings(self) -> dict[str, Any]:
-        """What decides the records (a resumed build must not change it)."""
+        """What decides the records (a resumed build must not change it): the server too, as
+        the client resolves it (two servers may serve other models under one name)."""
+        from .backends.openai_api.urls import server_address  # not at import: loads openai
+
         return {
             "model": self.model,
+            "server": server_address(self.base_url),
+            "response_format": self.response_format,
             "image_max_side": self.image_max_side,
             "image_detail": self.image_detail,
             "temperature": self.temperature,

@@ -122,8 +122,6 @@ def test_the_response_cache_keys_the_response_format(tmp_path, chat_server, open
     assert formats == {"json_object"}
 
 
-@pytest.mark.xfail(strict=True, reason="needs config.OpenAIConfig.record_settings to record "
-                   "the server address and the response format (config.py, not this branch)")
 def test_a_build_resumed_against_another_server_is_refused(tmp_path, chat_server, openai_build,
                                                            manifest):
     first, second = chat_server(), chat_server()

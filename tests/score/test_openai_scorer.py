@@ -240,6 +240,16 @@ def test_a_prompt_over_the_context_is_too_long_and_the_rest_is_scored(servers, s
     assert "maximum context length" in refused.detail
 
 
+def test_an_image_over_max_pixels_is_unscorable_too_many_pixels(servers, scorer):
+    requests = duo_requests()
+    losses = scorer(servers(), max_pixels=100).losses(requests)
+    over = [loss for loss, r in zip(losses, requests) if r.has_image]
+    assert over and all(loss.unscorable == "too_many_pixels" and "limit 100" in loss.detail
+                        for loss in over)
+    assert_reference([loss for loss in losses if loss not in over],
+                     [r for r in requests if not r.has_image])
+
+
 def test_a_refused_request_is_unscorable_and_asked_again_next_run(tmp_path, servers, scorer):
     def refuse_images(request):
         if "data:image/" in str(request.body):
@@ -282,6 +292,15 @@ def test_a_rerun_with_the_cache_sends_nothing(tmp_path, servers, scorer):
     assert again.losses(requests) == first
     assert len(server.requests) == sent
     assert again.report()["requests"] == 0 and again.report()["cache_hits"] == len(requests)
+
+
+def test_cached_scores_of_one_server_are_not_taken_for_anothers(tmp_path, servers, scorer):
+    requests = duo_requests()
+    scorer(servers(), cache=tmp_path / "scores.sqlite3").losses(requests)
+    other = servers()  # may serve another model under the same name
+    again = scorer(other, cache=tmp_path / "scores.sqlite3")
+    assert_reference(again.losses(requests), requests)
+    assert other.requests and again.report()["cache_hits"] == 0
 
 
 def test_the_key_is_never_written_or_shown(tmp_path, servers, scorer, api_key):

@@ -71,3 +71,19 @@ def test_text_only_model_scores_with_the_facts(build, lm_dir, gpt2_dir, tmp_path
     other = _score(out, gpt2_dir, "--context", "facts")  # would mix two models' scores
     assert other.exit_code == 2 and "resume with the same scorer" in other.output
     assert list(read_jsonl(out / "scores.jsonl")) == scores
+
+
+def test_images_over_max_pixels_are_unscorable_and_the_rest_is_scored(build, vlm_dir, tmp_path):
+    out = tmp_path / "copy"
+    out.mkdir()
+    for name in ("build.json", "ocr.jsonl", "captions.jsonl", "conversations.jsonl"):
+        (out / name).write_bytes((build / name).read_bytes())
+    result = _score(out, vlm_dir, "--max-pixels", "100")
+    assert result.exit_code == 0, result.output
+    scores = list(read_jsonl(out / "scores.jsonl"))
+    assert len(scores) == len(_duo_keys(build))
+    for s in scores:  # the terms that see the image, and only those
+        assert set(s["unscorable"].values()) == {"too_many_pixels"}
+        assert all(s["losses"][t] is None for t in s["unscorable"])
+        assert all(s["losses"][t] is not None for t in set(TERMS) - set(s["unscorable"]))
+    assert "too_many_pixels" in result.output

@@ -26,6 +26,7 @@ from typing import Any
 from tqdm import tqdm
 
 from ..errors import ItemRejected, UsageError
+from ..imaging import DEFAULT_MAX_PIXELS
 from ..jsonl import ResumableJsonl, read_jsonl, write_json_atomic, write_jsonl_atomic
 from ..metrics import METRICS, compute
 from .answerers import Answerer, Question
@@ -104,11 +105,12 @@ def run_evaluation(benchmark: Benchmark, images_dir: Path, answerer: Answerer, o
                    task: str | None = None, metrics: list[str] | None = None,
                    with_ocr: bool = False, ocr_engine: str = "rapidocr",
                    ocr_cache: Path | None = None, split: str | None = None,
-                   progress: bool = False) -> dict[str, Any]:
+                   progress: bool = False, max_pixels: int = DEFAULT_MAX_PIXELS
+                   ) -> dict[str, Any]:
     the_task, names, run = prepare_run(benchmark, answerer, out, task=task, metrics=metrics,
                                        with_ocr=with_ocr, ocr_engine=ocr_engine)
     maker = QuestionMaker(the_task, Path(images_dir), answerer.needs_ocr, with_ocr, ocr_engine,
-                          ocr_cache)
+                          ocr_cache, max_pixels)
     with ResumableJsonl(outputs(out)[0], key=lambda o: o["id"]) as written:
         todo = [item for item in benchmark.items if item.id not in written.done]
         asked: deque[Question] = deque()

@@ -7,8 +7,8 @@ Rows come out as raw ``ManifestRow``s; validation happens in ``validate``. Files
 from __future__ import annotations
 
 import csv
-
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -298,3 +298,7 @@ def has_invalid_utf8(text: str) -> bool:
     return False
 
 
+def printable_name(name: str | Path) -> str:
+    """A file name as UTF-8 text: bytes that are not UTF-8 (which Python keeps as surrogates)
+    are written as ``\\xNN``, so that the name can go into JSON and be recognised by its owner."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")

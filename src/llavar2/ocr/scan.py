@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..imaging import DEFAULT_MAX_PIXELS, TooManyPixels, file_sha256, open_checked
+from ..ingest.manifest import has_invalid_utf8, printable_name
 from ..records import ImageRecord, Reject
 
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"})
@@ -32,12 +33,20 @@ def scan_images(directory: Path, max_pixels: int = DEFAULT_MAX_PIXELS
     """Every image file under ``directory``: an ImageRecord (id = sha256 of its bytes, empty
     caption, row = position in the scan), or a Reject for a file PIL can't open (id = its
     sha256, when it could be read) or whose bytes repeat an earlier file's (no id: ids must be
-    unique), or has more than ``max_pixels`` pixels. Only headers are decoded here. Keeps each distinct image's digest and path to
-    find duplicates: a few hundred bytes per image."""
+    unique), or has more than ``max_pixels`` pixels, or whose name is not UTF-8 (``image`` is
+    then ``printable_name``'s; the file is not read: its path could not be recorded). Only
+    headers are decoded here. Keeps each distinct image's digest and path to find duplicates:
+    a few hundred bytes per image."""
     directory = Path(directory)
     first_path: dict[bytes, str] = {}  # digest → first file with it, to report duplicates
     for row, path in enumerate(_image_paths(directory)):
         rel = path.relative_to(directory).as_posix()
+        if has_invalid_utf8(rel):
+            shown = printable_name(rel)
+            yield Reject(stage="ocr", reason="bad_file_name", image=shown, row=row,
+                         detail=f"the file name {shown} is not valid UTF-8; rename the file "
+                         "to OCR it")
+            continue
         try:
             sha = file_sha256(path)
         except OSError as e:

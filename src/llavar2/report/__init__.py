@@ -37,13 +37,16 @@ def images_dir(build: Build) -> Path | None:
     return None
 
 
-def run_report(out: Path, reference: Path | None = None, progress: bool = False) -> dict[str, Any]:
-    """Write ``out/report/``; returns what was written and what was missing."""
+def run_report(out: Path, reference: Path | None = None, progress: bool = False,
+               max_pixels: int | None = None) -> dict[str, Any]:
+    """Write ``out/report/``; returns what was written and what was missing. Pictures over
+    ``max_pixels`` (default: the build's own limit) get no thumbnail."""
     build = Build(out)
     ref = collect(Build(reference), progress) if reference is not None else None
     folder = out / REPORT_DIR
     folder.mkdir(exist_ok=True)
-    browser = BrowserWriter(folder / "browser", images_dir(build))
+    browser = BrowserWriter(folder / "browser", images_dir(build),
+                            files.recorded_max_pixels(out) if max_pixels is None else max_pixels)
 
     def card(entry: Any) -> None:
         source = next((str(entry.image.meta[c]) for c in SOURCE_COLUMNS

@@ -18,8 +18,9 @@ from collections import Counter
 from pathlib import Path
 from typing import IO, Any
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
+from ..imaging import open_checked
 from ..jsonl import atomic_open
 from .build_files import ImageEntry
 
@@ -33,16 +34,17 @@ def _js(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
-def _thumbnail(source: Path, target: Path) -> bool:
-    """Write ``target`` unless it exists; False when the picture cannot be read."""
+def _thumbnail(source: Path, target: Path, max_pixels: int) -> bool:
+    """Write ``target`` unless it exists; False when the picture cannot be read or has more
+    than ``max_pixels`` pixels."""
     if target.is_file():
         return True
     try:
-        with Image.open(source) as im:
+        with open_checked(source, max_pixels) as im:
             im.thumbnail((THUMB_SIDE, THUMB_SIDE))
             with atomic_open(target, "wb") as f:
                 im.convert("RGB").save(f, "JPEG", quality=85)
-    except (OSError, UnidentifiedImageError):
+    except (OSError, ValueError, Image.DecompressionBombError):  # TooManyPixels: ValueError
         return False
     return True
 
@@ -68,8 +70,8 @@ def _duo_card(entry: ImageEntry, index: int, duo: Any, filtered: bool) -> dict[s
 class BrowserWriter:
     """Receives the build's images one by one (``add``) and writes the browser's files."""
 
-    def __init__(self, folder: Path, images_dir: Path | None):
-        self.folder, self.images_dir = folder, images_dir
+    def __init__(self, folder: Path, images_dir: Path | None, max_pixels: int):
+        self.folder, self.images_dir, self.max_pixels = folder, images_dir, max_pixels
         shutil.rmtree(folder / "data", ignore_errors=True)  # chunks of an earlier, larger run
         (folder / "data").mkdir(parents=True)
         (folder / "thumbs").mkdir(exist_ok=True)
@@ -87,7 +89,8 @@ class BrowserWriter:
         image = entry.image
         thumb = f"thumbs/{image.sha256}.jpg"
         source_file = self.images_dir / image.image if self.images_dir else None
-        if source_file is None or not _thumbnail(source_file, self.folder / thumb):
+        if source_file is None or not _thumbnail(source_file, self.folder / thumb,
+                                                 self.max_pixels):
             thumb, self.missing_pictures = None, self.missing_pictures + 1
         convs = entry.conversations
         duos = [_duo_card(entry, i, d, filtered) for i, d in enumerate(convs.duos)] if convs else []

@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from ..evaluate import Benchmark, run_evaluation
 from ..evaluate.answerers import Answerer
+from ..imaging import DEFAULT_MAX_PIXELS
 from ..jsonl import atomic_open
 from ..ocr import decode_image
 from .perturbations import PERTURBATIONS
@@ -39,7 +40,7 @@ def perturb_image(image: Image.Image, name: str, severity: int, seed: int, key: 
 
 
 def _perturbed_images(benchmark: Benchmark, images_dir: Path, name: str, severity: int,
-                      seed: int, folder: Path) -> Benchmark:
+                      seed: int, folder: Path, max_pixels: int) -> Benchmark:
     """The benchmark with its images replaced by perturbed copies in ``folder``. An image that
     cannot be read is not copied: its items fail in the run as they do in the clean one."""
     items = []
@@ -47,7 +48,7 @@ def _perturbed_images(benchmark: Benchmark, images_dir: Path, name: str, severit
         target = folder / f"{item.image}.png"
         if not target.exists():
             try:
-                image = decode_image((images_dir / item.image).read_bytes())
+                image = decode_image((images_dir / item.image).read_bytes(), max_pixels)
             except Exception:  # reported by the evaluation (the clean run says why)
                 image = None
             if image is not None:
@@ -62,7 +63,7 @@ def run_suite(benchmark: Benchmark, images_dir: Path, answerer: Answerer, out: P
               perturbations: list[str], severities: list[int], seed: int = 0,
               progress: bool = False, **evaluation: Any) -> dict[str, Any]:
     """Evaluate clean and perturbed; ``evaluation`` goes to ``run_evaluation`` (task, metrics,
-    with_ocr, ocr_engine, ocr_cache)."""
+    with_ocr, ocr_engine, ocr_cache, max_pixels: images over it are not perturbed either)."""
     for name in perturbations:
         PERTURBATIONS.get(name)  # unknown names fail before any work
     runs: dict[str, dict[str, Any]] = {}
@@ -72,7 +73,8 @@ def run_suite(benchmark: Benchmark, images_dir: Path, answerer: Answerer, out: P
             bench, folder, label = benchmark, Path(images_dir), "clean"
         else:
             folder = out / "images" / name / str(severity)
-            bench = _perturbed_images(benchmark, Path(images_dir), name, severity, seed, folder)
+            bench = _perturbed_images(benchmark, Path(images_dir), name, severity, seed, folder,
+                                      evaluation.get("max_pixels", DEFAULT_MAX_PIXELS))
             label = f"{name}-{severity}"
         runs[label] = run_evaluation(bench, folder, answerer, out / "runs" / f"{label}.json",
                                      **evaluation)

@@ -8,7 +8,6 @@ again finishes the job with every record written exactly once.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections import Counter, deque
@@ -25,7 +24,8 @@ from ..backends import BACKENDS
 from ..config import BuildConfig
 from ..errors import RunIncomplete, UsageError
 from ..export import export
-from ..ingest.manifest import detect_format
+from ..imaging import file_sha256
+from ..ingest.manifest import detect_format, printable_name
 from ..ocr.gate import GATE_VERSION
 from ..join import merge_join
 from ..keyset import KeyUnion
@@ -72,7 +72,7 @@ def _ocr(cfg: BuildConfig, rejects: ResumableJsonl) -> None:
         todo = _pending(read_jsonl(cfg.out / files.IMAGES, ImageRecord), done)
         results = ocr.run_ocr(todo, cfg.images_dir, engine=cfg.engine, workers=cfg.workers,
                               cache_dir=cfg.cache_dir and cfg.cache_dir / "ocr",
-                              language=cfg.language)
+                              max_pixels=cfg.max_pixels, language=cfg.language)
         _drain(results, out, rejects, "ocr", cfg.progress,
                _count_pending(cfg.out / files.IMAGES, done))
 
@@ -183,9 +183,9 @@ def _elapsed(start: tuple[float, float], end: tuple[float, float]) -> tuple[floa
 def _build_settings(cfg: BuildConfig) -> dict[str, Any]:
     """What decides a build's records: a resume must not mix in records made otherwise."""
     return {
-        "images_dir": str(cfg.images_dir.resolve()),
-        "captions": str(cfg.captions.resolve()),
-        "captions_sha256": hashlib.sha256(cfg.captions.read_bytes()).hexdigest(),
+        "images_dir": printable_name(cfg.images_dir.resolve()),
+        "captions": printable_name(cfg.captions.resolve()),
+        "captions_sha256": file_sha256(cfg.captions),  # streamed: manifests can be large
         "backend": cfg.backend,
         "engine": cfg.engine,
         "ocr_gate": {"version": GATE_VERSION, "language": cfg.language},
@@ -197,15 +197,29 @@ def _build_settings(cfg: BuildConfig) -> dict[str, Any]:
     }
 
 
-def claim_out(cfg: BuildConfig) -> None:
-    """Create OUT, or check that the build found there was made with the same settings."""
+def _changed(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """The settings that differ, a group's by member name (``openai.server``)."""
+    names = []
+    for key, value in now.items():
+        old = before.get(key)
+        if isinstance(old, dict) and isinstance(value, dict):
+            names += [f"{key}.{k}" for k in sorted(old.keys() | value.keys())
+                      if old.get(k) != value.get(k)]
+        elif old != value:
+            names.append(key)
+    return names
+
+
+def claim_out(cfg: BuildConfig) -> dict[str, Any]:
+    """Create OUT, or check that the build found there was made with the same settings;
+    returns them (for ``finish``: the manifest is hashed once a run)."""
     if cfg.out.exists() and not cfg.out.is_dir():
         raise UsageError(f"--out {cfg.out} exists and is not a folder")
     settings = _build_settings(cfg)
     path = cfg.out / files.BUILD
     if path.exists():
         before = json.loads(path.read_text(encoding="utf-8"))
-        changed = sorted(k for k in settings if before.get(k) != settings[k])
+        changed = _changed(before, settings)
         if changed:
             raise UsageError(
                 f"{cfg.out} holds a build made with other {', '.join(changed)}; "
@@ -215,6 +229,7 @@ def claim_out(cfg: BuildConfig) -> None:
         cfg.out.mkdir(parents=True, exist_ok=True)
         write_json_atomic(path, settings)
     remove_stale_temporaries(cfg.out)
+    return settings
 
 
 def _backend_options(cfg: BuildConfig) -> dict[str, Any]:
@@ -248,7 +263,7 @@ def build(cfg: BuildConfig) -> dict[str, Any]:
 
 def _run(cfg: BuildConfig, backend: Any) -> dict[str, Any]:
     resumed = (cfg.out / files.BUILD).exists()
-    claim_out(cfg)
+    settings = claim_out(cfg)
     seconds: dict[str, float] = {}
     cpu_seconds: dict[str, float] = {}
     incomplete = None
@@ -277,18 +292,20 @@ def _run(cfg: BuildConfig, backend: Any) -> dict[str, Any]:
             split = enrich_end[0] if enrich_end else end
             seconds["enrich"], cpu_seconds["enrich"] = _elapsed(start, split)
             seconds["qa"], cpu_seconds["qa"] = _elapsed(split, end)
-    return finish(cfg, resumed, incomplete, seconds, cpu_seconds,
+    return finish(cfg, settings, resumed, incomplete, seconds, cpu_seconds,
                   backend.report() if hasattr(backend, "report") else None)
 
 
-def finish(cfg: BuildConfig, resumed: bool, incomplete: str | None, seconds: dict[str, float],
-           cpu_seconds: dict[str, float], generation: dict[str, Any] | None) -> dict[str, Any]:
-    """Export llava.json and write summary.json (the same for every runner); returns it."""
+def finish(cfg: BuildConfig, settings: dict[str, Any], resumed: bool, incomplete: str | None,
+           seconds: dict[str, float], cpu_seconds: dict[str, float],
+           generation: dict[str, Any] | None) -> dict[str, Any]:
+    """Export llava.json and write summary.json (the same for every runner); returns it.
+    ``settings``: what ``claim_out`` returned."""
     start = time.perf_counter()
     llava_path, samples = export(cfg.out, "llava", cfg.out / files.LLAVA)
     seconds["export"] = round(time.perf_counter() - start, 3)
     summary = {
-        **_build_settings(cfg),
+        **settings,
         "resumed": resumed,
         "incomplete": incomplete,
         "counts": {**_count(cfg), "llava_samples": samples},

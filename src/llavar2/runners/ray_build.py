@@ -192,7 +192,7 @@ def build(cfg: BuildConfig, rcfg: RayConfig) -> dict[str, Any]:
         raise UsageError(str(e).strip('"')) from None
     detect_format(cfg.captions)
     resumed = (cfg.out / files.BUILD).exists()
-    claim_out(cfg)
+    settings = claim_out(cfg)
     remove_stale_spills(cfg.out)
     seconds: dict[str, float] = {}
     cpu_seconds: dict[str, float] = {}
@@ -204,4 +204,4 @@ def build(cfg: BuildConfig, rcfg: RayConfig) -> dict[str, Any]:
             step()
             seconds[name] = round(time.perf_counter() - start[0], 3)
             cpu_seconds[name] = round(time.process_time() - start[1], 3)
-    return finish(cfg, resumed, None, seconds, cpu_seconds, None)
+    return finish(cfg, settings, resumed, None, seconds, cpu_seconds, None)

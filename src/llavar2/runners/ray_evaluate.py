@@ -30,7 +30,8 @@ def _make(spec: str, options: AnswererOptions, task: str, images_dir: str, with_
     """An actor's answerer (its own model copy) and question maker."""
     answerer = make_answerer(spec, options)
     maker = QuestionMaker(TASKS.get(task), Path(images_dir), answerer.needs_ocr, with_ocr,
-                          ocr_engine, Path(ocr_cache) if ocr_cache else None)
+                          ocr_engine, Path(ocr_cache) if ocr_cache else None,
+                          options.max_pixels)
     return answerer, maker
 
 

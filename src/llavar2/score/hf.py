@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import UsageError
+from ..imaging import DEFAULT_MAX_PIXELS, TooManyPixels, open_checked
 from .base import SCORERS, Loss, LossRequest
 
 Dtype = Literal["auto", "float32", "bfloat16", "float16"]
@@ -30,6 +31,7 @@ class HFOptions(BaseModel):
     dtype: Dtype = "auto"  # auto: bfloat16 on a GPU, float32 on the CPU
     device: str = "auto"  # auto: cuda when available, else cpu
     max_length: int | None = Field(default=None, ge=2)  # tokens; None: the model's context
+    max_pixels: int = Field(default=DEFAULT_MAX_PIXELS, ge=1)  # larger images are unscorable
 
 
 def _model_context(config: Any, tokenizer: Any) -> int | None:
@@ -103,7 +105,8 @@ class HFScorer:
                 raise UsageError(f"{self.name} is a text-only model: replace the image by its "
                                  "facts (context 'facts')")
             if request.image not in images:
-                images[request.image] = (_load_image(request.image), {})
+                images[request.image] = (_load_image(request.image, self.options.max_pixels),
+                                         {})
             image, image_inputs = images[request.image]
             if isinstance(image, Loss):
                 return image
@@ -131,12 +134,12 @@ class HFScorer:
         self.forward = self.encoder = None  # type: ignore[assignment]
 
 
-def _load_image(path: Path | None) -> Any:
-    from ..imaging import open_checked
-
+def _load_image(path: Path | None, max_pixels: int) -> Any:
     try:
-        with open_checked(path) as image:  # type: ignore[arg-type]
+        with open_checked(path, max_pixels) as image:  # type: ignore[arg-type]
             return image.convert("RGB")
+    except TooManyPixels as e:
+        return Loss(None, 0, "too_many_pixels", f"{path}: {e}")
     except (OSError, ValueError, TypeError) as e:
         return Loss(None, 0, "image_unreadable", f"{path}: {e}")
 

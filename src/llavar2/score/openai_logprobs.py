@@ -50,10 +50,10 @@ from ..backends.openai_api.cache import ResponseCache, cache_key
 from ..backends.openai_api.client import CONNECTIONS_PER_CLIENT
 from ..backends.openai_api.retry import FATAL_STATUS, MalformedResponse, is_retried, with_retries
 from ..backends.openai_api.images import data_url, image_reference
-from ..backends.openai_api.urls import public_url
+from ..backends.openai_api.urls import public_url, server_address
 from ..backends.openai_api.usage import Usage
 from ..errors import UsageError
-from ..imaging import DEFAULT_MAX_PIXELS, file_sha256
+from ..imaging import DEFAULT_MAX_PIXELS, TooManyPixels, file_sha256
 from .base import SCORERS, Loss, LossRequest, Part
 
 
@@ -93,7 +93,9 @@ class _Refused(Exception):
 
 
 class _BadImage(Exception):
-    pass
+    def __init__(self, reason: str, detail: str):
+        super().__init__(detail)
+        self.reason = reason  # bad_image or too_many_pixels
 
 
 class _Batch:
@@ -151,6 +153,7 @@ class OpenAILogprobScorer:
         self._secret = os.environ.get(config.api_key_env, "")
         self.usage = Usage(config.model, {}, config.max_requests)
         self._tokenize_url = tokenize_url(config.base_url)
+        self._server = server_address(config.base_url)  # two servers may share a model name
         self._cache = ResponseCache(config.cache) if config.cache is not None else None
         self._loop = asyncio.new_event_loop()
         # The clients' connection pools belong to the loop they are made in.
@@ -221,7 +224,8 @@ class OpenAILogprobScorer:
             return Loss(None, 0, "bad_image", f"{request.image}: {e}")
         wire = _wire(request, reference)
         flags = [[p.scored for p in m.parts] for m in request.messages]
-        key = cache_key(self.model, wire, {"protocol": PROTOCOL, "scored": flags, **CHAT_PARAMS})
+        key = cache_key(self.model, wire, {"protocol": PROTOCOL, "scored": flags, **CHAT_PARAMS},
+                        server=self._server)
         if self._cache is not None and (hit := self._cache.get(key)) is not None:
             self.usage.cache_hits += 1
             return Loss(**hit)
@@ -234,7 +238,7 @@ class OpenAILogprobScorer:
                 _shared(batch.tokens, p.text, lambda p=p: self._tokens(p.text)) for p in tail))
         # Not cached: what a fixed file or server setting would change.
         except _BadImage as e:
-            return Loss(None, 0, "bad_image", str(e))
+            return Loss(None, 0, e.reason, str(e))
         except _Refused as e:
             return Loss(None, 0, "request_failed", str(e))
         except _TooLong as e:
@@ -252,8 +256,10 @@ class OpenAILogprobScorer:
             args = (request.image, self.config.image_max_side, self.config.max_pixels)
             try:  # in a thread: decoding and downscaling a big image would stall the loop
                 url = await asyncio.to_thread(data_url, *args)
+            except TooManyPixels as e:
+                raise _BadImage("too_many_pixels", f"{request.image}: {e}") from None
             except (OSError, ValueError) as e:
-                raise _BadImage(f"{request.image}: {e}") from None
+                raise _BadImage("bad_image", f"{request.image}: {e}") from None
         body = {"model": self.model, "messages": _wire(request, url), **CHAT_PARAMS}
         return await self._post("/chat/completions", body, _prompt_logprobs)
 

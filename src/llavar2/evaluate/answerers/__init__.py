@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from ...config import OpenAIConfig
 from ...errors import ItemRejected, UsageError
+from ...imaging import DEFAULT_MAX_PIXELS
 from ...records import OcrResult
 from ...registry import Registry
 from ..benchmarks import BenchmarkItem
@@ -35,6 +36,7 @@ class AnswererOptions:
     openai: OpenAIConfig | None = None  # openai: the client's settings (model included)
     device: str | None = None  # hf
     dtype: str = "auto"  # hf
+    max_pixels: int = DEFAULT_MAX_PIXELS  # a larger image is an item failure, never decoded
 
 
 class Answerer(Protocol):

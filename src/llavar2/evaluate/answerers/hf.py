@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import ItemRejected, UsageError
+from ...imaging import TooManyPixels, open_checked
 from . import ANSWERERS, AnswererOptions, Question
 
 
@@ -43,12 +44,14 @@ class HFAnswerer:
 
     def _answer(self, q: Question) -> str:
         import torch
-        from PIL import Image
 
+        try:  # our limit, not Pillow's process-wide one; before loading a model for nothing
+            with open_checked(q.image, self._options.max_pixels) as image:
+                rgb = image.convert("RGB")
+        except TooManyPixels as e:
+            raise ItemRejected("too_many_pixels", f"{q.image}: {e}") from None
         if self._model is None:
             self._load()
-        with Image.open(q.image) as image:
-            rgb = image.convert("RGB")
         messages = [{"role": "user", "content": [{"type": "image"},
                                                  {"type": "text", "text": q.prompt}]}]
         text = self._processor.apply_chat_template(messages, add_generation_prompt=True)
@@ -63,6 +66,8 @@ class HFAnswerer:
         for q in questions:
             try:
                 yield self._answer(q)
+            except ItemRejected as e:
+                yield e
             except RuntimeError as e:  # e.g. out of memory on one huge image: this item only
                 yield ItemRejected("generation_failed", f"{type(e).__name__}: {e}")
 

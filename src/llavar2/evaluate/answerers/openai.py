@@ -12,7 +12,6 @@ from typing import Any
 from ...backends.openai_api.images import image_reference
 from ...backends.openai_api.session import ChatSession
 from ...errors import ItemRejected, UsageError
-from ...imaging import DEFAULT_MAX_PIXELS
 from . import ANSWERERS, AnswererOptions, Question
 
 @ANSWERERS.register("openai")
@@ -28,7 +27,7 @@ class OpenAIAnswerer:
             "model": model, "response_format": "none",
             "max_reply_tokens": options.max_new_tokens})
         self.name = f"openai:{model}"
-        self._session = ChatSession(self.config, 0, DEFAULT_MAX_PIXELS)
+        self._session = ChatSession(self.config, 0, options.max_pixels)
         self.usage = self._session.usage
         self._client = self._session.client
 

@@ -24,6 +24,7 @@ from tqdm import tqdm
 from ..evaluate import Benchmark, run_evaluation
 from ..evaluate.answerers import Answerer
 from ..imaging import DEFAULT_MAX_PIXELS
+from ..ingest.validate import RowRejected, resolve_image
 from ..jsonl import atomic_open
 from ..ocr import decode_image
 from .perturbations import PERTURBATIONS
@@ -45,10 +46,15 @@ def _perturbed_images(benchmark: Benchmark, images_dir: Path, name: str, severit
     cannot be read is not copied: its items fail in the run as they do in the clean one."""
     items = []
     for item in benchmark.items:
-        target = folder / f"{item.image}.png"
+        try:  # only files inside images_dir are read, and copies stay inside folder
+            rel, source = resolve_image(images_dir, item.image)
+        except RowRejected:  # the evaluation fails the item as the clean run does
+            items.append(item)
+            continue
+        target = folder / f"{rel}.png"
         if not target.exists():
             try:
-                image = decode_image((images_dir / item.image).read_bytes(), max_pixels)
+                image = decode_image(source.read_bytes(), max_pixels)
             except Exception:  # reported by the evaluation (the clean run says why)
                 image = None
             if image is not None:

@@ -72,7 +72,7 @@ from collections.abc import Sequence
 from itertools import chain
 from operator import add
 
-from ._processes import can_fork, usable_cpus
+from ._processes import can_fork, forking, usable_cpus
 
 __all__ = ["PUNCTUATIONS", "ptb_lines", "tokenize", "tokenize_one"]
 
@@ -954,7 +954,9 @@ def _coco_lines_in_halves(joined: list[str], calls: Sequence[Sequence[str]]) -> 
         break
     _FORKED = (joined, plan)
     try:
-        with multiprocessing.get_context("fork").Pool(1) as pool:
+        with forking():
+            pool = multiprocessing.get_context("fork").Pool(1)
+        with pool:
             forked = pool.apply_async(_first_part)
             mine = [_coco_lines(joined[split][starts:])]
             mine += [_coco_lines(text) for text in joined[split + 1:]]

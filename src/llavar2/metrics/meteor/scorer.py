@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .._processes import can_fork, usable_cpus
+from .._processes import can_fork, forking, usable_cpus
 from .aligner import (
     W_EXACT,
     W_PARAPHRASE,
@@ -372,13 +372,14 @@ class StatsJob:
             return
         fork = multiprocessing.get_context("fork")
         self._next = fork.Value("q", 0)
-        for _ in range(n_proc - 1):
-            receive, send = fork.Pipe(duplex=False)
-            # forked: the worker inherits this object (resources, texts) without pickling
-            proc = fork.Process(target=self._work, args=(send,), daemon=True)
-            proc.start()
-            send.close()
-            self._workers.append((proc, receive))
+        with forking():
+            for _ in range(n_proc - 1):
+                receive, send = fork.Pipe(duplex=False)
+                # forked: the worker inherits this object (resources, texts) without pickling
+                proc = fork.Process(target=self._work, args=(send,), daemon=True)
+                proc.start()
+                send.close()
+                self._workers.append((proc, receive))
 
     def _take(self) -> tuple[int, int]:
         """The next slice ``(a, b)``; empty when every item is taken."""

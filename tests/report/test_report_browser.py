@@ -19,13 +19,20 @@ CARD_IDS = 'Array.from(document.querySelectorAll(".card")).map(c => c.dataset.id
 
 
 @pytest.fixture(scope="module")
-def page(build):
+def browser(build):
     result = CliRunner().invoke(app, ["report", str(build), "--no-progress"])
     assert result.exit_code == 0, result.output
-    with HeadlessPage() as page:
-        page.open((build / "report" / "browser" / "index.html").as_uri())
-        page.wait_for(READY)
-        yield page
+    with HeadlessPage() as browser:
+        yield browser
+
+
+@pytest.fixture
+def page(browser, build):
+    """The browser freshly loaded for each test: one test's search and filters never carry
+    over into another's."""
+    browser.open((build / "report" / "browser" / "index.html").as_uri())
+    browser.wait_for(READY)
+    return browser
 
 
 def narrow(page, script):

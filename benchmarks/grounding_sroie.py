@@ -11,7 +11,11 @@ in what RapidOCR read.
   image does not hold.
 
 The OCR lines come from ``--raw`` (JSON ``{name: {"w", "h", "lines": [OcrLine dicts]}}``), else
-RapidOCR is run on each receipt (slow).
+from RapidOCR through the OCR cache (``~/.cache/llavar2/ocr``; an empty cache runs the engine).
+
+Last line: ``RESULT recall_fuzzy=... recall_exact=... ratio=<fuzzy / exact recall>
+digit_false_fuzzy=... digit_false_exact=... other_false_fuzzy=... other_false_exact=...``
+(shares of segments; "false" ones are groundings of text the receipt does not hold).
 
     PYTHONPATH=src .venv/bin/python benchmarks/grounding_sroie.py [--raw FILE] [--show 10]
 """
@@ -34,11 +38,12 @@ def ocr_lines(names: list[str], raw: Path | None) -> dict[str, list[str]]:
     if raw is not None:
         data = json.loads(raw.read_text(encoding="utf-8"))
         return {name: [line["text"] for line in data[name]["lines"]] for name in names}
-    from PIL import Image
+    from llavar2.ocr import get_engine
+    from llavar2.ocr.cache import OcrCache
+    from llavar2.paths import default_cache_dir
 
-    from llavar2.ocr.base import get_engine
-    engine = get_engine("rapidocr")
-    return {name: [line.text for line in engine.read(Image.open(sroie.image_path(name)))]
+    engine, cache = get_engine("rapidocr"), OcrCache(default_cache_dir() / "ocr")
+    return {name: [line.text for line in sroie.engine_lines(name, engine, cache)]
             for name in names}
 
 
@@ -123,6 +128,17 @@ def main() -> None:
           f"{share(len(edited), n['other'])}")
     for score, answer, found in sorted(edited, reverse=True)[:args.show]:
         print(f"    {score:.3f}  {answer!r} ~ {found!r}")
+
+    def rate(key: str, total: str) -> float:
+        return n[key] / n[total] if n[total] else 0.0
+
+    print(f"RESULT recall_fuzzy={rate('fuzzy', 'answers'):.4f} "
+          f"recall_exact={rate('exact', 'answers'):.4f} "
+          f"ratio={rate('fuzzy', 'answers') / max(rate('exact', 'answers'), 1e-9):.3f} "
+          f"digit_false_fuzzy={rate('digit_fuzzy', 'digit'):.4f} "
+          f"digit_false_exact={rate('digit_exact', 'digit'):.4f} "
+          f"other_false_fuzzy={rate('other_fuzzy', 'other'):.4f} "
+          f"other_false_exact={rate('other_exact', 'other'):.4f}")
 
 
 if __name__ == "__main__":

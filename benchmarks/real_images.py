@@ -43,7 +43,6 @@ Last line: ``RESULT cer=... raw_cer=... segment_recall=... answers_correct=... t
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
 import re
@@ -60,7 +59,7 @@ from rapidfuzz import fuzz
 from llavar2.config import BuildConfig, default_cache_dir
 from llavar2.jsonl import read_jsonl
 from llavar2.ocr import get_engine
-from llavar2.ocr.cache import OcrCache, cache_key
+from llavar2.ocr.cache import OcrCache
 from llavar2.records import ConversationSet, EnrichedCaption, OcrLine, OcrResult
 from llavar2.runners import local
 from llavar2.testing import sroie
@@ -167,9 +166,7 @@ def main() -> None:
         result = ocr.get(name)
         if result is None:
             continue
-        digest = hashlib.sha256(sroie.image_path(name, root).read_bytes()).hexdigest()
-        entry = cache.get(cache_key(engine.name, engine.version, digest))
-        raw = entry.lines if entry else []
+        raw = sroie.engine_lines(name, engine, cache, root)
         reference = sroie.reference_text(name, root, sroie.text_skew(line.box for line in raw))
         e, n = sroie.order_aware_errors(result.text, reference)
         r, _ = sroie.order_aware_errors("\n".join(line.text for line in raw), reference)

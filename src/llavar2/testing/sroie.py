@@ -23,6 +23,7 @@ the tilt adds. A benchmark passes the same skew for every reading order it score
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -31,7 +32,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..ocr.base import OcrEngine
+from ..ocr.cache import CachedOcr, OcrCache, cache_key
 from ..ocr.quality import character_errors
+from ..ocr.run import decode_image
+from ..records import OcrLine
 
 _REPO = Path(__file__).resolve().parents[3]
 MIN_SKEW_DEG = 0.5  # a scan skewed less is taken as straight
@@ -133,3 +138,16 @@ def order_aware_errors(hypothesis: str, reference: str) -> tuple[int, int]:
     """(character edit distance, reference length), case-insensitive, whitespace runs as one
     space: text read in the wrong order costs edits, line breaks do not."""
     return character_errors(hypothesis.upper(), reference.upper())
+
+
+def engine_lines(name: str, engine: OcrEngine, cache: OcrCache,
+                 root: Path | None = None) -> list[OcrLine]:
+    """The engine's own lines of a receipt, in its box order, through the OCR cache that builds
+    use (the engine runs only on a miss, and fills it)."""
+    data = image_path(name, root).read_bytes()
+    key = cache_key(engine.name, engine.version, hashlib.sha256(data).hexdigest())
+    if (entry := cache.get(key)) is None:
+        image = decode_image(data)
+        entry = CachedOcr(width=image.width, height=image.height, lines=engine.read(image))
+        cache.put(key, entry)
+    return entry.lines

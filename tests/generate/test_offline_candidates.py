@@ -212,3 +212,22 @@ def test_key_value_stops_at_the_next_label(candidates_of):
 def test_a_number_in_a_hyphenated_code_is_not_asked(candidates_of):
     candidates = candidates_of([("SR 100100000009- Seafood (M)", 10, 10, 500, 30)])
     assert not by_type(candidates, "number")
+
+
+def test_large_words_read_with_doubt_are_not_quoted(make_item):
+    # A scrawled "Tissue & Hand Wash" above a receipt's print (SROIE 312), read in part and
+    # with less confidence than print: not "the top line"; print that large and sure still is.
+    lines = [("& Hand Wash.", 231, 162, 522, 237), ("Guardian Health And Beauty", 27, 279, 448, 314),
+             ("Jalan Loke Yew Bentong", 27, 320, 303, 355), ("90 Ground Floor", 28, 365, 214, 400)]
+    for score, top in ((0.88, []), (0.97, ["& Hand Wash."])):
+        _, ocr = make_item("x", "caption", lines, (544, 800))
+        ocr.lines[0] = ocr.lines[0].model_copy(update={"score": score})
+        ocr = ocr.model_copy(update={"lines": gate_lines(ocr.lines)})
+        found = find_candidates(place_lines(ocr), ocr.text, place_lines(ocr, flagged=True))
+        assert [c.answer for c in by_type(found, "top_line")] == top
+
+
+def test_decoration_around_a_line_is_not_quoted(make_item):
+    lines = [("Total 8.70", 100, 100, 500, 130), ("** Thank you **", 100, 200, 500, 230)]
+    candidates = gated(lines, make_item)
+    assert [c.answer for c in by_type(candidates, "bottom_line")] == ["Thank you"]

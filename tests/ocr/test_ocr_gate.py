@@ -221,3 +221,22 @@ def test_rare_names_are_not_misreadings():
     # Names and words of other languages are no look-alike swap away from a common word.
     assert gate_line(line("KEDAI PAPAN PERMAS SELANGOR")).quality >= 0.5
     assert gate_line(line("Greenwood Trattoria Luna")).quality >= 0.9
+
+
+@pytest.mark.parametrize("misread", [
+    "No: G3, BIk G, JIn PJU 1A/3,",  # "l" read as "I" after a capital (SROIE 040: "Blk", "Jln")
+    "For anv enauirv. please contact us:",  # "any" and "enquiry" misread (SROIE 584)
+])
+def test_look_alike_misreadings_of_short_and_lower_case_words_are_flagged(misread):
+    assert flags(misread, 0.99) == [GARBLED]
+
+
+@pytest.mark.parametrize("text", [
+    "In stock: Ice cream, It is free",  # a capital I starting a word
+    "McIntosh Apples 2kg",  # a name with a capital I after a lower-case letter
+    "Any enquiry, please contact us",
+    "qty 2 pcs, ltd offer",  # rare three-letter abbreviations, not a swap of a common word
+    "a man in a red jacket climbs the rocks",
+])
+def test_capital_i_words_names_and_abbreviations_stay_clean(text):
+    assert flags(text, 0.99) == []

@@ -22,7 +22,10 @@ Flags (``OcrLine.flags``; empty = clean):
                     one word ("买众E"), a word that reads right only backwards (a mirror
                     image), an unpronounceable letter string, a rare word that one look-alike
                     swap ("rn"/"m", "i"/"l", "0"/"O") makes a common one ("Payabie",
-                    "CL0SED"). A rare word is not a junk word:
+                    "CL0SED"), a lower-case word that two swaps make one ("enauirv"), a
+                    rare three-letter word that one swap makes a very common one ("anv"),
+                    a capital "I" for an "l" after a first capital ("BIk", "JIn", "OIympic").
+                    A rare word is not a junk word:
                     a line of unknown names with good confidence stays clean.
 ``too_short``       a lone letter ("C"): too little to be text anyone would ask about.
 ``duplicate``       the same text (rapidfuzz ratio ≥ ``DUPLICATE_RATIO``) read again at the same
@@ -47,7 +50,7 @@ from wordfreq import zipf_frequency
 
 from ..records import OcrLine
 
-GATE_VERSION = "ocr-gate@2"
+GATE_VERSION = "ocr-gate@3"
 
 LOW_CONFIDENCE = "low_confidence"
 OTHER_SCRIPT = "other_script"
@@ -123,6 +126,10 @@ _SWAPS = {c: frozenset("".join(g for g in _LOOKALIKES if c in g)) - {c}
 _SWAP_PAIRS = (("rn", "m"), ("in", "m"), ("m", "rn"), ("cl", "d"), ("vv", "w"), ("ii", "u"))
 MISREAD_MAX_ZIPF = 2.0  # a word rarer than this ...
 MISREAD_MIN_ZIPF = 3.0  # ... that one look-alike swap makes at least this common is misread
+SHORT_MISREAD_MIN_ZIPF = 5.0  # a rare three-letter word one swap from this common ("anv"/"any")
+# "l" read as a capital "I" after a word's first capital: no spelling writes "BIk" or "JIn"
+# (names such as "McIntosh" have a lower-case letter before the "I").
+_CAPITAL_I_FOR_L = re.compile(r"^[A-Z]I[a-z]+$")
 
 
 def check_language(language: str) -> str:
@@ -178,8 +185,12 @@ def _word(token: str, language: str | None) -> tuple[float, float]:
     if language is None:  # no dictionary for this script (Chinese, Japanese, Korean): neutral
         return 0.7, 1.0
     zipf = _zipf(token.lower(), language)
+    if _CAPITAL_I_FOR_L.match(token):
+        return _JUNK
     if zipf < 1.0 and _WEIRD_CASE.search(token):
         return (0.8, 1.0) if _glued(token, language) else _JUNK
+    if len(token) == 3 and token.islower() and _misread(token, language, SHORT_MISREAD_MIN_ZIPF):
+        return _JUNK  # "anv": not an abbreviation but "any" misread
     if len(token) <= 3:  # most letter pairs and triples are some abbreviation: weak evidence
         return (0.8, 1.0) if zipf >= 3.5 else (0.6, 1.0) if zipf >= 2.0 else (0.4, 1.0)
     if zipf >= 3.0:
@@ -196,17 +207,32 @@ def _word(token: str, language: str | None) -> tuple[float, float]:
     return (0.25, 1.0) if token.islower() else (0.5, 1.0)
 
 
-def _misread(token: str, language: str) -> bool:
-    """A word of four or more characters (digits included: "CL0SED") that one look-alike swap
-    turns from rare into common."""
+def _misread(token: str, language: str, min_zipf: float = MISREAD_MIN_ZIPF) -> bool:
+    """A rare word of three or more characters (digits included: "CL0SED") that one
+    look-alike swap turns into a word at least ``min_zipf`` common; or a lower-case unknown
+    word of six or more letters that two swaps do ("enauirv": "enquiry")."""
     lower = token.lower()
-    if len(lower) < 4 or _zipf(lower, language) >= MISREAD_MAX_ZIPF:
+    if len(lower) < 3 or _zipf(lower, language) >= MISREAD_MAX_ZIPF:
         return False
+    if len(lower) == 3 and min_zipf < SHORT_MISREAD_MIN_ZIPF:
+        return False  # three letters: only a very common word is evidence (see _word)
+    variants = _swapped(lower)
+    if any(v.isalpha() and _zipf(v, language) >= min_zipf for v in variants):
+        return True
+    if len(lower) < 6 or not token.islower() or _zipf(lower, language) >= 1.0:
+        return False
+    return any(v.isalpha() and _zipf(v, language) >= min_zipf
+               for once in variants for v in _swapped(once, glyphs_only=True))
+
+
+def _swapped(lower: str, glyphs_only: bool = False) -> set[str]:
+    """Every variant of ``lower`` one look-alike swap away (single glyphs, then pairs)."""
     variants = {lower[:i] + other + lower[i + 1:]
                 for i, c in enumerate(lower) for other in _SWAPS.get(c, ())}
-    variants |= {lower[:i] + new + lower[i + len(old):]
-                 for old, new in _SWAP_PAIRS for i in range(len(lower)) if lower.startswith(old, i)}
-    return any(v.isalpha() and _zipf(v, language) >= MISREAD_MIN_ZIPF for v in variants)
+    if not glyphs_only:
+        variants |= {lower[:i] + new + lower[i + len(old):] for old, new in _SWAP_PAIRS
+                     for i in range(len(lower)) if lower.startswith(old, i)}
+    return variants
 
 
 def _glued(token: str, language: str) -> bool:

@@ -17,13 +17,17 @@ least ``MIN_PRINTED_QUALITY``, a box clear of the image's border (text touching 
 be cut off), and text that reads as print: a word of three letters or more, a lone short word
 ("NO"), or numbers in lettering no larger than ``MAX_NUMBER_SIZE`` × the median line's (a
 number or code set much larger than the text around it is a stamp or handwriting as often as
-print). Lines that are not printed still count as text for "top", "below" and "largest": a
+print); lettering that large with words in it needs the engine's confidence of a heading
+(``MIN_TITLE_SCORE``): large words read with doubt are handwriting ("& Hand Wash." for a
+scrawled "Tissue & Hand Wash"). A line's text is quoted without the runs of symbols that
+decorate it ("** Thank you **" is "Thank you"). Lines that are not printed still count as text for "top", "below" and "largest": a
 question whose true answer is one of them is not asked.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from dataclasses import dataclass
 
@@ -42,12 +46,15 @@ MIN_TITLE_SCORE = 0.9  # engine confidence a heading is read with (not handwriti
 MIN_PRINTED_QUALITY = 0.7
 EDGE_MARGIN = 0.1  # a box closer to the image's border than this × its letter height touches it
 MAX_NUMBER_SIZE = 1.5  # largest glyph height of a line of numbers, × the median line's
+# Runs of two or more symbols around a line's words: "** Thank you **", "=== MENU ===".
+_DECORATION = re.compile(r"^[*=~#_+•·<>|-]{2,}\s*|\s*[*=~#_+•·<>|-]{2,}$")
 
 
 @dataclass(frozen=True)
 class PlacedLine:
     index: int  # position in OcrResult.lines (reading order)
-    text: str  # the line's text without surrounding whitespace; still a substring of OCR text
+    text: str  # the line's text without surrounding whitespace and decoration; still a
+    # substring of the OCR text
     left: float
     top: float
     right: float
@@ -129,7 +136,7 @@ def place_lines(ocr: OcrResult, flagged: bool = False) -> list[PlacedLine]:
         xs = [p[0] for p in line.box]
         ys = [p[1] for p in line.box]
         left, top, right, bottom = min(xs), min(ys), max(xs), max(ys)
-        text = line.text.strip()
+        text = _undecorated(line.text.strip())
         letter_height = _letter_height(line.box, bottom - top)
         # Without the image's size (``ocr.width`` 0) the extent of the text is no border.
         margin = min(left, top, width - right, height - bottom) if ocr.width and ocr.height \
@@ -137,7 +144,7 @@ def place_lines(ocr: OcrResult, flagged: bool = False) -> list[PlacedLine]:
         printed = (
             (line.quality is None or line.quality >= MIN_PRINTED_QUALITY)
             and margin >= EDGE_MARGIN * letter_height
-            and _reads_as_print(text, glyph, median)
+            and _reads_as_print(text, glyph, median, line.score)
         )
         placed.append(
             PlacedLine(
@@ -169,9 +176,18 @@ def _glyph(line: OcrLine) -> float:
     return min(letter_height, length / (max(len(line.text.strip()), 1) * MIN_CHAR_WIDTH))
 
 
-def _reads_as_print(text: str, glyph: float, median: float) -> bool:
+def _undecorated(text: str) -> str:
+    """The text without the symbol runs around its words (all of it when nothing is left)."""
+    bare = _DECORATION.sub("", text)
+    return bare if any(c.isalnum() for c in bare) else text
+
+
+def _reads_as_print(text: str, glyph: float, median: float, score: float = 1.0) -> bool:
     """A word, a lone short word, or numbers at the size of the text around them; not scraps
-    of letters ("ed Ea.", a mirrored word on a torn edge) nor an outsized code ("H1 A05125")."""
+    of letters ("ed Ea.", a mirrored word on a torn edge), an outsized code ("H1 A05125") nor
+    outsized words read with doubt (handwriting)."""
+    if glyph > MAX_NUMBER_SIZE * median and score < MIN_TITLE_SCORE:
+        return False
     if has_word(text) or (len(text.split()) == 1 and text.isalpha()):
         return True
     return any(c.isdigit() for c in text) and glyph <= MAX_NUMBER_SIZE * median

@@ -865,5 +865,125 @@ def demo(
     ))
 
 
+human_eval_app = typer.Typer(no_args_is_help=True, help="Human evaluation of a build: a rating "
+                             "page per rater, then the analysis of their ratings.")
+app.add_typer(human_eval_app, name="human-eval")
+
+
+@human_eval_app.command("sample")
+def human_eval_sample(
+    out: Path = typer.Argument(..., help="A build folder (after llavar2 filter, its duos are "
+                               "kept or dropped)."),
+    to: Path = typer.Option(..., "--to", help="A new folder for the tasks, the images and the "
+                            "rating pages."),
+    n: int = typer.Option(400, "--n", min=1, help="Duo conversations to rate."),
+    images: Optional[int] = typer.Option(None, "--images", min=0, help="Images whose enriched "
+                                         "and human captions are compared (default: n / 4)."),
+    strata: str = typer.Option("qtype,source,status", help="Sample within these groups "
+                               "(comma list of qtype, source, status)."),
+    raters: str = typer.Option("3", help="How many raters (r1, r2, ...) or their names, "
+                               "comma-separated."),
+    overlap: float = typer.Option(0.3, min=0.0, max=1.0, help="Share of tasks every rater "
+                                  "rates (for agreement); the rest is split among them."),
+    min_per_stratum: int = typer.Option(5, min=0, help="Tasks every group gets at least (or "
+                                        "all it has)."),
+    seed: int = typer.Option(0, help="Seed of the sample, the split and the orders."),
+    embed_images: bool = typer.Option(False, help="Put the images inside the pages (data "
+                                      "URLs) instead of next to them in TO/images/."),
+) -> None:
+    """Sample a build for human rating: TO/tasks.jsonl, TO/assignments.json and a
+    self-contained TO/annotate-<rater>.html per rater (opens from disk, no server)."""
+    from .human_eval.sample import SampleConfig, rater_names, sample_build
+
+    try:
+        cfg = SampleConfig(n=n, images=images, raters=rater_names(raters), overlap=overlap,
+                           strata=tuple(s.strip() for s in strata.split(",") if s.strip()),
+                           seed=seed, min_per_stratum=min_per_stratum,
+                           embed_images=embed_images)
+        result = sample_build(out, to, cfg)
+    except UsageError as e:
+        raise _usage_error(str(e)) from None
+    for rater, ids in result["raters"].items():
+        console.print(f"{to / f'annotate-{rater}.html'}: {len(ids)} tasks")
+    console.print(f"{len(result['overlap'])} tasks shared by all raters; "
+                  f"{len(result['duo_strata'])} duo strata")
+    if result["missing_images"]:
+        console.print(f"[yellow]images not found[/yellow] (their tasks show no picture): "
+                      f"{', '.join(result['missing_images'][:10])}")
+
+
+@human_eval_app.command("analyze")
+def human_eval_analyze(
+    folder: Path = typer.Argument(..., help="The folder llavar2 human-eval sample wrote."),
+    ratings: list[Path] = typer.Argument(..., help="ratings-<rater>.json files."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Report folder (default: "
+                                       "FOLDER/report)."),
+    seed: int = typer.Option(0, help="Seed of the bootstrap intervals."),
+) -> None:
+    """Means, acceptable rates (weighted back to the build by stratum), kept against dropped,
+    and agreement (Cohen, Fleiss, Krippendorff, Gwet): OUT/report.md, report.json, plots/."""
+    from .human_eval.analyze import analyze, link_from_build, write_report
+
+    try:
+        report = analyze(folder, ratings, seed=seed)
+    except UsageError as e:
+        raise _usage_error(str(e)) from None
+    written = write_report(report, out or folder / "report")
+    link_from_build(report, written[1])
+    acceptable = report["duo"]["acceptable"]
+    console.print(f"{report['duo']['tasks']} duo tasks rated; acceptable "
+                  f"{acceptable['rate'] if acceptable['rate'] is not None else '-'}; "
+                  f"report: {written[1]}")
+    for problem in report["problems"]:
+        console.print(f"[yellow]left out:[/yellow] {problem}")
+
+
+@app.command("judge")
+def judge_command(
+    out: Path = typer.Argument(..., help="A build folder."),
+    model: str = typer.Option(..., "--model", help="openai:MODEL (with --base-url for a local "
+                              "server)."),
+    rubric: str = typer.Option("read@1", help="read@1: every duo on the human rubric; "
+                               "pairwise@1: every image's two captions, in both orders."),
+    repeats: int = typer.Option(1, min=1, help="Ask each request this many times (other "
+                                "seeds); the verdict is their median or most frequent value."),
+    tasks: Optional[Path] = typer.Option(None, "--tasks", help="A llavar2 human-eval sample "
+                                         "folder of OUT: rate its tasks, so that human-eval "
+                                         "analyze sets the judge against its raters (default: "
+                                         "OUT/judge, every duo and image)."),
+    with_image: bool = typer.Option(False, "--with-image", help="Attach the image too (the "
+                                    "default gives the caption and the OCR text, as LLaVA's "
+                                    "GPT-4 review did)."),
+    temperature: float = typer.Option(0.2, min=0.0, help="Sampling temperature."),
+    base_url: Optional[str] = typer.Option(None, help="Server, e.g. http://localhost:8000/v1."),
+    api_key_env: Optional[str] = typer.Option(None, help="Variable holding the API key "
+                                              "(default: OPENAI_API_KEY)."),
+    concurrency: Optional[int] = typer.Option(None, min=1, help="Requests in flight."),
+    timeout: Optional[float] = typer.Option(None, min=0.001, help="Seconds per request."),
+    max_requests: Optional[int] = typer.Option(None, min=0, help="Request budget this run."),
+    image_max_side: Optional[int] = typer.Option(None, min=16, help="Downscale images sent."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not use the response cache."),
+    max_pixels: int = typer.Option(DEFAULT_MAX_PIXELS, min=1, help="Images with more pixels "
+                                   "are not sent."),
+) -> None:
+    """A chat model rates the build like the human raters (LLaVA's GPT-4 review protocol);
+    its ratings file has a rater's schema: <folder>/ratings/ratings-judge-<rubric>.json."""
+    from .human_eval.judge import judge_build
+
+    if not model.startswith("openai:") or not model.removeprefix("openai:"):
+        raise _usage_error("--model must be openai:MODEL")
+    config = _openai_settings(base_url, api_key_env, concurrency, timeout, max_requests,
+                              image_max_side, no_cache).model_copy(
+        update={"model": model.removeprefix("openai:"), "temperature": temperature})
+    try:
+        path, summary = judge_build(out, config, rubric, repeats, tasks, with_image, max_pixels)
+    except UsageError as e:
+        raise _usage_error(str(e)) from None
+    console.print(f"{summary['tasks']} tasks judged ({summary['requests']} requests, "
+                  f"{summary['cache_hits']} from the cache); unparsable replies: "
+                  f"{summary['parse_failures']}; position flips: {summary['position_flips']}"
+                  f" → {path}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

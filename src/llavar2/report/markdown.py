@@ -240,6 +240,28 @@ def _scores(w: Writer, s: DatasetStats, build: Build) -> None:
         w("")
 
 
+def _human_eval(w: Writer, build: Build) -> None:
+    """The human-eval reports of this build (``llavar2 human-eval analyze`` lists them in
+    ``human_eval.json``), linked with their headline figures."""
+    import json
+    import os
+
+    path = build.out / "human_eval.json"
+    if not path.is_file():
+        return
+    w("## Human evaluation", "", "| report | raters | duo tasks | acceptable | weighted | "
+      "alpha (correctness) |", "|---|---|---:|---:|---:|---:|")
+    for e in json.loads(path.read_text(encoding="utf-8")).get("reports", []):
+        link = os.path.relpath(e["report"], build.out / "report")
+
+        def pct(x: float | None) -> str:
+            return "–" if x is None else f"{100 * x:.1f}%"
+        alpha = "–" if e.get("alpha_correctness") is None else f"{e['alpha_correctness']:.3f}"
+        w(f"| [{link}]({link}) | {', '.join(e['raters'])} | {e['duo_tasks']} | "
+          f"{pct(e['acceptable'])} | {pct(e['acceptable_weighted'])} | {alpha} |")
+    w("")
+
+
 def sections(build: Build, s: DatasetStats, ref: DatasetStats | None,
              ref_path: Path | None) -> Writer:
     w = Writer()
@@ -258,4 +280,5 @@ def sections(build: Build, s: DatasetStats, ref: DatasetStats | None,
     _languages(w, s, ref)
     _duplicates(w, s, ref)
     _scores(w, s, build)
+    _human_eval(w, build)
     return w

@@ -22,9 +22,11 @@ _DELIMITER = re.compile(r"<\s*/?\s*(?:" + "|".join(DELIMITED) + r")\s*>", re.IGN
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
-def defuse(text: str) -> str:
-    """``text`` with anything that reads as one of our delimiters made inert."""
-    return _DELIMITER.sub(lambda m: m.group(0).replace("<", "‹").replace(">", "›"), text)
+def defuse(text: str, delimiters: tuple[str, ...] = DELIMITED) -> str:
+    """``text`` with anything that reads as one of the delimiters made inert."""
+    pattern = _DELIMITER if delimiters == DELIMITED else re.compile(
+        r"<\s*/?\s*(?:" + "|".join(delimiters) + r")\s*>", re.IGNORECASE)
+    return pattern.sub(lambda m: m.group(0).replace("<", "‹").replace(">", "›"), text)
 
 
 def fill(phrasing: str, **values: str) -> str:

@@ -1,0 +1,275 @@
+"""``llavar2 human-eval sample``: a stratified, seeded sample of a build's duo conversations
+(and of its images, for the caption comparison), split among raters with a shared overlap.
+
+Strata are combinations of ``qtype``, ``source`` (the first of the manifest columns the report
+groups by: source, domain, dataset, kind, category) and ``status`` (``kept`` or ``dropped`` by
+``llavar2 filter``, ``unfiltered`` before it). Each stratum gets ``min_per_stratum`` tasks (or
+all it has), the rest of ``n`` goes to strata in proportion to their size (largest remainders),
+so small strata are seen and the analysis weighs every task by ``N_h / n_h`` back to the
+build's mix. Two passes over the build's files (count, then pick): memory holds the sample,
+not the build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import shutil
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsageError
+from ..report.build_files import Build, ImageEntry
+from ..report.stats import SOURCE_COLUMNS
+
+STRATA = ("qtype", "source", "status")
+TASKS = "tasks.jsonl"
+ASSIGNMENTS = "assignments.json"
+IMAGES = "images"
+
+
+@dataclass(frozen=True)
+class SampleConfig:
+    n: int = 400  # duo tasks
+    images: int | None = None  # image (caption comparison) tasks; None: n // 4
+    strata: tuple[str, ...] = STRATA
+    raters: tuple[str, ...] = ("r1", "r2", "r3")
+    overlap: float = 0.3  # share of tasks every rater rates
+    seed: int = 0
+    min_per_stratum: int = 5
+    embed_images: bool = False
+    pages: bool = True  # rating pages and image copies (a judge's task set needs neither)
+
+
+def rater_names(spec: str) -> tuple[str, ...]:
+    """``"3"`` → r1, r2, r3; ``"ana,ben"`` → ana, ben (letters, digits, ``-`` and ``_``)."""
+    spec = spec.strip()
+    if spec.isdigit():
+        names = tuple(f"r{i}" for i in range(1, int(spec) + 1))
+    else:
+        names = tuple(n.strip() for n in spec.split(",") if n.strip())
+    if not names:
+        raise UsageError("--raters needs a number or a list of names")
+    bad = [n for n in names if not all(c.isalnum() or c in "-_" for c in n)]
+    if bad:
+        raise UsageError(f"rater names may hold letters, digits, '-' and '_' only: {bad}")
+    if len(set(names)) != len(names):
+        raise UsageError(f"rater names repeat: {list(names)}")
+    return names
+
+
+def _source(entry: ImageEntry) -> str:
+    meta = entry.image.meta
+    return next((str(meta[c]) for c in SOURCE_COLUMNS if meta.get(c) not in (None, "")),
+                "unknown")
+
+
+def _duos(build: Build) -> Iterator[tuple[ImageEntry, int, dict[str, str]]]:
+    """Every duo of the build with its stratum fields, in file order."""
+    for entry in build.entries():
+        if entry.conversations is None:
+            continue
+        source = _source(entry)
+        for k, duo in enumerate(entry.conversations.duos):
+            status = ("dropped" if k in entry.dropped else "kept") if build.filtered \
+                else "unfiltered"
+            yield entry, k, {"qtype": duo.qtype, "source": source, "status": status}
+
+
+def _captioned(build: Build) -> Iterator[tuple[ImageEntry, int, dict[str, str]]]:
+    for entry in build.entries():
+        if entry.caption is not None:
+            yield entry, -1, {"source": _source(entry)}
+
+
+def stratum_key(fields: dict[str, str], strata: Sequence[str]) -> str:
+    return "|".join(f"{name}={fields[name]}" for name in strata) or "all"
+
+
+def allocate(sizes: dict[str, int], n: int, minimum: int) -> dict[str, int]:
+    """Sample size per stratum: ``minimum`` each (or its size), the rest in proportion to the
+    sizes, by largest remainder (ties by stratum name); never more than a stratum holds. When
+    ``n`` cannot give every stratum its minimum, each gets one first (the largest strata, if
+    there are more strata than ``n``)."""
+    total = sum(sizes.values())
+    if n >= total:
+        return dict(sizes)
+    ranked = sorted((h for h in sizes if sizes[h]), key=lambda h: (-sizes[h], h))
+    take = dict.fromkeys(sizes, 0)
+    if len(ranked) >= n:
+        for h in ranked[:n]:
+            take[h] = 1
+        return take
+    floor = {h: min(sizes[h], minimum) for h in sizes}
+    take = floor if sum(floor.values()) <= n else {h: min(sizes[h], 1) for h in sizes}
+    while (left := n - sum(take.values())) > 0:
+        room = {h: sizes[h] - take[h] for h in sizes if sizes[h] > take[h]}
+        weight = sum(room.values())
+        quota = {h: left * r / weight for h, r in room.items()}
+        whole = {h: min(room[h], math.floor(q)) for h, q in quota.items()}
+        if sum(whole.values()) == 0:  # hand out the remainders one by one
+            for h in sorted(room, key=lambda h: (-(quota[h] - math.floor(quota[h])), h))[:left]:
+                whole[h] = 1
+        for h, extra in whole.items():
+            take[h] += extra
+    return take
+
+
+Unit = tuple[ImageEntry, int, dict[str, str]]  # an image entry, a duo index (-1: the image)
+
+
+def _plan(units: Iterator[Unit], strata: Sequence[str], n: int, minimum: int, seed: int,
+          kind: str) -> tuple[dict[str, int], dict[str, int], dict[str, set[int]]]:
+    """(population per stratum, sample size per stratum, the positions drawn in each)."""
+    sizes: Counter[str] = Counter(stratum_key(fields, strata) for _, _, fields in units)
+    quota = {h: k for h, k in allocate(dict(sizes), n, minimum).items() if k}
+    chosen = {h: set(random.Random(f"{seed}:{kind}:{h}").sample(range(sizes[h]), k))
+              for h, k in quota.items()}
+    return dict(sizes), quota, chosen
+
+
+def _select(units: Iterator[Unit], strata: Sequence[str], chosen: dict[str, set[int]]
+            ) -> list[tuple[ImageEntry, int, dict[str, str], str]]:
+    seen: Counter[str] = Counter()
+    picked = []
+    for entry, k, fields in units:
+        h = stratum_key(fields, strata)
+        if seen[h] in chosen.get(h, ()):
+            picked.append((entry, k, fields, h))
+        seen[h] += 1
+    return picked
+
+
+def _images_dir(out: Path) -> Path:
+    path = out / "build.json"
+    if not path.is_file():
+        raise UsageError(f"{out} has no build.json: the images folder is unknown")
+    return Path(json.loads(path.read_text(encoding="utf-8"))["images_dir"])
+
+
+def _data_url(path: Path) -> str:
+    import base64
+    import mimetypes
+
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def _duo_task(entry: ImageEntry, k: int, fields: dict[str, str], h: str, weight: float
+              ) -> dict[str, Any]:
+    assert entry.conversations is not None
+    duo = entry.conversations.duos[k]
+    return {"task_id": f"duo:{entry.image.id}:{k}", "kind": "duo", "id": entry.image.id,
+            "duo": k, "image": f"{IMAGES}/{entry.image.image}",
+            "question": duo.extractive.question, "answer": duo.extractive.answer,
+            "explain_question": duo.self_explain.question,
+            "explain_answer": duo.self_explain.answer,
+            **fields, "stratum": h, "weight": weight}
+
+
+def _image_task(entry: ImageEntry, fields: dict[str, str], h: str, weight: float, seed: int
+                ) -> dict[str, Any]:
+    assert entry.caption is not None
+    side = random.Random(f"{seed}:side:{entry.image.id}").choice("AB")
+    enriched, human = entry.caption.caption, entry.caption.human_caption
+    a, b = (enriched, human) if side == "A" else (human, enriched)
+    return {"task_id": f"image:{entry.image.id}", "kind": "image", "id": entry.image.id,
+            "duo": None, "image": f"{IMAGES}/{entry.image.image}", "caption_a": a,
+            "caption_b": b, "enriched_side": side, **fields, "stratum": h, "weight": weight}
+
+
+def _assign(task_ids: list[str], cfg: SampleConfig) -> tuple[list[str], dict[str, list[str]]]:
+    """(overlap ids, each rater's ids in the order shown). Overlap tasks go to every rater; the
+    others to one rater each, in turn after a seeded shuffle."""
+    overlap = set(random.Random(f"{cfg.seed}:overlap").sample(
+        task_ids, round(cfg.overlap * len(task_ids)))) if len(cfg.raters) > 1 else set()
+    rest = [t for t in task_ids if t not in overlap]
+    random.Random(f"{cfg.seed}:split").shuffle(rest)
+    own: dict[str, list[str]] = {r: [] for r in cfg.raters}
+    for i, t in enumerate(rest):
+        own[cfg.raters[i % len(cfg.raters)]].append(t)
+    shown = {}
+    for r in cfg.raters:
+        ids = [t for t in task_ids if t in overlap] + own[r]
+        random.Random(f"{cfg.seed}:order:{r}").shuffle(ids)
+        shown[r] = ids
+    return [t for t in task_ids if t in overlap], shown
+
+
+def sample_build(out: Path, to: Path, cfg: SampleConfig) -> dict[str, Any]:
+    """Write ``to/tasks.jsonl``, ``to/assignments.json``, ``to/images/`` and one rating page per
+    rater; returns the assignments (with ``missing_images``: sampled images not found)."""
+    from ..prompts import load_template
+    from .page import RUBRIC, write_page
+
+    unknown = [s for s in cfg.strata if s not in STRATA]
+    if unknown:
+        raise UsageError(f"unknown strata {unknown}; use some of {', '.join(STRATA)}")
+    if not 0 <= cfg.overlap <= 1:
+        raise UsageError("--overlap is a share between 0 and 1")
+    if (to / TASKS).exists():
+        raise UsageError(f"{to / TASKS} exists: sample into a new folder (its ratings would no "
+                         "longer match the task set)")
+    build = Build(out)
+    images_dir = _images_dir(out)
+    strata = list(cfg.strata)
+    sizes, quota, chosen = _plan(_duos(build), strata, cfg.n, cfg.min_per_stratum, cfg.seed,
+                                 "duo")
+    image_strata = [s for s in strata if s == "source"]
+    n_images = cfg.n // 4 if cfg.images is None else cfg.images
+    isizes, iquota, ichosen = _plan(_captioned(build), image_strata, n_images,
+                                    cfg.min_per_stratum, cfg.seed, "image")
+    tasks = [_duo_task(e, k, f, h, sizes[h] / quota[h])
+             for e, k, f, h in _select(_duos(build), strata, chosen)]
+    tasks += [_image_task(e, f, h, isizes[h] / iquota[h], cfg.seed)
+              for e, _, f, h in _select(_captioned(build), image_strata, ichosen)]
+    if not tasks:
+        raise UsageError(f"{out} has no duo conversations or captions to rate")
+
+    overlap, shown = _assign([t["task_id"] for t in tasks], cfg)
+    in_overlap = set(overlap)
+    for t in tasks:
+        t["overlap"] = t["task_id"] in in_overlap
+    to.mkdir(parents=True, exist_ok=True)
+    data = "".join(json.dumps(t, ensure_ascii=False) + "\n" for t in tasks).encode("utf-8")
+    (to / TASKS).write_bytes(data)
+    sha = hashlib.sha256(data).hexdigest()
+
+    missing, urls = [], {}
+    for rel in dict.fromkeys(t["image"] for t in tasks) if cfg.pages else ():
+        source = images_dir / rel.removeprefix(f"{IMAGES}/")
+        if not source.is_file():
+            missing.append(rel)
+        elif cfg.embed_images:
+            urls[rel] = _data_url(source)
+        else:
+            target = to / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+    rubric = load_template(RUBRIC)
+    by_id = {t["task_id"]: t for t in tasks}
+    for rater, ids in shown.items() if cfg.pages else ():
+        write_page(to / f"annotate-{rater}.html", rater, sha, rubric,
+                   [by_id[i] for i in ids], urls)
+    assignments = {
+        "task_set_sha256": sha, "build": str(out.resolve()), "rubric": rubric.ref,
+        "settings": {"n": cfg.n, "images": n_images, "strata": strata,
+                     "raters": list(cfg.raters), "overlap": cfg.overlap, "seed": cfg.seed,
+                     "min_per_stratum": cfg.min_per_stratum,
+                     "embed_images": cfg.embed_images},
+        "duo_strata": {h: {"population": sizes[h], "sample": quota.get(h, 0)} for h in sizes},
+        "image_strata": {h: {"population": isizes[h], "sample": iquota.get(h, 0)}
+                         for h in isizes},
+        # Strata left unsampled (more strata than tasks) are outside every weighted estimate.
+        "duo_population_covered": round(sum(sizes[h] for h in quota) / max(1, sum(sizes.values())),
+                                        6),
+        "overlap": overlap, "raters": shown, "missing_images": missing,
+    }
+    (to / ASSIGNMENTS).write_text(json.dumps(assignments, indent=2, ensure_ascii=False) + "\n",
+                                  encoding="utf-8")
+    return assignments

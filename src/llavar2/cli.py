@@ -979,6 +979,10 @@ def judge_command(
         path, summary = judge_build(out, config, rubric, repeats, tasks, with_image, max_pixels)
     except UsageError as e:
         raise _usage_error(str(e)) from None
+    except RunIncomplete as e:  # budget spent or the server kept failing
+        console.print(f"[yellow]incomplete:[/yellow] {e}; no ratings file written (replies so "
+                      "far are in the response cache: the same command again reuses them)")
+        raise typer.Exit(EXIT_INCOMPLETE) from None
     console.print(f"{summary['tasks']} tasks judged ({summary['requests']} requests, "
                   f"{summary['cache_hits']} from the cache); unparsable replies: "
                   f"{summary['parse_failures']}; position flips: {summary['position_flips']}"

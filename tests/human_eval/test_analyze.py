@@ -2,6 +2,7 @@
 
 import json
 import math
+from collections import Counter
 
 import pytest
 from typer.testing import CliRunner
@@ -74,7 +75,11 @@ def test_weighted_rate_is_the_stratum_weighted_mean_of_task_values(folder):
             if verdict is not None and tasks[item["task_id"]]["kind"] == "duo":
                 values.setdefault(item["task_id"], []).append(verdict)
     share = {t: sum(v) / len(v) for t, v in values.items()}
-    weights = {t: tasks[t]["weight"] for t in share}
+    # Post-stratified: population of the stratum over its tasks with a verdict.
+    strata = json.loads((folder / "assignments.json").read_text())["duo_strata"]
+    here = Counter(tasks[t]["stratum"] for t in share)
+    weights = {t: strata[tasks[t]["stratum"]]["population"] / here[tasks[t]["stratum"]]
+               for t in share}
     expected = sum(weights[t] * share[t] for t in share) / sum(weights.values())
     got = report["duo"]["acceptable"]
     assert got["weighted_rate"] == pytest.approx(expected, abs=1e-6)
@@ -123,12 +128,13 @@ def test_bad_ratings_files_are_refused_and_bad_items_left_out_with_a_reason(fold
     good = {"task_id": task["task_id"], "values": {"correctness": 5}, "cannot_judge": []}
     items = [good, {"task_id": "duo:nope:0", "values": {}},
              {**good, "values": {"correctness": 7}}, {**good, "values": {"correctness": True}},
+             {**good, "values": {"correctness": 4.0}}, {**good, "cannot_judge": [["x"]]},
              {**good, "values": {"colour": "red"}}]
     mixed = tmp_path / "mixed.json"
     mixed.write_text(json.dumps({"schema_version": 1, "task_set_sha256": sha, "rater": "r9",
                                  "items": items}))
     report = analyze(folder, [mixed])
-    assert len(report["problems"]) == 4
+    assert len(report["problems"]) == 6
     assert report["coverage"]["r9"]["rated"] == 1
     assert any("unknown task" in p for p in report["problems"])
     with pytest.raises(UsageError, match="two ratings files of one rater"):
@@ -181,3 +187,37 @@ def test_llavar2_report_links_the_analysis(filtered_build, tmp_path):
     assert "## Human evaluation" in markdown
     link = markdown.split("## Human evaluation")[1].split("](")[1].split(")")[0]
     assert (build / "report" / link).resolve() == (folder / "report" / "report.md").resolve()
+
+
+def test_unrated_tasks_do_not_shrink_their_stratum(filtered_build, tmp_path):
+    """Strata kept / dropped: every dropped task rated unacceptable, one kept task rated
+    acceptable and the other kept tasks unrated. The kept stratum still stands for all its
+    duos: the weighted rate is the kept share of the build."""
+    folder = tmp_path / "HE"
+    result = sample_build(filtered_build, folder, SampleConfig(
+        n=16, images=0, strata=("status",), raters=("r1",), overlap=0.0, seed=2,
+        min_per_stratum=8))
+    strata = result["duo_strata"]
+    tasks = list(map(json.loads, open(folder / "tasks.jsonl")))
+    kept = next(t for t in tasks if t["status"] == "kept")
+    good = {"correctness": 5, "grounded": "yes", "hallucination": "no"}
+    bad = {"correctness": 1, "grounded": "no", "hallucination": "yes"}
+    items = [{"task_id": kept["task_id"], "values": good}] + [
+        {"task_id": t["task_id"], "values": bad} for t in tasks if t["status"] == "dropped"]
+    path = tmp_path / "ratings-r1.json"
+    path.write_text(json.dumps({"schema_version": 1, "task_set_sha256": result["task_set_sha256"],
+                                "rater": "r1", "items": items}))
+    got = analyze(folder, [path])["duo"]["acceptable"]
+    population = {h.split("=")[1]: s["population"] for h, s in strata.items()}
+    expected = population["kept"] / (population["kept"] + population["dropped"])
+    assert got["weighted_rate"] == pytest.approx(expected, abs=1e-6)
+    assert got["rate"] == pytest.approx(1 / (1 + 8), abs=1e-6)
+
+
+def test_a_rater_without_ratings_leaves_fleiss_kappa_defined(folder, tmp_path):
+    simulate(folder, {"r1": 0.0, "r2": 0.0, "r3": 0.0}, seed=12)
+    paths = ratings_dir(folder, "two-and-empty")
+    empty = json.loads(paths[2].read_text()) | {"items": []}
+    paths[2].write_text(json.dumps(empty))
+    report = analyze(folder, paths)
+    assert report["agreement"]["correctness"]["fleiss_kappa"] == pytest.approx(1.0)

@@ -56,11 +56,16 @@ def test_parse_and_combine():
         "correctness": 4, "grounded": "yes", "hallucination": "no", "question_quality": None}
     assert parse_reply("no json here", DUO) is None
     assert parse_reply('{"correctness": true}', DUO)["correctness"] is None
+    # The first object, whatever follows; numbers as strings or integral floats; any case.
+    assert parse_reply('{"correctness": 4.0, "grounded": "Yes", "hallucination": "no"} '
+                       '(scale {1-5}) {"correctness": 1}', DUO) == {
+        "correctness": 4, "grounded": "yes", "hallucination": "no", "question_quality": None}
+    assert parse_reply('{"correctness": "²", "grounded": 4.5}', DUO)["correctness"] is None
     correctness, hallucination = DUO[0], DUO[2]
     assert combine([5, None, 2, 4], correctness) == 4
     assert combine([2, 5], correctness) == 2  # the lower median: an option of the scale
     assert combine(["yes", "no", "no"], hallucination) == "no"
-    assert combine(["yes", "no"], hallucination) == "no"  # a tie goes to the first option
+    assert combine(["yes", "no"], hallucination) is None  # a split vote is no verdict
     assert combine([None], correctness) is None
 
 
@@ -164,4 +169,40 @@ def test_analyze_sets_the_judge_against_the_people(chat_server, api_key, filtere
     assert correctness["percent"] == pytest.approx(same, abs=1e-6)
     from scipy.stats import spearmanr
     rho = spearmanr([mine[t]["correctness"] for t in mine], [r1[t]["correctness"] for t in mine])
-    assert correctness["spearman"] == pytest.approx(rho.statistic, abs=1e-6) and rho.statistic > 0.5
+    assert correctness["spearman"] == pytest.approx(rho.statistic, abs=1e-6) and rho.statistic > 0.3
+
+
+def test_with_image_sends_the_picture(chat_server, api_key, filtered_build, tmp_path):
+    folder = tmp_path / "HE"
+    sample_build(filtered_build, folder, SampleConfig(n=2, images=0, seed=5, pages=False))
+    server = chat_server(answerer=reader)
+    judge_build(filtered_build, config(server), "read@1", tasks_folder=folder, with_image=True)
+    assert len(server.requests) == 2
+    for request in server.requests:
+        parts = request.body["messages"][1]["content"]
+        images = [p["image_url"]["url"] for p in parts if p["type"] == "image_url"]
+        assert len(images) == 1 and images[0].startswith("data:image/")
+        assert "the image is right" in parts[-1]["text"]
+
+
+def test_out_of_rubric_values_count_as_failures_and_the_budget_is_per_run(
+        chat_server, api_key, filtered_build, tmp_path):
+    folder = tmp_path / "HE"
+    sample_build(filtered_build, folder, SampleConfig(n=4, images=0, seed=6, pages=False))
+
+    def sloppy(body):
+        return '{"correctness": 4.5, "grounded": "yes", "hallucination": "no", ' \
+               '"question_quality": 3}'
+    path, summary = judge_build(filtered_build, config(chat_server(answerer=sloppy)), "read@1",
+                                tasks_folder=folder)
+    assert summary["parse_failures"] == 4
+    assert all(i["values"]["correctness"] is None for i in json.loads(path.read_text())["items"])
+
+    server = chat_server(answerer=reader)
+    result = runner.invoke(app, ["judge", str(filtered_build), "--model", "openai:judge-model",
+                                 "--tasks", str(folder), "--repeats", "2", "--max-requests", "5",
+                                 "--base-url", server.url, "--api-key-env",
+                                 "LLAVAR2_TEST_OPENAI_KEY", "--no-cache"])
+    assert result.exit_code == 4, result.output
+    assert "request budget" in result.output
+    assert len(server.requests) == 5  # one budget for both repeats

@@ -149,3 +149,10 @@ def test_cli_sample_with_embedded_images(filtered_build, tmp_path):
     bad = runner.invoke(app, ["human-eval", "sample", str(filtered_build), "--to",
                               str(tmp_path / "x"), "--strata", "qtype,colour"])
     assert bad.exit_code == 2 and "unknown strata" in bad.output
+
+
+def test_ties_between_equal_strata_are_drawn_by_the_seed_not_by_name():
+    sizes = {f"s{i}": 4 for i in range(10)}
+    picks = {frozenset(h for h, k in allocate(sizes, 3, 1, seed).items() if k) for seed in range(8)}
+    assert len(picks) > 1
+    assert allocate(sizes, 3, 1, 5) == allocate(sizes, 3, 1, 5)

@@ -2,7 +2,8 @@
 they agree (docs/human-eval.md).
 
 Estimates are per task (a duo or an image), each task's value the mean over the raters who
-rated it, and weighted by its stratum weight (``N_h / n_h``) back to the build's mix; intervals
+rated it, and weighted back to the build's mix by post-stratification (a task of stratum h
+weighs N_h / m_h, m_h the stratum's tasks with a value in that estimate); intervals
 are percentile bootstraps over tasks (means) and Wilson intervals at the Kish effective sample
 size (rates). Agreement uses the tasks two or more raters rated (the overlap).
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -42,8 +43,18 @@ def acceptable(values: dict[str, Any], rule: dict[str, Any]) -> bool | None:
             and hallucination == rule["hallucination"])
 
 
-def _rate(values: list[float], weights: list[float]) -> dict[str, Any]:
-    """Share of acceptable (task values in [0, 1]) with Wilson intervals, plain and weighted."""
+def _poststratified(tasks: list[dict[str, Any]]) -> list[float]:
+    """Each task's weight among ``tasks``: its stratum's population over the number of the
+    stratum's tasks here (the rated ones, not the planned sample: a stratum whose tasks went
+    partly unrated still stands for its whole population)."""
+    here = Counter(t["stratum"] for t in tasks)
+    return [t["population"] / here[t["stratum"]] for t in tasks]
+
+
+def _rate(values: list[float], tasks: list[dict[str, Any]]) -> dict[str, Any]:
+    """Share of acceptable (task values in [0, 1]) with Wilson intervals, plain and weighted
+    back to the population of the strata (``_poststratified``)."""
+    weights = _poststratified(tasks)
     n = len(values)
     if not n:
         return {"tasks": 0, "rate": None, "ci": [None, None], "weighted_rate": None,
@@ -64,7 +75,7 @@ def _criterion(crit: dict[str, Any], tasks: list[dict[str, Any]],
     key = crit["key"]
     counts = dict.fromkeys(map(str, crit["options"]), 0)
     unjudged = 0
-    means, weights = [], []
+    means, rated_tasks = [], []
     for task in tasks:
         rated = [r["values"].get(key) for r in by_task[task["task_id"]]]
         unjudged += sum(key in (r.get("cannot_judge") or []) for r in by_task[task["task_id"]])
@@ -73,12 +84,13 @@ def _criterion(crit: dict[str, Any], tasks: list[dict[str, Any]],
             counts[str(v)] += 1
         if rated and all(isinstance(v, (int, float)) for v in rated):
             means.append(sum(rated) / len(rated))
-            weights.append(task["weight"])
+            rated_tasks.append(task)
     total = sum(counts.values())
     out: dict[str, Any] = {"scale": crit["scale"], "ratings": total, "cannot_judge": unjudged,
                            "distribution": {o: _num(c / total) if total else None
                                             for o, c in counts.items()}}
     if means:
+        weights = _poststratified(rated_tasks)
         lo, hi = ag.bootstrap_mean_ci(means, seed=seed, weights=weights)
         out["mean"] = _num(sum(w * m for w, m in zip(weights, means)) / sum(weights))
         out["ci"] = [_num(lo), _num(hi)]
@@ -100,6 +112,11 @@ def _agreement(crit: dict[str, Any], tasks: list[dict[str, Any]], raters: Sequen
             matrix.append(row)
     if not matrix:
         return {"tasks": 0}
+    # Raters with no rating here (who never saw these tasks) are no columns: Fleiss' kappa
+    # counts only the tasks every column rated.
+    present = [j for j in range(len(raters)) if any(row[j] is not None for row in matrix)]
+    matrix = [[row[j] for j in present] for row in matrix]
+    raters = [raters[j] for j in present]
     level = "ordinal" if ordinal else "nominal"
     alpha = ag.krippendorff_alpha(matrix, categories, level)
     lo, hi = ag.bootstrap_alpha(matrix, categories, level, seed=seed)
@@ -133,6 +150,9 @@ def _difference(a: list[float], b: list[float], seed: int, n_boot: int = 2000
 def analyze(folder: Path, ratings_paths: Sequence[Path], seed: int = 0) -> dict[str, Any]:
     """The report's numbers (``report.json``) from a human-eval folder and ratings files."""
     task_set = TaskSet.load(folder)
+    for task in task_set.tasks.values():
+        strata = task_set.assignments[f"{task['kind']}_strata"]
+        task["population"] = strata[task["stratum"]]["population"]
     rubric = load_template(task_set.assignments["rubric"])
     criteria = {"duo": rubric.data["duo"], "image": rubric.data["image"]}
     files: list[Ratings] = [load_ratings(p, task_set, criteria) for p in ratings_paths]
@@ -164,7 +184,7 @@ def analyze(folder: Path, ratings_paths: Sequence[Path], seed: int = 0) -> dict[
 
     def rate(subset: list[dict[str, Any]]) -> dict[str, Any]:
         judged = [t for t in subset if t["task_id"] in accept]
-        return _rate([accept[t["task_id"]] for t in judged], [t["weight"] for t in judged])
+        return _rate([accept[t["task_id"]] for t in judged], judged)
 
     by: dict[str, dict[str, Any]] = {}
     for column in BY:
@@ -238,15 +258,15 @@ def _images(images: list[dict[str, Any]], by_task: dict[str, list[dict[str, Any]
     """The caption comparison, with A/B mapped back to enriched/human caption."""
     prefer: dict[str, list[float]] = {"enriched": [], "human": [], "tie": []}
     invented: dict[str, list[float]] = {"enriched": [], "human": []}
-    weights: list[float] = []
-    hw: dict[str, list[float]] = {"enriched": [], "human": []}
+    voted: list[dict[str, Any]] = []
+    judged: dict[str, list[dict[str, Any]]] = {"enriched": [], "human": []}
     for task in images:
         side = task["enriched_side"]
         other = "B" if side == "A" else "A"
         votes = [r["values"].get("preference") for r in by_task[task["task_id"]]]
         votes = [v for v in votes if v is not None]
         if votes:
-            weights.append(task["weight"])
+            voted.append(task)
             prefer["enriched"].append(sum(v == side for v in votes) / len(votes))
             prefer["human"].append(sum(v == other for v in votes) / len(votes))
             prefer["tie"].append(sum(v == "tie" for v in votes) / len(votes))
@@ -256,10 +276,10 @@ def _images(images: list[dict[str, Any]], by_task: dict[str, list[dict[str, Any]
             said = [v for v in said if v is not None]
             if said:
                 invented[caption].append(sum(v == "yes" for v in said) / len(said))
-                hw[caption].append(task["weight"])
+                judged[caption].append(task)
     return {"tasks": len(images),
-            "preference": {k: _rate(v, weights) for k, v in prefer.items()},
-            "hallucination": {k: _rate(v, hw[k]) for k, v in invented.items()}}
+            "preference": {k: _rate(v, voted) for k, v in prefer.items()},
+            "hallucination": {k: _rate(v, judged[k]) for k, v in invented.items()}}
 
 
 def write_report(report: dict[str, Any], out: Path) -> list[Path]:

@@ -34,42 +34,55 @@ from .sample import SampleConfig, sample_build
 # The blocks of the judge's prompts: text inside them cannot close one early (see defuse).
 DELIMITERS = ("caption", "ocr_text", "caption_a", "caption_b")
 RUBRICS = {"read@1": ("judge-read@1", "duo"), "pairwise@1": ("judge-pairwise@1", "image")}
-_OBJECT = re.compile(r"\{.*\}", re.S)
+def _first_object(text: str) -> dict[str, Any] | None:
+    """The first JSON object in ``text`` (fences, prose and other braces around it allowed)."""
+    decoder = json.JSONDecoder()
+    for start in (m.start() for m in re.finditer(r"\{", text)):
+        try:
+            data, _ = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(data, dict):
+            return data
+    return None
+
+
+def _option(value: Any, options: list[Any]) -> Any:
+    """``value`` as one of ``options`` ("4" and 4.0 as 4, "Yes" as "yes"), or None."""
+    if isinstance(value, bool):
+        return None
+    if all(isinstance(o, int) for o in options):
+        if isinstance(value, str) and value.strip().isdecimal():
+            value = int(value.strip())
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return value if isinstance(value, int) and value in options else None
+    if isinstance(value, str):
+        return next((o for o in options if str(o).lower() == value.strip().lower()), None)
+    return None
 
 
 def parse_reply(text: str, criteria: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The criteria's values from a reply (its first JSON object, fences and prose around it
-    allowed); None when no object parses. A value outside a criterion's options is None."""
-    match = _OBJECT.search(text or "")
-    if not match:
+    """The criteria's values from a reply (its first JSON object); None when no object parses.
+    A value outside a criterion's options is None."""
+    data = _first_object(text or "")
+    if data is None:
         return None
-    try:
-        data = json.loads(match.group(0))
-    except json.JSONDecodeError:
-        return None
-    if not isinstance(data, dict):
-        return None
-    values = {}
-    for c in criteria:
-        value = data.get(c["key"])
-        if isinstance(value, str) and all(isinstance(o, int) for o in c["options"]):
-            value = int(value) if value.strip().isdigit() else value
-        ok = not isinstance(value, bool) and value in c["options"]
-        values[c["key"]] = value if ok else None
-    return values
+    return {c["key"]: _option(data.get(c["key"]), c["options"]) for c in criteria}
 
 
 def combine(values: Sequence[Any], criterion: dict[str, Any]) -> Any:
-    """The verdict of repeated replies: the lower median on an ordinal scale, else the most
-    frequent value (a tie goes to the option listed first); None when no reply had one."""
+    """The verdict of several ratings: the lower median on an ordinal scale, else the most
+    frequent value; None when none was given, or when two values are most frequent (a split
+    vote is no verdict)."""
     given = [v for v in values if v is not None]
     if not given:
         return None
     options = criterion["options"]
     if criterion["scale"] == "ordinal":
         return options[statistics.median_low(options.index(v) for v in given)]
-    counts = Counter(given)
-    return max(options, key=lambda o: (counts[o], -options.index(o)))
+    ranked = Counter(given).most_common()
+    return None if len(ranked) > 1 and ranked[0][1] == ranked[1][1] else ranked[0][0]
 
 
 def _contexts(out: Path, ids: set[str]) -> dict[str, dict[str, Any]]:
@@ -99,8 +112,11 @@ class Judge:
         self.criteria = human.data[self.kind]
         self.config = config.model_copy(update={"response_format": "json_object"})
         self.with_image = with_image
-        # One session per repeat: the seed is part of each request (and of its cache key).
+        # One session per repeat: the seed is part of each request (and of its cache key). They
+        # share the first one's usage, so that --max-requests and the counts are per run.
         self.sessions = [ChatSession(self.config, seed, max_pixels) for seed in range(repeats)]
+        for session in self.sessions[1:]:
+            session.usage = session.client.usage = self.sessions[0].usage
         self.parse_failures = 0
         self.flips = 0
 
@@ -158,13 +174,15 @@ class Judge:
 
     def _item(self, task: dict[str, Any], replies: list[Any]) -> dict[str, Any]:
         if self.kind == "duo":
-            self.parse_failures += sum(r is None for r in replies)
+            # A reply that does not parse, or holds a value outside the rubric, failed.
+            self.parse_failures += sum(r is None or None in r.values() for r in replies)
             parsed = [r for r in replies if r is not None]
             values = {c["key"]: combine([r[c["key"]] for r in parsed], c) for c in self.criteria}
         else:
             verdicts = []
             for first, second in replies:
-                self.parse_failures += (first is None) + (second is None)
+                self.parse_failures += sum(r is None or r["preference"] is None
+                                           for r in (first, second))
                 a = first and first["preference"]
                 b = second and {"A": "B", "B": "A"}.get(second["preference"],
                                                        second["preference"])
@@ -181,9 +199,8 @@ class Judge:
                 "comment": "", "time_ms": 0, "updated_at": ""}
 
     def report(self) -> dict[str, Any]:
-        usage = [s.report() for s in self.sessions]
-        return {"requests": sum(u.get("requests", 0) for u in usage),
-                "cache_hits": sum(u.get("cache_hits", 0) for u in usage),
+        usage = self.sessions[0].report()  # all sessions share its counters
+        return {"requests": usage.get("requests", 0), "cache_hits": usage.get("cache_hits", 0),
                 "parse_failures": self.parse_failures, "position_flips": self.flips}
 
     def close(self) -> None:

@@ -91,10 +91,12 @@ def _check_item(item: Any, task_set: TaskSet, criteria: dict[str, list[dict[str,
     for key, value in values.items():
         if key not in options:
             return f"unknown criterion {key!r} for a {task['kind']} task"
-        # bool is an int to Python: "true" is no option of a 1-5 scale
-        if value is not None and (isinstance(value, bool) or value not in options[key]):
+        # The option itself, of its type: true and 4.0 are no options of a 1-5 scale.
+        if value is not None and not any(value == o and type(value) is type(o)
+                                         for o in options[key]):
             return f"{key}={value!r} is not one of {options[key]}"
     unjudged = item.get("cannot_judge") or []
-    if not isinstance(unjudged, list) or any(k not in options for k in unjudged):
+    if not isinstance(unjudged, list) or any(not isinstance(k, str) or k not in options
+                                             for k in unjudged):
         return "cannot_judge names unknown criteria"
     return None

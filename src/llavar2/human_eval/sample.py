@@ -91,15 +91,16 @@ def stratum_key(fields: dict[str, str], strata: Sequence[str]) -> str:
     return "|".join(f"{name}={fields[name]}" for name in strata) or "all"
 
 
-def allocate(sizes: dict[str, int], n: int, minimum: int) -> dict[str, int]:
+def allocate(sizes: dict[str, int], n: int, minimum: int, seed: int = 0) -> dict[str, int]:
     """Sample size per stratum: ``minimum`` each (or its size), the rest in proportion to the
-    sizes, by largest remainder (ties by stratum name); never more than a stratum holds. When
-    ``n`` cannot give every stratum its minimum, each gets one first (the largest strata, if
-    there are more strata than ``n``)."""
+    sizes, by largest remainder; never more than a stratum holds. When ``n`` cannot give every
+    stratum its minimum, each gets one first (the largest strata, if there are more strata than
+    ``n``). Ties are broken by a draw seeded with ``seed``, not by the strata's names."""
     total = sum(sizes.values())
     if n >= total:
         return dict(sizes)
-    ranked = sorted((h for h in sizes if sizes[h]), key=lambda h: (-sizes[h], h))
+    draw = {h: random.Random(f"{seed}:tie:{h}").random() for h in sizes}
+    ranked = sorted((h for h in sizes if sizes[h]), key=lambda h: (-sizes[h], draw[h]))
     take = dict.fromkeys(sizes, 0)
     if len(ranked) >= n:
         for h in ranked[:n]:
@@ -113,7 +114,7 @@ def allocate(sizes: dict[str, int], n: int, minimum: int) -> dict[str, int]:
         quota = {h: left * r / weight for h, r in room.items()}
         whole = {h: min(room[h], math.floor(q)) for h, q in quota.items()}
         if sum(whole.values()) == 0:  # hand out the remainders one by one
-            for h in sorted(room, key=lambda h: (-(quota[h] - math.floor(quota[h])), h))[:left]:
+            for h in sorted(room, key=lambda h: (math.floor(quota[h]) - quota[h], draw[h]))[:left]:
                 whole[h] = 1
         for h, extra in whole.items():
             take[h] += extra
@@ -127,7 +128,7 @@ def _plan(units: Iterator[Unit], strata: Sequence[str], n: int, minimum: int, se
           kind: str) -> tuple[dict[str, int], dict[str, int], dict[str, set[int]]]:
     """(population per stratum, sample size per stratum, the positions drawn in each)."""
     sizes: Counter[str] = Counter(stratum_key(fields, strata) for _, _, fields in units)
-    quota = {h: k for h, k in allocate(dict(sizes), n, minimum).items() if k}
+    quota = {h: k for h, k in allocate(dict(sizes), n, minimum, seed).items() if k}
     chosen = {h: set(random.Random(f"{seed}:{kind}:{h}").sample(range(sizes[h]), k))
               for h, k in quota.items()}
     return dict(sizes), quota, chosen
@@ -143,6 +144,11 @@ def _select(units: Iterator[Unit], strata: Sequence[str], chosen: dict[str, set[
             picked.append((entry, k, fields, h))
         seen[h] += 1
     return picked
+
+
+def _covered(sizes: dict[str, int], quota: dict[str, int]) -> float:
+    """Share of the population in the strata that got tasks."""
+    return round(sum(sizes[h] for h in quota) / max(1, sum(sizes.values())), 6)
 
 
 def _images_dir(out: Path) -> Path:
@@ -266,8 +272,8 @@ def sample_build(out: Path, to: Path, cfg: SampleConfig) -> dict[str, Any]:
         "image_strata": {h: {"population": isizes[h], "sample": iquota.get(h, 0)}
                          for h in isizes},
         # Strata left unsampled (more strata than tasks) are outside every weighted estimate.
-        "duo_population_covered": round(sum(sizes[h] for h in quota) / max(1, sum(sizes.values())),
-                                        6),
+        "duo_population_covered": _covered(sizes, quota),
+        "image_population_covered": _covered(isizes, iquota),
         "overlap": overlap, "raters": shown, "missing_images": missing,
     }
     (to / ASSIGNMENTS).write_text(json.dumps(assignments, indent=2, ensure_ascii=False) + "\n",

@@ -120,7 +120,7 @@ def _language(language: str) -> str:
 @app.command()
 def build(
     images: Path = typer.Option(..., "--images", help="Folder of images."),
-    captions: Path = typer.Option(..., "--captions", help="Manifest: JSONL, CSV or LLaVA JSON."),
+    captions: Path = typer.Option(..., "--captions", help="Manifest: JSONL, CSV, Parquet or LLaVA JSON."),
     out: Path = typer.Option(..., "--out", help="Output folder (rerun to resume)."),
     backend: str = typer.Option("offline", help="Generation backend."),
     engine: str = typer.Option("rapidocr", help="OCR engine: rapidocr or tesseract."),
@@ -512,8 +512,12 @@ def filter_command(
 @app.command("export")
 def export_command(
     out: Path = typer.Argument(..., help="A build folder."),
-    format: str = typer.Option("llava", "--format", help="llava or messages."),
-    to: Optional[Path] = typer.Option(None, help="Output file [default: inside the build folder]."),
+    format: str = typer.Option("llava", "--format", help="llava (LLaVA JSON), messages "
+                               "(OpenAI/TRL JSONL), parquet (a folder of Hugging Face Parquet "
+                               "shards with the images embedded) or sharegpt (LLaMA-Factory, "
+                               "with its dataset_info.json)."),
+    to: Optional[Path] = typer.Option(None, help="Output file or folder [default: inside the "
+                                      "build folder]."),
     all_duos: bool = typer.Option(
         False, "--all", help="Export every duo, even when llavar2 filter has made kept.jsonl."),
 ) -> None:

@@ -92,6 +92,20 @@ def write_json_atomic(path: str | Path, obj: Any) -> None:
         f.write("\n")
 
 
+def write_json_array_atomic(path: str | Path, items: Iterable[Any]) -> int:
+    """One JSON array, streamed element by element into an atomically replaced file (a LLaVA
+    or ShareGPT export can be larger than memory); returns the number of elements."""
+    n = 0
+    with atomic_open(path) as f:
+        f.write("[")
+        for item in items:
+            f.write(",\n" if n else "\n")
+            f.write(json.dumps(item, ensure_ascii=False))
+            n += 1
+        f.write("\n]\n" if n else "]\n")
+    return n
+
+
 def write_jsonl_atomic(path: str | Path, items: Iterable[BaseModel | dict[str, Any]]) -> int:
     n = 0
     with atomic_open(path) as f:

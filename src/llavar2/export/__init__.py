@@ -2,26 +2,38 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ..registry import Registry
 from .samples import KEPT_FILE, Sample, iter_samples
 
-Exporter = Callable[[Iterable[Sample], Path], int]
+# (samples, destination, the build's images folder or None) → samples written
+Exporter = Callable[[Iterable[Sample], Path, "Path | None"], int]
 EXPORTERS: Registry[Exporter] = Registry("export format")
-DEFAULT_FILENAMES = {"llava": "llava.json", "messages": "messages.jsonl"}
+DEFAULT_FILENAMES = {"llava": "llava.json", "messages": "messages.jsonl",
+                     "parquet": "parquet", "sharegpt": "sharegpt.json"}
 
-from . import llava, messages  # noqa: E402,F401  (register the formats)
+from . import llava, messages, parquet, sharegpt  # noqa: E402,F401  (register the formats)
+
+
+def images_dir(out_dir: Path) -> Path | None:
+    """The images folder build.json records, or None without one."""
+    path = out_dir / "build.json"
+    if not path.is_file():
+        return None
+    return Path(json.loads(path.read_text(encoding="utf-8"))["images_dir"])
 
 
 def export(out_dir: Path, fmt: str = "llava", path: Path | None = None,
            kept: bool = False) -> tuple[Path, int]:
     """Write the build in ``out_dir`` as ``fmt`` (with ``kept``: only the duos that
-    ``llavar2 filter`` kept, from kept.jsonl); returns the file written and its sample count."""
+    ``llavar2 filter`` kept, from kept.jsonl); returns the file (or folder) written and its
+    sample count."""
     writer = EXPORTERS.get(fmt)
     path = path or out_dir / DEFAULT_FILENAMES.get(fmt, f"{fmt}.out")
-    return path, writer(iter_samples(out_dir, kept), path)
+    return path, writer(iter_samples(out_dir, kept), path, images_dir(out_dir))
 
 
 def has_kept_set(out_dir: Path) -> bool:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..jsonl import atomic_open
+from ..jsonl import write_json_array_atomic
 from . import EXPORTERS
 from .samples import Sample
 
@@ -23,14 +22,5 @@ def to_llava(sample: Sample) -> dict:
 
 
 @EXPORTERS.register("llava")
-def write_llava(samples: Iterable[Sample], path: Path) -> int:
-    """One JSON array, streamed element by element into an atomically replaced file."""
-    n = 0
-    with atomic_open(path) as f:
-        f.write("[")
-        for sample in samples:
-            f.write(",\n" if n else "\n")
-            f.write(json.dumps(to_llava(sample), ensure_ascii=False))
-            n += 1
-        f.write("\n]\n" if n else "]\n")
-    return n
+def write_llava(samples: Iterable[Sample], path: Path, images_dir: Path | None = None) -> int:
+    return write_json_array_atomic(path, (to_llava(s) for s in samples))

@@ -21,5 +21,5 @@ def to_messages(sample: Sample) -> dict:
 
 
 @EXPORTERS.register("messages")
-def write_messages(samples: Iterable[Sample], path: Path) -> int:
+def write_messages(samples: Iterable[Sample], path: Path, images_dir: Path | None = None) -> int:
     return write_jsonl_atomic(path, (to_messages(s) for s in samples))

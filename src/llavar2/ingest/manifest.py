@@ -1,4 +1,5 @@
-"""Caption manifests: JSONL or CSV rows with ``image`` and ``caption``, or a LLaVA JSON file.
+"""Caption manifests: JSONL, CSV or Parquet rows with ``image`` and ``caption``, or a LLaVA JSON
+file.
 
 Rows come out as raw ``ManifestRow``s; validation happens in ``validate``. Files are decoded with
 ``surrogateescape`` so that a caption with invalid UTF-8 bytes becomes a rejected row, not a crash.
@@ -16,7 +17,7 @@ from typing import Any, TextIO
 
 from ..errors import UsageError
 
-FORMATS = ("jsonl", "csv", "llava")
+FORMATS = ("jsonl", "csv", "llava", "parquet")
 ENCODING = "utf-8-sig"  # UTF-8, ignoring the byte-order mark that spreadsheet exports add
 
 
@@ -38,7 +39,10 @@ def detect_format(path: Path) -> str:
         return "csv"
     if suffix == ".json":
         return "llava"
-    raise UsageError(f"{path}: unknown manifest format {suffix!r} (expected .jsonl, .csv or .json)")
+    if suffix == ".parquet":
+        return "parquet"
+    raise UsageError(f"{path}: unknown manifest format {suffix!r} (expected .jsonl, .csv, .json "
+                     "or .parquet)")
 
 
 def _row_from_mapping(row: int, obj: Any) -> ManifestRow:
@@ -279,10 +283,57 @@ def _read_llava(path: Path) -> Iterator[ManifestRow]:
         yield _row_from_mapping(row, obj)
 
 
+PARQUET_BATCH = 1024  # rows read at a time: a Parquet manifest streams
+
+
+def _plain(value: Any) -> Any:
+    """A Parquet value as JSON can hold it (extra columns are kept verbatim in the records)."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (bytes, bytearray)):
+        return None  # binary data is no caption metadata
+    return str(value)  # dates, decimals: their text
+
+
+def _read_parquet(path: Path) -> Iterator[ManifestRow]:
+    """Rows of a Parquet file, a batch at a time. The ``image`` column is a path (a string),
+    or a Hugging Face Image struct whose ``path`` is used; images must be in the images folder
+    (embedded bytes are not extracted)."""
+    import pyarrow.parquet as pq
+
+    try:
+        file = pq.ParquetFile(path)
+    except Exception as e:  # pyarrow raises its own types for files that are not Parquet
+        raise UsageError(f"{path}: not a readable Parquet file ({e})") from None
+    missing = {"image", "caption"} - set(file.schema_arrow.names)
+    if missing:
+        raise UsageError(f"{path}: Parquet manifest lacks column(s) {sorted(missing)}")
+    row = 0
+    for batch in file.iter_batches(batch_size=PARQUET_BATCH):
+        for obj in batch.to_pylist():
+            image = obj.get("image")
+            if isinstance(image, dict):
+                obj["image"] = image.get("path")
+                if obj["image"] is None:
+                    yield ManifestRow(row, None, obj.get("caption"),
+                                      error="image has bytes but no path: write the images to "
+                                            "the images folder and give their paths")
+                    row += 1
+                    continue
+            yield _row_from_mapping(row, {k: v if k in ("image", "caption", "id") else _plain(v)
+                                          for k, v in obj.items()})
+            row += 1
+
+
 def read_manifest(path: str | Path, fmt: str | None = None) -> Iterator[ManifestRow]:
     path = Path(path)
     fmt = fmt or detect_format(path)
-    readers = {"jsonl": _read_jsonl, "csv": _read_csv, "llava": _read_llava}
+    readers = {"jsonl": _read_jsonl, "csv": _read_csv, "llava": _read_llava,
+               "parquet": _read_parquet}
     if fmt not in readers:
         raise UsageError(f"unknown manifest format {fmt!r} (expected one of {FORMATS})")
     return readers[fmt](path)

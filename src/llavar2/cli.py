@@ -993,5 +993,42 @@ def judge_command(
                   f" → {path}")
 
 
+validate_app = typer.Typer(no_args_is_help=True, help="Validation by fine-tuning: training "
+                           "arms from a filtered build, held-out items no arm trains on.")
+app.add_typer(validate_app, name="validate")
+
+
+@validate_app.command("prepare")
+def validate_prepare(
+    out: Path = typer.Argument(..., help="A build folder after llavar2 filter."),
+    to: Path = typer.Option(..., "--to", help="A new folder for the plan, the arms and the "
+                            "held-out items."),
+    n: int = typer.Option(5000, "--n", min=1, help="Duo conversations per trained arm (fewer "
+                          "when the kept or the dropped set is smaller: arms stay equal)."),
+    seeds: str = typer.Option("0,1,2", help="One sample of every arm per seed (comma list)."),
+    holdout: float = typer.Option(0.1, help="Share of the images set aside for evaluation."),
+) -> None:
+    """Equal-size arms (base: no training; control: the unfiltered pool; treatment: the kept
+    duos; negative: the dropped duos), each a LLaVA JSON per seed, and TO/heldout.jsonl from
+    images no arm trains on; TO/plan.json says what is where."""
+    from .validate.prepare import prepare
+
+    try:
+        seed_list = tuple(int(x) for x in seeds.split(",") if x.strip())
+    except ValueError:
+        raise _usage_error(f"--seeds must be a comma list of integers, not {seeds!r}") from None
+    if not seed_list:
+        raise _usage_error("--seeds needs at least one seed")
+    try:
+        plan = prepare(out, to, n, seed_list, holdout)
+    except UsageError as e:
+        raise _usage_error(str(e)) from None
+    console.print(f"arms of {plan['arm_size']} duos × {len(seed_list)} seeds "
+                  f"(pools: control {plan['arms']['control']['pool']}, treatment "
+                  f"{plan['arms']['treatment']['pool']}, negative "
+                  f"{plan['arms']['negative']['pool']}); {plan['holdout']['items']} held-out "
+                  f"items from {len(plan['holdout']['images'])} images → {to / 'plan.json'}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

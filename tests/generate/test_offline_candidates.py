@@ -146,10 +146,13 @@ def test_bare_amount_is_anchored_to_the_name_on_its_row(candidates_of):
     assert "$2" not in prices  # its row partner names another amount
 
 
-def gated(lines, make_item, size=(800, 800)):
-    """The lines laid out as the build does: through the quality gate first."""
+def gated(lines, make_item, size=(800, 800), scores=None):
+    """The lines laid out as the build does: through the quality gate first. ``scores``: the
+    engine's confidence of some lines, by index (others 0.95)."""
     _, ocr = make_item("x", "caption", lines, size)
-    ocr = ocr.model_copy(update={"lines": gate_lines(ocr.lines)})
+    read = [line.model_copy(update={"score": (scores or {}).get(i, line.score)})
+            for i, line in enumerate(ocr.lines)]
+    ocr = ocr.model_copy(update={"lines": gate_lines(read)})
     return find_candidates(place_lines(ocr), ocr.text, place_lines(ocr, flagged=True))
 
 
@@ -220,10 +223,7 @@ def test_large_words_read_with_doubt_are_not_quoted(make_item):
     lines = [("& Hand Wash.", 231, 162, 522, 237), ("Guardian Health And Beauty", 27, 279, 448, 314),
              ("Jalan Loke Yew Bentong", 27, 320, 303, 355), ("90 Ground Floor", 28, 365, 214, 400)]
     for score, top in ((0.88, []), (0.97, ["& Hand Wash."])):
-        _, ocr = make_item("x", "caption", lines, (544, 800))
-        ocr.lines[0] = ocr.lines[0].model_copy(update={"score": score})
-        ocr = ocr.model_copy(update={"lines": gate_lines(ocr.lines)})
-        found = find_candidates(place_lines(ocr), ocr.text, place_lines(ocr, flagged=True))
+        found = gated(lines, make_item, (544, 800), scores={0: score})
         assert [c.answer for c in by_type(found, "top_line")] == top
 
 

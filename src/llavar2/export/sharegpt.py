@@ -12,9 +12,9 @@ from pathlib import Path
 
 from ..jsonl import write_json_array_atomic, write_json_atomic
 from . import EXPORTERS
+from .llava import IMAGE_TOKEN
 from .samples import Sample
 
-IMAGE_TOKEN = "<image>"
 INFO = "dataset_info.json"
 
 

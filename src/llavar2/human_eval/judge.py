@@ -156,13 +156,13 @@ class Judge:
              ) -> list[dict[str, Any]]:
         """One ratings item per task (values null where no repeat gave one)."""
         replies: list[list[Any]] = [[] for _ in tasks]
+        pref = [c for c in self.criteria if c["key"] == "preference"]
         for session in self.sessions:
             async def ask(i: int, session: Any = session) -> Any:
                 task, ctx = tasks[i], contexts[tasks[i]["id"]]
                 if self.kind == "duo":
                     return await self._ask(session, self._duo_prompt(task, ctx), ctx["image"],
                                            self.criteria)
-                pref = [c for c in self.criteria if c["key"] == "preference"]
                 first = await self._ask(session, self._pair_prompt(
                     ctx, task["caption_a"], task["caption_b"]), ctx["image"], pref)
                 second = await self._ask(session, self._pair_prompt(

@@ -3,6 +3,7 @@ against the task set they claim to rate (docs/human-eval.md)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,8 +28,6 @@ class TaskSet:
         if not path.is_file() or not (folder / ASSIGNMENTS).is_file():
             raise UsageError(f"{folder} is not a human-eval folder (no {TASKS} or {ASSIGNMENTS}; "
                              "see llavar2 human-eval sample)")
-        import hashlib
-
         sha = hashlib.sha256(path.read_bytes()).hexdigest()
         assignments = json.loads((folder / ASSIGNMENTS).read_text(encoding="utf-8"))
         if assignments.get("task_set_sha256") != sha:

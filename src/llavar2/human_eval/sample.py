@@ -69,22 +69,21 @@ def _source(entry: ImageEntry) -> str:
                 "unknown")
 
 
-def _duos(build: Build) -> Iterator[tuple[ImageEntry, int, dict[str, str]]]:
-    """Every duo of the build with its stratum fields, in file order."""
+Unit = tuple[str, ImageEntry, int, dict[str, str]]  # kind, entry, duo index (-1), stratum fields
+
+
+def _units(build: Build) -> Iterator[Unit]:
+    """Every duo (kind "duo") and every captioned image (kind "image") of the build with its
+    stratum fields, in file order: one pass over the build's files."""
     for entry in build.entries():
-        if entry.conversations is None:
-            continue
         source = _source(entry)
-        for k, duo in enumerate(entry.conversations.duos):
-            status = ("dropped" if k in entry.dropped else "kept") if build.filtered \
-                else "unfiltered"
-            yield entry, k, {"qtype": duo.qtype, "source": source, "status": status}
-
-
-def _captioned(build: Build) -> Iterator[tuple[ImageEntry, int, dict[str, str]]]:
-    for entry in build.entries():
+        if entry.conversations is not None:
+            for k, duo in enumerate(entry.conversations.duos):
+                status = ("dropped" if k in entry.dropped else "kept") if build.filtered \
+                    else "unfiltered"
+                yield "duo", entry, k, {"qtype": duo.qtype, "source": source, "status": status}
         if entry.caption is not None:
-            yield entry, -1, {"source": _source(entry)}
+            yield "image", entry, -1, {"source": source}
 
 
 def stratum_key(fields: dict[str, str], strata: Sequence[str]) -> str:
@@ -121,28 +120,31 @@ def allocate(sizes: dict[str, int], n: int, minimum: int, seed: int = 0) -> dict
     return take
 
 
-Unit = tuple[ImageEntry, int, dict[str, str]]  # an image entry, a duo index (-1: the image)
+def _plan(build: Build, strata: dict[str, list[str]], n: dict[str, int], minimum: int,
+          seed: int) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]],
+                              dict[str, dict[str, set[int]]]]:
+    """Per kind: (population per stratum, sample size per stratum, the positions drawn in
+    each)."""
+    sizes: dict[str, Counter[str]] = {kind: Counter() for kind in strata}
+    for kind, _, _, fields in _units(build):
+        sizes[kind][stratum_key(fields, strata[kind])] += 1
+    quota = {kind: {h: k for h, k in allocate(dict(sizes[kind]), n[kind], minimum, seed).items()
+                    if k} for kind in strata}
+    chosen = {kind: {h: set(random.Random(f"{seed}:{kind}:{h}").sample(range(sizes[kind][h]), k))
+                     for h, k in quota[kind].items()} for kind in strata}
+    return {kind: dict(c) for kind, c in sizes.items()}, quota, chosen
 
 
-def _plan(units: Iterator[Unit], strata: Sequence[str], n: int, minimum: int, seed: int,
-          kind: str) -> tuple[dict[str, int], dict[str, int], dict[str, set[int]]]:
-    """(population per stratum, sample size per stratum, the positions drawn in each)."""
-    sizes: Counter[str] = Counter(stratum_key(fields, strata) for _, _, fields in units)
-    quota = {h: k for h, k in allocate(dict(sizes), n, minimum, seed).items() if k}
-    chosen = {h: set(random.Random(f"{seed}:{kind}:{h}").sample(range(sizes[h]), k))
-              for h, k in quota.items()}
-    return dict(sizes), quota, chosen
-
-
-def _select(units: Iterator[Unit], strata: Sequence[str], chosen: dict[str, set[int]]
-            ) -> list[tuple[ImageEntry, int, dict[str, str], str]]:
-    seen: Counter[str] = Counter()
-    picked = []
-    for entry, k, fields in units:
-        h = stratum_key(fields, strata)
-        if seen[h] in chosen.get(h, ()):
-            picked.append((entry, k, fields, h))
-        seen[h] += 1
+def _select(build: Build, strata: dict[str, list[str]], chosen: dict[str, dict[str, set[int]]]
+            ) -> dict[str, list[tuple[ImageEntry, int, dict[str, str], str]]]:
+    """Per kind, the drawn units with their stratum key, in file order (a second pass)."""
+    seen: Counter[tuple[str, str]] = Counter()
+    picked: dict[str, list[tuple[ImageEntry, int, dict[str, str], str]]] = {k: [] for k in strata}
+    for kind, entry, k, fields in _units(build):
+        h = stratum_key(fields, strata[kind])
+        if seen[kind, h] in chosen[kind].get(h, ()):
+            picked[kind].append((entry, k, fields, h))
+        seen[kind, h] += 1
     return picked
 
 
@@ -223,17 +225,15 @@ def sample_build(out: Path, to: Path, cfg: SampleConfig) -> dict[str, Any]:
                          "longer match the task set)")
     build = Build(out)
     images_dir = _images_dir(out)
-    strata = list(cfg.strata)
-    sizes, quota, chosen = _plan(_duos(build), strata, cfg.n, cfg.min_per_stratum, cfg.seed,
-                                 "duo")
-    image_strata = [s for s in strata if s == "source"]
+    strata = {"duo": list(cfg.strata), "image": [s for s in cfg.strata if s == "source"]}
     n_images = cfg.n // 4 if cfg.images is None else cfg.images
-    isizes, iquota, ichosen = _plan(_captioned(build), image_strata, n_images,
-                                    cfg.min_per_stratum, cfg.seed, "image")
-    tasks = [_duo_task(e, k, f, h, sizes[h] / quota[h])
-             for e, k, f, h in _select(_duos(build), strata, chosen)]
-    tasks += [_image_task(e, f, h, isizes[h] / iquota[h], cfg.seed)
-              for e, _, f, h in _select(_captioned(build), image_strata, ichosen)]
+    sizes, quota, chosen = _plan(build, strata, {"duo": cfg.n, "image": n_images},
+                                 cfg.min_per_stratum, cfg.seed)
+    picked = _select(build, strata, chosen)
+    tasks = [_duo_task(e, k, f, h, sizes["duo"][h] / quota["duo"][h])
+             for e, k, f, h in picked["duo"]]
+    tasks += [_image_task(e, f, h, sizes["image"][h] / quota["image"][h], cfg.seed)
+              for e, _, f, h in picked["image"]]
     if not tasks:
         raise UsageError(f"{out} has no duo conversations or captions to rate")
 
@@ -264,16 +264,14 @@ def sample_build(out: Path, to: Path, cfg: SampleConfig) -> dict[str, Any]:
                    [by_id[i] for i in ids], urls)
     assignments = {
         "task_set_sha256": sha, "build": str(out.resolve()), "rubric": rubric.ref,
-        "settings": {"n": cfg.n, "images": n_images, "strata": strata,
+        "settings": {"n": cfg.n, "images": n_images, "strata": strata["duo"],
                      "raters": list(cfg.raters), "overlap": cfg.overlap, "seed": cfg.seed,
                      "min_per_stratum": cfg.min_per_stratum,
                      "embed_images": cfg.embed_images},
-        "duo_strata": {h: {"population": sizes[h], "sample": quota.get(h, 0)} for h in sizes},
-        "image_strata": {h: {"population": isizes[h], "sample": iquota.get(h, 0)}
-                         for h in isizes},
+        **{f"{kind}_strata": {h: {"population": n, "sample": quota[kind].get(h, 0)}
+                              for h, n in sizes[kind].items()} for kind in strata},
         # Strata left unsampled (more strata than tasks) are outside every weighted estimate.
-        "duo_population_covered": _covered(sizes, quota),
-        "image_population_covered": _covered(isizes, iquota),
+        **{f"{kind}_population_covered": _covered(sizes[kind], quota[kind]) for kind in strata},
         "overlap": overlap, "raters": shown, "missing_images": missing,
     }
     (to / ASSIGNMENTS).write_text(json.dumps(assignments, indent=2, ensure_ascii=False) + "\n",

@@ -3,6 +3,8 @@ it plots, and a side-by-side with a reference build when one is given."""
 
 from __future__ import annotations
 
+import json
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -243,19 +245,16 @@ def _scores(w: Writer, s: DatasetStats, build: Build) -> None:
 def _human_eval(w: Writer, build: Build) -> None:
     """The human-eval reports of this build (``llavar2 human-eval analyze`` lists them in
     ``human_eval.json``), linked with their headline figures."""
-    import json
-    import os
-
     path = build.out / "human_eval.json"
     if not path.is_file():
         return
     w("## Human evaluation", "", "| report | raters | duo tasks | acceptable | weighted | "
       "alpha (correctness) |", "|---|---|---:|---:|---:|---:|")
+    def pct(x: float | None) -> str:
+        return "–" if x is None else f"{100 * x:.1f}%"
+
     for e in json.loads(path.read_text(encoding="utf-8")).get("reports", []):
         link = os.path.relpath(e["report"], build.out / "report")
-
-        def pct(x: float | None) -> str:
-            return "–" if x is None else f"{100 * x:.1f}%"
         alpha = "–" if e.get("alpha_correctness") is None else f"{e['alpha_correctness']:.3f}"
         w(f"| [{link}]({link}) | {', '.join(e['raters'])} | {e['duo_tasks']} | "
           f"{pct(e['acceptable'])} | {pct(e['acceptable_weighted'])} | {alpha} |")

@@ -33,16 +33,21 @@ PLAN = "plan.json"
 HELDOUT = "heldout.jsonl"
 
 
-def _units(build: Build, held: set[str]) -> dict[str, list[tuple[str, int]]]:
+def _duos(build: Build) -> dict[str, list[bool]]:
+    """Per image with duo conversations: whether each of its duos was dropped (one pass)."""
+    return {e.image.id: [k in e.dropped for k in range(len(e.conversations.duos))]
+            for e in build.entries() if e.conversations is not None}
+
+
+def _pools(duos: dict[str, list[bool]], held: set[str]) -> dict[str, list[tuple[str, int]]]:
     """(image id, duo index) of every duo of the training images, by pool."""
     pools: dict[str, list[tuple[str, int]]] = {"control": [], "treatment": [], "negative": []}
-    for entry in build.entries():
-        if entry.conversations is None or entry.image.id in held:
+    for image_id, dropped in duos.items():
+        if image_id in held:
             continue
-        for k in range(len(entry.conversations.duos)):
-            unit = (entry.image.id, k)
-            pools["control"].append(unit)
-            pools["negative" if k in entry.dropped else "treatment"].append(unit)
+        for k, was_dropped in enumerate(dropped):
+            pools["control"].append((image_id, k))
+            pools["negative" if was_dropped else "treatment"].append((image_id, k))
     return pools
 
 
@@ -58,12 +63,13 @@ def prepare(out: Path, to: Path, n: int = 5000, seeds: tuple[int, ...] = (0, 1, 
         raise UsageError("--holdout is a share of the images between 0 and 1")
     if (to / PLAN).exists():
         raise UsageError(f"{to / PLAN} exists: prepare into a new folder")
-    with_duos = sorted(e.image.id for e in build.entries() if e.conversations is not None)
+    duos = _duos(build)
+    with_duos = sorted(duos)
     if len(with_duos) < 2:
         raise UsageError(f"{out} has fewer than two images with duo conversations")
     k = min(len(with_duos) - 1, max(1, round(holdout * len(with_duos))))
     held = set(random.Random(f"holdout:{seeds[0]}").sample(with_duos, k))
-    pools = _units(build, held)
+    pools = _pools(duos, held)
     size = min(n, len(pools["treatment"]), len(pools["negative"]))
     if size == 0:
         raise UsageError(f"{out}: the filter kept {len(pools['treatment'])} and dropped "

@@ -14,7 +14,7 @@ $(BIN)/python:
 # through pip's configured find-links): a plain "torch" requirement would pull a CUDA build.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[test,score,ray]'
+	$(BIN)/python -m pip install --quiet -e '.[test,score,ray,train]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -21,6 +21,7 @@ from rich.table import Table
 from .errors import RunIncomplete, UsageError
 from .imaging import DEFAULT_MAX_PIXELS
 from .paths import default_cache_dir
+from .validate.settings import TrainSettings
 
 if TYPE_CHECKING:  # imported where used: the build settings pull in the OCR quality gate
     from .config import BuildConfig, OpenAIConfig
@@ -1029,6 +1030,112 @@ def validate_prepare(
                   f"{plan['arms']['negative']['pool']}); {plan['holdout']['items']} held-out "
                   f"items from {len(plan['holdout']['images'])} images → {to / 'plan.json'}")
 
+
+_TRAIN = TrainSettings()  # the defaults of validate train
+
+
+@validate_app.command("train")
+def validate_train(
+    val: Path = typer.Argument(..., help="A folder written by llavar2 validate prepare."),
+    model: Path = typer.Option(..., "--model", help="A local vision-language model folder "
+                               "(transformers AutoModelForImageTextToText; never downloaded)."),
+    arm: str = typer.Option(..., "--arm", help="control, treatment or negative."),
+    seed: int = typer.Option(..., "--seed", help="One of the plan's seeds."),
+    lora_rank: int = typer.Option(_TRAIN.lora_rank, min=1, help="LoRA rank."),
+    lora_alpha: int = typer.Option(_TRAIN.lora_alpha, min=1, help="LoRA alpha."),
+    lora_dropout: float = typer.Option(_TRAIN.lora_dropout, min=0, max=1, help="LoRA dropout."),
+    target_modules: Optional[str] = typer.Option(
+        None, help="Regular expression over module names that get LoRA adapters (default: the "
+        "language model's attention and MLP projections)."),
+    train_module: list[str] = typer.Option([], "--train-module", help="A module trained in "
+                                           "full beside the adapter (repeatable; e.g. lm_head)."),
+    lr: float = typer.Option(_TRAIN.learning_rate, "--lr", min=0, help="Peak learning rate (cosine schedule)."),
+    epochs: float = typer.Option(_TRAIN.epochs, min=0, help="Epochs over the arm."),
+    batch_size: int = typer.Option(_TRAIN.batch_size, min=1, help="Samples per device step."),
+    grad_accum: int = typer.Option(_TRAIN.grad_accum, min=1, help="Steps per optimizer update."),
+    max_length: int = typer.Option(_TRAIN.max_length, min=16, help="Longer samples (image tokens included) "
+                                   "are dropped before training and counted, never truncated."),
+    dtype: str = typer.Option(_TRAIN.dtype, help="auto (bfloat16 on a GPU that has it, else "
+                              "float32), float32 or bfloat16."),
+    gradient_checkpointing: bool = typer.Option(_TRAIN.gradient_checkpointing, help="On a GPU: trade compute for "
+                                                "memory."),
+    save_steps: int = typer.Option(_TRAIN.save_steps, min=1, help="Checkpoint every N steps (a killed run "
+                                   "resumes from the last)."),
+    progress: bool = typer.Option(True, help="Show the trainer's progress bar."),
+) -> None:
+    """LoRA fine-tuning of a local model on one arm (TRL SFT, answer-only loss) into
+    VAL/runs/ARM/seed-S/ (adapter, merged model, train.json)."""
+    from .validate.train import train
+
+    if dtype not in ("auto", "float32", "bfloat16"):
+        raise _usage_error(f"--dtype {dtype!r}: auto, float32 or bfloat16")
+    settings = TrainSettings(
+        lora_rank=lora_rank, lora_alpha=lora_alpha, lora_dropout=lora_dropout,
+        target_modules=target_modules or _TRAIN.target_modules, modules_to_save=tuple(train_module),
+        learning_rate=lr, epochs=epochs, batch_size=batch_size, grad_accum=grad_accum,
+        max_length=max_length, dtype=dtype, gradient_checkpointing=gradient_checkpointing,
+        save_steps=save_steps)
+    try:
+        summary = train(val, model, arm, seed, settings, progress)
+    except UsageError as e:
+        raise _usage_error(str(e)) from None
+    probe = summary["loss_probe"]
+    console.print(f"{arm} seed {seed}: {summary['samples']['trained']} samples trained "
+                  f"({summary['samples']['dropped']} dropped), {summary['steps']} steps; answer "
+                  f"loss {probe['before']:.3f} → {probe['after']:.3f} → "
+                  f"{val / 'runs' / arm / f'seed-{seed}'}")
+
+
+@validate_app.command("evaluate")
+def validate_evaluate(
+    val: Path = typer.Argument(..., help="A folder with finished llavar2 validate train runs."),
+    benchmark: list[str] = typer.Option([], "--benchmark", help="Another benchmark file "
+                                        "(any llavar2 evaluate format), as FILE or "
+                                        "FILE=IMAGES_DIR (repeatable)."),
+    model: Optional[Path] = typer.Option(None, "--model", help="The base model (default: the "
+                                         "one the runs were trained from)."),
+    max_new_tokens: int = typer.Option(32, min=1, help="Answer length limit."),
+    device: Optional[str] = typer.Option(None, help="e.g. cpu, cuda (default: cuda if any)."),
+    progress: bool = typer.Option(True, help="Show progress bars."),
+) -> None:
+    """The base model and every trained run answer the held-out items (and each --benchmark)
+    into VAL/eval/; resumable item by item."""
+    from .evaluate.answerers import AnswererOptions
+    from .validate.evaluate import evaluate_arms
+
+    try:
+        written = evaluate_arms(val, benchmark, model, AnswererOptions(
+            max_new_tokens=max_new_tokens, device=device), progress)
+    except UsageError as e:
+        raise _usage_error(str(e)) from None
+    console.print(f"{len(written)} result files → {val / 'eval'}")
+
+
+@validate_app.command("report")
+def validate_report(
+    val: Path = typer.Argument(..., help="A folder after llavar2 validate evaluate."),
+) -> None:
+    """Each metric per arm (mean ± std over seeds), Δ vs the control with a paired bootstrap
+    interval, McNemar's test on exact match, and a chart: VAL/report/."""
+    from .validate.report import write_report
+
+    try:
+        report = write_report(val)
+    except UsageError as e:
+        raise _usage_error(str(e)) from None
+    for bench, b in report["benchmarks"].items():
+        metric = b["primary"]
+        parts = []
+        for arm, entry in b["arms"].items():
+            m = entry["metrics"][metric]
+            vs = entry["vs_control"].get(metric)
+            parts.append(f"{arm} {m['mean']:.3f}" + (f"±{m['std']:.3f}" if m["std"] is not None else "")
+                         + (f" (Δ {vs['diff']:+.3f} [{vs['ci95'][0]:+.3f}, "
+                            f"{vs['ci95'][1]:+.3f}])" if vs else ""))
+        console.print(f"{bench} {metric}: " + "; ".join(parts))
+    for warning in report["warnings"]:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    console.print(f"→ {val / 'report' / 'report.md'}")
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -40,5 +40,9 @@ for _task in (
     # Our JSONL and a build's extractive QA: short answers with 1+ references, no official tool.
     Task("vqa", _SHORT, ("anls", "exact_match", "contains"),
          source="lmms-eval textvqa/docvqa default post_prompt"),
+    # llavar2 validate's held-out questions, asked as the arms were trained on them (no
+    # post-prompt): exact match first, for McNemar's test.
+    Task("extractive", "", ("exact_match", "anls", "contains"),
+         source="llavar2 validate: the question as in training"),
 ):
     TASKS.register(_task.name)(_task)

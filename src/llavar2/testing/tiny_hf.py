@@ -18,6 +18,7 @@ CHAT_TEMPLATE = (
     "{% if m['content'] is string %}{{ m['content'] }}{% else %}"
     "{% for c in m['content'] %}{% if c['type'] == 'image' %}<image>\n"
     "{% else %}{{ c['text'] }}{% endif %}{% endfor %}{% endif %}<|end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|assistant|>\n{% endif %}"
 )
 CORPUS = [
     "What is written on the sign? The sign says OPEN 24 HOURS.",
@@ -103,7 +104,11 @@ def save_llava(folder: Path, context: int = 256, seed: int = 0) -> Path:
         dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2),
         dict(hidden=32, layers=2, heads=4, kv_heads=2, intermediate=64, context=context))
     torch.manual_seed(seed)
-    LlavaForConditionalGeneration(config).save_pretrained(folder)
+    model = LlavaForConditionalGeneration(config)
+    # A chat model stops at its end-of-turn token as well as at EOS (as Llama 3 and Qwen do).
+    model.generation_config.eos_token_id = [tokenizer.eos_token_id,
+                                            tokenizer.convert_tokens_to_ids("<|end|>")]
+    model.save_pretrained(folder)
     llava_processor(tokenizer, 16, 4).save_pretrained(folder)
     return folder
 

@@ -14,6 +14,15 @@ from ...imaging import TooManyPixels, open_checked
 from . import ANSWERERS, AnswererOptions, Question
 
 
+def add_special_tokens(tokenizer: Any, text: str) -> bool:
+    """Whether tokenizing a rendered chat should add the tokenizer's special tokens: not when
+    the template already wrote the BOS (Gemma 3, Llama 3), else a second one would lead; yes
+    when it did not (llava-1.5), else the model would miss the one it was trained with. As
+    transformers' own ``apply_chat_template(tokenize=True)`` decides."""
+    bos = tokenizer.bos_token
+    return not (bos and text.startswith(bos))
+
+
 @ANSWERERS.register("hf")
 class HFAnswerer:
     needs_ocr = False
@@ -55,7 +64,10 @@ class HFAnswerer:
         messages = [{"role": "user", "content": [{"type": "image"},
                                                  {"type": "text", "text": q.prompt}]}]
         text = self._processor.apply_chat_template(messages, add_generation_prompt=True)
-        inputs = self._processor(images=[rgb], text=text, return_tensors="pt").to(self._device)
+        inputs = self._processor(
+            images=[rgb], text=text, return_tensors="pt",
+            add_special_tokens=add_special_tokens(self._processor.tokenizer, text),
+        ).to(self._device)
         with torch.inference_mode():
             out = self._model.generate(**inputs, max_new_tokens=self._max_new_tokens,
                                        do_sample=False)

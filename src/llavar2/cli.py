@@ -521,22 +521,37 @@ def export_command(
                                       "build folder]."),
     all_duos: bool = typer.Option(
         False, "--all", help="Export every duo, even when llavar2 filter has made kept.jsonl."),
+    balance: Optional[str] = typer.Option(None, "--balance", help="An image dimension (source, "
+                                          "kind, script, language, text_density, resolution) "
+                                          "whose categories --cap limits."),
+    cap: Optional[float] = typer.Option(None, "--cap", min=0, max=1, help="With --balance: the "
+                                        "largest share of the samples any category may have."),
+    seed: int = typer.Option(0, help="With --balance: which samples a capped category keeps."),
 ) -> None:
     """Write a build's captions and duo conversations in a trainer's format: the duos that
     llavar2 filter kept when OUT/kept.jsonl exists, else all of them."""
-    from .export import EXPORTERS, export, has_kept_set
+    from .export import EXPORTERS, export, export_balanced, has_kept_set
 
     if not (out / "captions.jsonl").is_file():
         raise _usage_error(f"{out} is not a build folder (no captions.jsonl)")
     if format not in EXPORTERS.names():
         raise _usage_error(f"unknown format {format!r} (known: {', '.join(EXPORTERS.names())})")
+    if (balance is None) != (cap is None):
+        raise _usage_error("--balance and --cap go together")
     kept = has_kept_set(out) and not all_duos
+    per_category = None
     try:
-        path, n = export(out, format, to, kept=kept)
+        if balance is not None and cap is not None:
+            path, n, per_category = export_balanced(out, format, to, kept, balance, cap, seed)
+        else:
+            path, n = export(out, format, to, kept=kept)
     except UsageError as e:
         raise _usage_error(str(e)) from None
     which = "the kept duos (kept.jsonl)" if kept else "all duos (conversations.jsonl)"
     console.print(f"{n} samples → {path}: captions and {which}")
+    if per_category is not None:
+        console.print(f"balanced by {balance} (cap {cap:.0%}): " + ", ".join(
+            f"{c} {k['kept']}/{k['samples']}" for c, k in per_category.items()))
 
 
 @app.command("report")
@@ -992,6 +1007,61 @@ def judge_command(
                   f"{summary['cache_hits']} from the cache); unparsable replies: "
                   f"{summary['parse_failures']}; position flips: {summary['position_flips']}"
                   f" → {path}")
+
+
+@app.command()
+def audit(
+    out: Path = typer.Argument(..., help="A build folder."),
+    reference: Optional[Path] = typer.Option(None, "--reference", help="Another build to "
+                                             "compare the mix with."),
+    target: Optional[Path] = typer.Option(None, "--target", help='JSON of target shares: '
+                                          '{"source": {"receipts": 0.3, ...}, ...}.'),
+    eval_result: Optional[Path] = typer.Option(None, "--eval", help="A llavar2 evaluate result "
+                                               "on this build's questions: scores by "
+                                               "subgroup."),
+    by: str = typer.Option("source,kind", help="Subgroups of --eval (comma list of "
+                           "dimensions)."),
+    tolerance: float = typer.Option(0.05, min=0, max=1, help="A category whose share differs "
+                                    "from the reference's by more is misrepresented."),
+    flag_ratio: float = typer.Option(1.5, min=1, help="A category dropped this many times as "
+                                     "often as the rest (or as rarely), beyond chance, is "
+                                     "flagged."),
+    seed: int = typer.Option(0, help="Seed of the bootstrap intervals."),
+    license: Optional[str] = typer.Option(None, "--license", help="The data's license (a URL "
+                                          "or an SPDX id) for the dataset card; each audit "
+                                          "writes the card anew."),
+    progress: bool = typer.Option(True, help="Show a progress bar."),
+) -> None:
+    """Representativeness and bias audit: the build's mix (source, kind, script, language, text
+    density, resolution, question and answer types) against a reference or target, what
+    filtering dropped by group, identity-term mentions, personal data in OCR text, subgroup
+    model gaps; OUT/audit/ and the dataset card (OUT/croissant.json, OUT/dataset_card.md)."""
+    from .audit.run import run_audit
+
+    if not (out / "images.jsonl").is_file():
+        raise _usage_error(f"{out} is not a build folder (no images.jsonl)")
+    if reference is not None and not (reference / "images.jsonl").is_file():
+        raise _usage_error(f"--reference {reference} is not a build folder")
+    try:
+        result = run_audit(out, reference, target, eval_result,
+                           [d.strip() for d in by.split(",") if d.strip()], tolerance,
+                           flag_ratio, seed, progress, license)
+    except UsageError as e:
+        raise _usage_error(str(e)) from None
+    for dim, e in result["dimensions"].items():
+        vs = e.get("vs_reference") or e.get("vs_target")
+        if vs and vs["jsd"] is not None:
+            console.print(f"{dim}: JSD {vs['jsd']:.3f} bits, "
+                          f"{len(vs['misrepresented'])} misrepresented")
+    for warning in result["warnings"]:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    flagged = [(dim, c) for dim, f in (result["filtering"] or {}).items()
+               for c, g in f["groups"].items() if g["flagged"]]
+    if flagged:
+        console.print("filtering dropped unevenly: " + ", ".join(f"{d}={c}" for d, c in flagged))
+    pii = result["personal_data"]
+    console.print(f"personal data in {pii['items_with_pii']} of {pii['items_scanned']} OCR "
+                  f"texts → {out / 'audit' / 'audit.md'}, {out / 'croissant.json'}")
 
 
 validate_app = typer.Typer(no_args_is_help=True, help="Validation by fine-tuning: training "

@@ -31,9 +31,22 @@ def export(out_dir: Path, fmt: str = "llava", path: Path | None = None,
     """Write the build in ``out_dir`` as ``fmt`` (with ``kept``: only the duos that
     ``llavar2 filter`` kept, from kept.jsonl); returns the file (or folder) written and its
     sample count."""
-    writer = EXPORTERS.get(fmt)
     path = path or out_dir / DEFAULT_FILENAMES.get(fmt, f"{fmt}.out")
-    return path, writer(iter_samples(out_dir, kept), path, images_dir(out_dir))
+    return path, EXPORTERS.get(fmt)(iter_samples(out_dir, kept), path, images_dir(out_dir))
+
+
+def export_balanced(out_dir: Path, fmt: str, path: Path | None, kept: bool, dimension: str,
+                    cap: float, seed: int = 0
+                    ) -> tuple[Path, int, dict[str, dict[str, int]]]:
+    """``export`` with no category of the image ``dimension`` over ``cap`` of the samples
+    (``balance``); also returns the samples per category before and after."""
+    from .balance import balanced, image_categories
+
+    writer = EXPORTERS.get(fmt)  # an unknown format fails before the build is read
+    path = path or out_dir / DEFAULT_FILENAMES.get(fmt, f"{fmt}.out")
+    samples, per_category = balanced(lambda: iter_samples(out_dir, kept),
+                                     image_categories(out_dir, dimension), cap, seed)
+    return path, writer(samples, path, images_dir(out_dir)), per_category
 
 
 def has_kept_set(out_dir: Path) -> bool:

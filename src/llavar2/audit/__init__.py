@@ -1,0 +1,1 @@
+"""Data-bias and representativeness audit (llavar2 audit)."""

@@ -184,3 +184,19 @@ def test_duos_dropped_together_in_whole_images_are_weaker_evidence():
     # One item per cluster is plain counting.
     assert drop_rates_clustered({"a": sums([(1, 1)] * 3 + [(1, 0)] * 7)})["groups"]["a"][
         "ci95"] == drop_rates([("a", True)] * 3 + [("a", False)] * 7)["groups"]["a"]["ci95"]
+
+
+def test_questions_of_one_image_are_resampled_together():
+    """Ten images of ten questions each, every image all right or all wrong: the evidence is
+    ten images, and the clustered interval is as wide as ten items', not a hundred's."""
+    items = [("g", float(i % 2), f"img{i}") for i in range(10) for _ in range(10)]
+    clustered = subgroup_scores(items, seed=1)["groups"]["g"]
+    by_item = subgroup_scores([(g, v) for g, v, _ in items], seed=1)["groups"]["g"]
+    ten = subgroup_scores([("g", float(i % 2)) for i in range(10)], seed=1)["groups"]["g"]
+    assert clustered["mean"] == by_item["mean"] == 0.5 and clustered["n"] == 100
+
+    def width(r):
+        return r["ci95"][1] - r["ci95"][0]
+
+    assert width(clustered) > 2.5 * width(by_item)
+    assert width(clustered) == pytest.approx(width(ten), abs=0.05)

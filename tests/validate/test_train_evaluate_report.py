@@ -82,6 +82,10 @@ def test_the_arm_trained_on_matching_data_beats_the_base_model(toy):
     negative = scores(toy, "negative")["exact_match"]["score"]
     assert treatment >= base + 0.6
     assert treatment >= negative + 0.6
+    # The base model answered in the precision the arms were trained and saved in.
+    trained = json.loads((toy / "runs" / "treatment" / "seed-0" / "train.json").read_text())
+    base_run = json.loads((toy / "eval" / "base" / "heldout.json").read_text())
+    assert base_run["model_settings"]["dtype"] == trained["dtype"] == "float32"
 
 
 @pytest.mark.slow

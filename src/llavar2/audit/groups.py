@@ -136,40 +136,69 @@ def drop_rates_clustered(sums: dict[str, ClusterSums], flag_ratio: float = 1.5
     return {"overall": _rate(total, pooled), "groups": groups}
 
 
-def _mean_ci(values: Sequence[float], seed: int, n_boot: int) -> dict[str, Any]:
-    lo, hi = bootstrap_mean_ci(values, n_boot=n_boot, seed=seed)
+def _clustered(items: list[tuple[float, str | None]]) -> tuple[np.ndarray, np.ndarray]:
+    """(score sum, item count) per cluster, in first-seen order; an item without a cluster is
+    a cluster of its own."""
+    index: dict[Any, int] = {}
+    sums: list[float] = []
+    sizes: list[int] = []
+    for i, (score, cluster) in enumerate(items):
+        key = (0, cluster) if cluster is not None else (1, i)
+        if key not in index:
+            index[key] = len(sums)
+            sums.append(0.0)
+            sizes.append(0)
+        sums[index[key]] += score
+        sizes[index[key]] += 1
+    return np.array(sums), np.array(sizes, dtype=float)
+
+
+def _mean_ci(items: list[tuple[float, str | None]], seed: int, n_boot: int) -> dict[str, Any]:
+    sums, sizes = _clustered(items)
+    # Resampling clusters, each with its mean and its size as weight: the mean of a resample is
+    # its items' mean (with one item per cluster, the plain item bootstrap).
+    lo, hi = bootstrap_mean_ci(sums / sizes if sums.size else sums, n_boot=n_boot, seed=seed,
+                               weights=sizes) if sums.size >= 2 else (math.nan, math.nan)
     return {
-        "n": len(values),
-        "mean": float(np.mean(values)) if values else None,
+        "n": len(items),
+        "mean": float(sums.sum() / sizes.sum()) if items else None,
         "ci95": None if math.isnan(lo) else (lo, hi),
     }
 
 
-def _boot_means(rng: np.random.Generator, values: np.ndarray, n_boot: int) -> np.ndarray:
-    """Means of ``n_boot`` resamples with replacement, in chunks that bound memory (~16 MB)."""
-    chunk = max(1, 2_000_000 // values.size)
-    sizes = [min(chunk, n_boot - start) for start in range(0, n_boot, chunk)]
-    draws = (rng.integers(0, values.size, size=(k, values.size)) for k in sizes)
-    return np.concatenate([values[idx].mean(1) for idx in draws])
+def _boot_means(rng: np.random.Generator, sums: np.ndarray, sizes: np.ndarray,
+                n_boot: int) -> np.ndarray:
+    """Item means of ``n_boot`` resamples of the clusters with replacement, in chunks that
+    bound memory (~16 MB)."""
+    chunk = max(1, 2_000_000 // sums.size)
+    counts = [min(chunk, n_boot - start) for start in range(0, n_boot, chunk)]
+    draws = (rng.integers(0, sums.size, size=(k, sums.size)) for k in counts)
+    return np.concatenate([sums[idx].sum(1) / sizes[idx].sum(1) for idx in draws])
 
 
 def subgroup_scores(
-    pairs: Iterable[tuple[str, float]], seed: int = 0, n_boot: int = 2000
+    pairs: Iterable[tuple[str, float] | tuple[str, float, str]], seed: int = 0,
+    n_boot: int = 2000
 ) -> dict[str, Any]:
     """Mean per-item score per group with percentile bootstrap 95% CIs (seeded, deterministic),
-    and the gap between the best and the worst group.
+    and the gap between the best and the worst group. A third element of a pair names the
+    item's cluster (the image a question is about): clusters are resampled whole, since the
+    questions of one image succeed or fail together.
 
     ``largest_gap`` follows fairlearn's ``MetricFrame.difference()`` and ``ratio()`` with
     ``method="between_groups"``: difference = max - min of the group means, ratio = min / max
-    (None when the max is 0). Its CI resamples items within each of the two groups (None when
-    either has fewer than two items); ``largest_gap`` is None with fewer than two groups."""
-    scores: dict[str, list[float]] = defaultdict(list)
-    for group, score in pairs:
+    (None when the max is 0). Its CI resamples clusters within each of the two groups (None
+    when either has fewer than two); ``largest_gap`` is None with fewer than two groups."""
+    scores: dict[str, list[tuple[float, str | None]]] = defaultdict(list)
+    every = []  # in the order given
+    for group, score, *cluster in pairs:
         if not math.isfinite(score):
             raise ValueError(f"score of group {group!r} is not finite: {score!r}")
-        scores[group].append(float(score))
+        item = (float(score), cluster[0] if cluster else None)
+        scores[group].append(item)
+        every.append(item)
     groups = {g: _mean_ci(scores[g], seed, n_boot) for g in _ordered(scores)}
-    overall = _mean_ci([s for v in scores.values() for s in v], seed, n_boot)
+    overall = _mean_ci(every, seed, n_boot)
     if len(groups) < 2:
         return {"overall": overall, "groups": groups, "largest_gap": None}
     # Ties by name; high and low are distinct groups even when all means are equal.
@@ -177,10 +206,10 @@ def subgroup_scores(
     high, low = ranked[0], ranked[-1]
     mean_high, mean_low = groups[high]["mean"], groups[low]["mean"]
     ci = None
-    if min(len(scores[high]), len(scores[low])) >= 2:
+    high_c, low_c = _clustered(scores[high]), _clustered(scores[low])
+    if min(high_c[0].size, low_c[0].size) >= 2:
         rng = np.random.default_rng(seed)
-        high_means = _boot_means(rng, np.array(scores[high]), n_boot)
-        diffs = high_means - _boot_means(rng, np.array(scores[low]), n_boot)
+        diffs = _boot_means(rng, *high_c, n_boot) - _boot_means(rng, *low_c, n_boot)
         lo, hi = np.quantile(diffs, [0.025, 0.975])
         ci = (float(lo), float(hi))
     gap = {

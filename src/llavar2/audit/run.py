@@ -110,13 +110,15 @@ def _eval(path: Path, out: Path, counts: AuditCounts, by: list[str], seed: int
                 not math.isfinite(value):
             unmatched += 1
         else:
-            matched.append((categories, float(value)))
+            matched.append((categories, float(value), m["image"]))
     if not matched:
         raise UsageError(f"--eval {path}: none of its {len(items)} items is a duo of this "
                          "build (ids <image id>:<k> or <image id>-qa<k>)")
     return {"file": str(path), "model": result.get("model"), "metric": metric,
             "items": len(items), "matched": len(matched), "unmatched": unmatched,
-            "by": {dim: subgroup_scores(((c[dim], v) for c, v in matched), seed=seed)
+            # The questions of one image are one cluster of the bootstrap.
+            "by": {dim: subgroup_scores(((c[dim], v, image) for c, v, image in matched),
+                                        seed=seed)
                    for dim in by}}
 
 

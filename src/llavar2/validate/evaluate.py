@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +82,13 @@ def clear_if_stale(folder: Path, stamp: str) -> None:
     marker.write_text(stamp + "\n", encoding="utf-8")
 
 
+def trained_dtype(runs: list[tuple[str, int, Path]]) -> str | None:
+    """The dtype every run's merged model was saved in, or None when they differ."""
+    dtypes = {json.loads((merged.parent / TRAIN).read_text(encoding="utf-8")).get("dtype")
+              for _, _, merged in runs}
+    return dtypes.pop() if len(dtypes) == 1 else None
+
+
 def base_model(val: Path, runs: list[tuple[str, int, Path]], given: Path | None) -> Path:
     """The untrained model: ``--model``, else the one every run was trained from."""
     if given is not None:
@@ -109,13 +116,17 @@ def evaluate_arms(val: Path, extra: list[str] = [], model: Path | None = None,
         raise UsageError(f"{val / 'runs'} holds no finished training run: run llavar2 validate "
                          "train first")
     sets = eval_sets(val, plan, extra)
-    who = [(val / "eval" / "base", base_model(val, runs, model))]
-    who += [(val / "eval" / arm / f"seed-{seed}", merged) for arm, seed, merged in runs]
+    # The base model answers in the precision the runs were trained and saved in (float32 on
+    # a CPU, bfloat16 on most GPUs), so that only the training differs.
+    dtype = trained_dtype(runs)
+    base_options = replace(options, dtype=dtype) if dtype in ("float32", "bfloat16") else options
+    who = [(val / "eval" / "base", base_model(val, runs, model), base_options)]
+    who += [(val / "eval" / arm / f"seed-{seed}", merged, options) for arm, seed, merged in runs]
     written = []
-    for folder, model_dir in who:
+    for folder, model_dir, opts in who:
         if folder.name != "base":
             clear_if_stale(folder, run_stamp(model_dir))
-        answerer = HFAnswerer(str(model_dir), options)
+        answerer = HFAnswerer(str(model_dir), opts)
         for s in sets:
             out = folder / f"{s.name}.json"
             out.parent.mkdir(parents=True, exist_ok=True)

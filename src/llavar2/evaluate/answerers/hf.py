@@ -49,7 +49,8 @@ class HFAnswerer:
         self._device = device
 
     def settings(self) -> dict[str, Any]:
-        return {"model": self._path, "max_new_tokens": self._max_new_tokens, "greedy": True}
+        return {"model": self._path, "max_new_tokens": self._max_new_tokens, "greedy": True,
+                "dtype": self._options.dtype}  # bfloat16 and float32 answer differently
 
     def _answer(self, q: Question) -> str:
         import torch

@@ -138,3 +138,36 @@ def test_training_and_answering_lead_with_one_bos_whoever_writes_it(processor, i
     ids = proc(images=[Image.open(image)], text=prompt,
                add_special_tokens=add_special_tokens(tok, prompt))["input_ids"][0]
     assert list(ids).count(tok.bos_token_id) == 1 and ids[0] == tok.bos_token_id
+
+
+# Chat templates in the shapes of real model families (written for these tests, with the tiny
+# processor's "<image>" placeholder): a default system turn and "<|im_start|>role" headers
+# (Qwen2-VL), "User:"/"Assistant:" prefixes with the answer after a space (SmolVLM/Idefics3).
+QWEN_STYLE = (
+    "{% for m in messages %}{% if loop.first and m['role'] != 'system' %}<|im_start|>system\n"
+    "You are a helpful assistant.<|im_end|>\n{% endif %}<|im_start|>{{ m['role'] }}\n"
+    "{% for c in m['content'] %}{% if c['type'] == 'image' %}<image>{% else %}{{ c['text'] }}"
+    "{% endif %}{% endfor %}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+SMOLVLM_STYLE = (
+    "<|im_start|>{% for m in messages %}{{ m['role'] | capitalize }}"
+    "{% if m['content'][0]['type'] == 'image' %}:{% else %}: {% endif %}"
+    "{% for c in m['content'] %}{% if c['type'] == 'text' %}{{ c['text'] }}"
+    "{% else %}<image>{% endif %}{% endfor %}<end_of_utterance>\n{% endfor %}"
+    "{% if add_generation_prompt %}Assistant:{% endif %}")
+
+
+@pytest.mark.parametrize("template,ends", [(QWEN_STYLE, "<|im_end|>\n"),
+                                           (SMOLVLM_STYLE, "<end_of_utterance>\n")])
+def test_answer_masks_follow_real_template_shapes(processor, image, template, ends):
+    import copy
+
+    proc = copy.deepcopy(processor)
+    proc.tokenizer.add_special_tokens({"additional_special_tokens": [
+        "<|im_start|>", "<|im_end|>", "<end_of_utterance>"]})
+    proc.chat_template = proc.tokenizer.chat_template = template
+    batch = AnswerOnlyCollator(proc, MAX_PIXELS)([Example("duo", image, DUO)])
+    got = labelled(batch, 0, proc.tokenizer)
+    assert got.replace(" OPEN", "OPEN").replace(" Night", "Night") == (
+        f"OPEN 24 HOURS{ends}Night-shift workers need somewhere to shop.{ends}")
+    assert "system" not in got and "User" not in got and "Assistant" not in got

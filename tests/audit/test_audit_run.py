@@ -118,8 +118,15 @@ def test_the_croissant_card_validates_and_reads_the_records(builds, audited):
         f"{s}-{i}" for s, n in (("a", 30), ("b", 20)) for i in range(n)}
 
 
+def own_copy(builds, tmp_path):
+    """The audited build copied: an audit writes into its build, and other tests read it."""
+    import shutil
+
+    return shutil.copytree(builds[0], tmp_path / "out")
+
+
 def test_model_scores_by_subgroup_have_their_gap_and_ratio(builds, tmp_path):
-    out, _ = builds
+    out = own_copy(builds, tmp_path)
     result_file = tmp_path / "result.json"
     items = [{"id": f"a-{i}:{k}", "exact_match": 1.0} for i in range(30) for k in range(2)]
     items += [{"id": f"b-{i}:{k}", "exact_match": float(k == 0)} for i in range(20)
@@ -172,7 +179,7 @@ def test_drops_in_one_source_only_and_a_build_without_duos_do_not_break_the_card
 
 
 def test_eval_of_another_file_is_refused_and_bad_rows_are_unmatched(builds, tmp_path):
-    out, _ = builds
+    out = own_copy(builds, tmp_path)
     items = [{"id": "a-0:0", "exact_match": 1.0}, {"exact_match": 1.0},
              {"id": "a-0:1", "exact_match": float("nan")}, {"id": "b-0:0", "exact_match": 0.0}]
     (tmp_path / "r.items.jsonl").write_text("".join(json.dumps(r) + "\n" for r in items))

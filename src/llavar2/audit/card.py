@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ..formatting import pct
 from ..imaging import file_sha256
 from ..jsonl import write_json_atomic
 from .report_files import largest_text
@@ -44,10 +45,6 @@ _NOT_COMPARED = ("No reference or target was given: representativeness was not m
                  "no category is half or more of a dimension, nor any filter drop flagged.")
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
-
-
 def biases(audit: dict[str, Any]) -> list[str]:
     """Plain statements of the skews the audit measured."""
     out = []
@@ -55,7 +52,7 @@ def biases(audit: dict[str, Any]) -> list[str]:
         vs = e.get("vs_reference") or e.get("vs_target")
         if vs and vs["misrepresented"] and vs["jsd"] is not None:
             listed = ", ".join(f"{m['category']} {m['status']}-represented "
-                               f"({_pct(m['share'])} vs {_pct(m['reference_share'])})"
+                               f"({pct(m['share'])} vs {pct(m['reference_share'])})"
                                for m in vs["misrepresented"][:3])
             more = len(vs["misrepresented"]) - 3
             out.append(f"{dim}: JSD {vs['jsd']:.3f} bits from the "
@@ -70,7 +67,7 @@ def biases(audit: dict[str, Any]) -> list[str]:
             if g["flagged"]:
                 ratio = g["ratio_vs_rest"]
                 out.append(f"filtering by {dim}: {category} duos were dropped at "
-                           f"{_pct(g['rate'])}, " + (f"{ratio:.2f}× the rate of the rest."
+                           f"{pct(g['rate'])}, " + (f"{ratio:.2f}× the rate of the rest."
                                                      if ratio is not None else
                                                      "while the rest lost none."))
     if audit["eval"]:
@@ -89,7 +86,7 @@ def limitations(audit: dict[str, Any]) -> list[str]:
     return [
         "Questions, answers and enriched captions are generated from OCR text and the human "
         "caption; OCR misreads can reach them (the quality gate keeps flagged lines out).",
-        "Language shares: " + ", ".join(f"{k} {_pct(v)}" for k, v in
+        "Language shares: " + ", ".join(f"{k} {pct(v)}" for k, v in
                                         sorted(langs.items(), key=lambda t: -t[1])[:5]) + ".",
         "Identity-term counts use an English word list; other languages are not counted.",
     ]

@@ -10,13 +10,13 @@ a distribution over a few named categories that two builds share.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 from ..records import DuoConversation, ImageRecord, OcrResult
 from ..report.texts import answer_type, language, n_words
 
-IMAGE_DIMENSIONS = ("source", "kind", "script", "language", "text_density", "resolution")
 DUO_DIMENSIONS = ("qtype", "answer_type", "answer_length")
 SOURCE_KEYS = ("source", "domain", "dataset")
 KIND_KEYS = ("kind", "category")
@@ -84,21 +84,32 @@ def identify_language(text: str) -> str:
     return str(code) if confidence >= MIN_LANGUAGE_CONFIDENCE else "uncertain"
 
 
-def image_features(image: ImageRecord, ocr: OcrResult | None) -> dict[str, str]:
+def _resolution(image: ImageRecord) -> str:
+    if not (image.width and image.height):
+        return "unknown"
+    return _band(min(image.width, image.height), RESOLUTION_BANDS, ">=1792 px")
+
+
+def _of_text(measure: Callable[[str], str]) -> Callable[[ImageRecord, OcrResult | None], str]:
     # Every line, flagged ones too: the quality gate flags lines of another script than the
     # build's, and those are what a script or language skew is made of.
-    text = ocr.text if ocr else ""
-    features = {
-        "source": _meta(image, SOURCE_KEYS) or UNSPECIFIED,
-        "kind": _meta(image, KIND_KEYS) or _derived_kind(ocr),
-        "script": language(text, by_words=False) if ocr else NOT_OCRD,
-        "language": identify_language(text) if ocr else NOT_OCRD,
-        "text_density": _band(n_words(text), DENSITY_BANDS, "200+ words") if ocr else NOT_OCRD,
-    }
-    short = min(image.width, image.height) if image.width and image.height else None
-    features["resolution"] = (_band(short, RESOLUTION_BANDS, ">=1792 px")
-                              if short is not None else "unknown")
-    return features
+    return lambda image, ocr: measure(ocr.text) if ocr else NOT_OCRD
+
+
+# Dimension → its category of an image (one at a time: a balanced export needs one only).
+IMAGE_FEATURES: dict[str, Callable[[ImageRecord, OcrResult | None], str]] = {
+    "source": lambda image, ocr: _meta(image, SOURCE_KEYS) or UNSPECIFIED,
+    "kind": lambda image, ocr: _meta(image, KIND_KEYS) or _derived_kind(ocr),
+    "script": _of_text(lambda text: language(text, by_words=False)),
+    "language": _of_text(identify_language),
+    "text_density": _of_text(lambda text: _band(n_words(text), DENSITY_BANDS, "200+ words")),
+    "resolution": lambda image, ocr: _resolution(image),
+}
+IMAGE_DIMENSIONS = tuple(IMAGE_FEATURES)
+
+
+def image_features(image: ImageRecord, ocr: OcrResult | None) -> dict[str, str]:
+    return {dim: feature(image, ocr) for dim, feature in IMAGE_FEATURES.items()}
 
 
 def duo_features(duo: DuoConversation) -> dict[str, str]:

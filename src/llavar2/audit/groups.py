@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from statistics import NormalDist
 from typing import Any
 
@@ -67,9 +67,11 @@ class ClusterSums:
         self.m, self.n, self.d = self.m + 1, self.n + n, self.d + d
         self.nn, self.nd, self.dd = self.nn + n * n, self.nd + n * d, self.dd + d * d
 
-    def minus(self, other: ClusterSums) -> ClusterSums:
-        return ClusterSums(*(getattr(self, f) - getattr(other, f) for f in
-                             ("m", "n", "d", "nn", "nd", "dd")))
+    def __add__(self, other: ClusterSums) -> ClusterSums:
+        return ClusterSums(*(a + b for a, b in zip(astuple(self), astuple(other))))
+
+    def __sub__(self, other: ClusterSums) -> ClusterSums:
+        return ClusterSums(*(a - b for a, b in zip(astuple(self), astuple(other))))
 
     def design_effect(self) -> float | None:
         """The cluster-robust variance of the drop rate (the ratio estimator's) over the
@@ -112,14 +114,11 @@ def drop_rates_clustered(sums: dict[str, ClusterSums], flag_ratio: float = 1.5
     None with a single group, or when neither this group nor the rest has any drop."""
     if flag_ratio < 1:
         raise ValueError(f"flag_ratio must be >= 1, got {flag_ratio}")
-    total = ClusterSums()
-    for s in sums.values():
-        total = ClusterSums(*(getattr(total, f) + getattr(s, f) for f in
-                              ("m", "n", "d", "nn", "nd", "dd")))
+    total = sum(sums.values(), ClusterSums())
     pooled = total.design_effect() or 1.0
     groups: dict[str, dict[str, Any]] = {}
     for g in sorted(sums, key=lambda g: (-sums[g].n, g)):
-        here, rest = sums[g], total.minus(sums[g])
+        here, rest = sums[g], total - sums[g]
         n, d, rest_n, rest_d = here.n, here.d, rest.n, rest.d
         # One division of integer products: a 3x rate comes out as exactly 3.0.
         ratio = d * rest_n / (n * rest_d) if rest_d else None

@@ -5,26 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..formatting import num, pct
+
 MAX_ROWS = 12  # categories shown per table (the rest are in audit.json)
 
 
-def _pct(x: float | None) -> str:
-    return "–" if x is None else f"{100 * x:.1f}%"
-
-
-def _ci(ci: list[float] | tuple[float, float] | None, pct: bool = True) -> str:
+def _ci(ci: list[float] | tuple[float, float] | None, as_pct: bool = True) -> str:
     if not ci or ci[0] is None:
         return ""
-    return f" [{_pct(ci[0])}, {_pct(ci[1])}]" if pct else f" [{ci[0]:.2f}, {ci[1]:.2f}]"
+    return f" [{pct(ci[0])}, {pct(ci[1])}]" if as_pct else f" [{ci[0]:.2f}, {ci[1]:.2f}]"
 
 
 def largest_text(largest: dict[str, Any] | None, between: str = " ") -> str:
     """"receipt 40.0%": the largest category and its share."""
-    return f"{largest['category']}{between}{_pct(largest['share'])}" if largest else "–"
-
-
-def _f(x: float | None, digits: int = 3) -> str:
-    return "–" if x is None else f"{x:.{digits}f}"
+    return f"{largest['category']}{between}{pct(largest['share'])}" if largest else "–"
 
 
 def _against(entry: dict[str, Any]) -> dict[str, Any] | None:
@@ -39,10 +33,10 @@ def _overview(audit: dict[str, Any]) -> list[str]:
              "|---|---|---|---|---|---|" + ("---|---|---|" if ref else "")]
     for dim, e in audit["dimensions"].items():
         row = (f"| {dim} | {e['unit']} | {len(e['shares'])} | {largest_text(e['largest'])} | "
-               f"{_f(e['normalised_entropy'])} | {_f(e['effective_number'], 2)} |")
+               f"{num(e['normalised_entropy'])} | {num(e['effective_number'], 2)} |")
         if ref:
             vs = _against(e)
-            row += (f" {_f(vs['jsd'])} | {_f(vs['kl_smoothed'])} | "
+            row += (f" {num(vs['jsd'])} | {num(vs['kl_smoothed'])} | "
                     + (", ".join(f"{m['category']} ({m['status']} {m['difference']:+.1%})"
                                  for m in vs["misrepresented"][:4]) or "none") + " |"
                     if vs else " – | – | – |")
@@ -60,7 +54,7 @@ def _shares(dim: str, e: dict[str, Any], plot: str | None) -> list[str]:
                         key=lambda c: -max(e["shares"].get(c, 0), ref_shares.get(c, 0)))
     for c in categories[:MAX_ROWS]:
         share, ref = e["shares"].get(c, 0.0), ref_shares.get(c, 0.0)
-        lines.append(f"| {c} | {_pct(share)} |" + (f" {_pct(ref)} | {share - ref:+.1%} |"
+        lines.append(f"| {c} | {pct(share)} |" + (f" {pct(ref)} | {share - ref:+.1%} |"
                                                    if vs else ""))
     if len(categories) > MAX_ROWS:
         lines.append(f"| … {len(categories) - MAX_ROWS} more in audit.json | |"
@@ -83,14 +77,14 @@ def _filtering(audit: dict[str, Any]) -> list[str]:
         if len(d["groups"]) < 2:  # one category: nothing to compare
             continue
         overall = d["overall"]
-        lines += [f"### {dim}: JSD pool vs kept {_f(d['jsd_pool_vs_kept'])}, overall drop rate "
-                  f"{_pct(overall['rate'])}", "",
+        lines += [f"### {dim}: JSD pool vs kept {num(d['jsd_pool_vs_kept'])}, overall drop rate "
+                  f"{pct(overall['rate'])}", "",
                   "| category | pool | kept | drop rate | ratio vs rest | |",
                   "|---|---|---|---|---|---|"]
         for c, g in list(d["groups"].items())[:MAX_ROWS]:
             ratio = g["ratio_vs_rest"]
-            lines.append(f"| {c} | {g['n']} | {g['n'] - g['dropped']} | {_pct(g['rate'])}"
-                         f"{_ci(g['ci95'])} | {_f(ratio, 2)}{_ci(g['ratio_ci95'], pct=False)}"
+            lines.append(f"| {c} | {g['n']} | {g['n'] - g['dropped']} | {pct(g['rate'])}"
+                         f"{_ci(g['ci95'])} | {num(ratio, 2)}{_ci(g['ratio_ci95'], as_pct=False)}"
                          f" | {'⚠' if g['flagged'] else ''} |")
         lines.append("")
     return lines
@@ -138,7 +132,7 @@ def _eval(audit: dict[str, Any]) -> list[str]:
     for dim, s in ev["by"].items():
         gap = s["largest_gap"]
         lines += [f"### by {dim}" + (f": gap {gap['difference']:.3f}{_ci(gap['ci95'], False)}, "
-                                     f"ratio {_f(gap['ratio'], 2)} ({gap['low']} vs "
+                                     f"ratio {num(gap['ratio'], 2)} ({gap['low']} vs "
                                      f"{gap['high']})" if gap else ""), "",
                   "| subgroup | items | mean |", "|---|---|---|"]
         for g, r in s["groups"].items():
@@ -149,18 +143,17 @@ def _eval(audit: dict[str, Any]) -> list[str]:
 
 def write_markdown(audit: dict[str, Any], plots: dict[str, Path], folder: Path) -> str:
     ref = audit["reference"]
+    against = (f" Compared with {'reference build' if 'build' in ref else 'target'} "
+               f"`{next(iter(ref.values()))}` (a category is misrepresented when its share "
+               f"differs by more than {audit['tolerance']:.0%} of the whole)." if ref else "")
+    pool = ("Duo dimensions count every duo generated (the pool, before filtering: the kept "
+            "set's mix is under *Before and after filtering*)." if audit["filtering"] else
+            "Duo dimensions count every duo generated (the pool).")
     lines = ["# Data audit", "",
              f"Build `{audit['build']}`: {audit['images']} images, {audit['duos']} duo "
-             "conversations." + (f" Compared with {'reference build' if 'build' in ref else 'target'}"
-                                 f" `{next(iter(ref.values()))}` (a category is misrepresented "
-                                 f"when its share differs by more than "
-                                 f"{audit['tolerance']:.0%} of the whole)." if ref else ""),
-             ""] + [f"- **Warning**: {w}." for w in audit["warnings"]] + [
-             "", "## Mix", "",
-             "Duo dimensions count every duo generated (the pool"
-             + (", before filtering: the kept set's mix is under *Before and after filtering*"
-                if audit["filtering"] else "") + ")."
-             , ""] + _overview(audit) + [""]
+             f"conversations.{against}", ""]
+    lines += [f"- **Warning**: {w}." for w in audit["warnings"]]
+    lines += ["", "## Mix", "", pool, ""] + _overview(audit) + [""]
     for dim, e in audit["dimensions"].items():
         plot = plots.get(dim)
         lines += _shares(dim, e, str(plot.relative_to(folder)) if plot else None)

@@ -51,12 +51,13 @@ def quotas(counts: dict[str, int], cap: float) -> dict[str, int]:
 
 def image_categories(out: Path, dimension: str) -> dict[str, str]:
     """Image id → its category of ``dimension`` (one pass over the build)."""
-    from ..audit.features import IMAGE_DIMENSIONS, image_features
+    from ..audit.features import IMAGE_DIMENSIONS, IMAGE_FEATURES
     from ..report.build_files import Build
 
     if dimension not in IMAGE_DIMENSIONS:
         raise UsageError(f"--balance {dimension!r}: one of {', '.join(IMAGE_DIMENSIONS)}")
-    return {e.image.id: image_features(e.image, e.ocr)[dimension] for e in Build(out).entries()}
+    feature = IMAGE_FEATURES[dimension]
+    return {e.image.id: feature(e.image, e.ocr) for e in Build(out).entries()}
 
 
 def balanced(samples: Callable[[], Iterable[Sample]], categories: dict[str, str], cap: float,

@@ -5,27 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..formatting import num, pct
 from .analyze import ALPHA_MIN
 
 
-def _pct(x: float | None) -> str:
-    return "–" if x is None else f"{100 * x:.1f}%"
-
-
-def _ci(ci: list[float | None], pct: bool = True) -> str:
+def _ci(ci: list[float | None], as_pct: bool = True) -> str:
     lo, hi = ci
     if lo is None or hi is None:
         return "–"
-    return f"[{_pct(lo)}, {_pct(hi)}]" if pct else f"[{lo:.2f}, {hi:.2f}]"
-
-
-def _f(x: float | None, digits: int = 3) -> str:
-    return "–" if x is None else f"{x:.{digits}f}"
+    return f"[{pct(lo)}, {pct(hi)}]" if as_pct else f"[{lo:.2f}, {hi:.2f}]"
 
 
 def _rate_row(name: str, r: dict[str, Any]) -> str:
-    return (f"| {name} | {r['tasks']} | {_pct(r['rate'])} {_ci(r['ci'])} | "
-            f"{_pct(r['weighted_rate'])} {_ci(r['weighted_ci'])} |")
+    return (f"| {name} | {r['tasks']} | {pct(r['rate'])} {_ci(r['ci'])} | "
+            f"{pct(r['weighted_rate'])} {_ci(r['weighted_ci'])} |")
 
 
 def write_markdown(report: dict[str, Any], plots: list[Path]) -> str:
@@ -46,7 +39,7 @@ def write_markdown(report: dict[str, Any], plots: list[Path]) -> str:
         "## Duo conversations",
         "",
         "Acceptable: correctness ≥ 4, grounded partly or fully, nothing hallucinated. "
-        f"The sampled strata hold {_pct(duo['population_covered'])} of the build's duos (the "
+        f"The sampled strata hold {pct(duo['population_covered'])} of the build's duos (the "
         "weighted figures stand for those).",
         "",
         "| | tasks | acceptable | weighted |",
@@ -57,8 +50,8 @@ def write_markdown(report: dict[str, Any], plots: list[Path]) -> str:
         "| --- | ---: | ---: | --- | --- |",
     ]
     for key, c in duo["criteria"].items():
-        dist = ", ".join(f"{o}: {_pct(s)}" for o, s in c["distribution"].items())
-        mean = f"{_f(c['mean'], 2)} {_ci(c['ci'], pct=False)}" if "mean" in c else "–"
+        dist = ", ".join(f"{o}: {pct(s)}" for o, s in c["distribution"].items())
+        mean = f"{num(c['mean'], 2)} {_ci(c['ci'], as_pct=False)}" if "mean" in c else "–"
         lines.append(f"| {key} | {c['ratings']} | {c['cannot_judge']} | {dist} | {mean} |")
     for column, groups in duo["by"].items():
         lines += ["", f"### Acceptable by {column}", "", f"| {column} | tasks | acceptable | weighted |",
@@ -66,7 +59,7 @@ def write_markdown(report: dict[str, Any], plots: list[Path]) -> str:
         lines += [_rate_row(value, r) for value, r in groups.items()]
     kvd = duo["kept_vs_dropped"]
     if kvd:
-        lines += ["", f"Kept minus dropped duos (acceptable rate): {_pct(kvd['difference'])} "
+        lines += ["", f"Kept minus dropped duos (acceptable rate): {pct(kvd['difference'])} "
                       f"{_ci(kvd['ci'])} ({kvd['kept']} kept, {kvd['dropped']} dropped tasks; "
                       "bootstrap 95% interval). Above zero: the filter keeps what people rate "
                       "better."]
@@ -88,11 +81,11 @@ def write_markdown(report: dict[str, Any], plots: list[Path]) -> str:
         if not a.get("tasks"):
             lines.append(f"| {key} | 0 | – | – | – | – | – | |")
             continue
-        kappas = ", ".join(f"{p} {_f(k, 2)}" for p, k in a["cohen_kappa"].items())
+        kappas = ", ".join(f"{p} {num(k, 2)}" for p, k in a["cohen_kappa"].items())
         warn = f"alpha below {ALPHA_MIN}" if a["warning"] else ""
-        lines.append(f"| {key} | {a['tasks']} | {_pct(a['percent'])} | {kappas} | "
-                     f"{_f(a['fleiss_kappa'])} | {_f(a['alpha'])} {_ci(a['alpha_ci'], False)} | "
-                     f"{_f(a['gwet'])} {a['gwet_kind']} | {warn} |")
+        lines.append(f"| {key} | {a['tasks']} | {pct(a['percent'])} | {kappas} | "
+                     f"{num(a['fleiss_kappa'])} | {num(a['alpha'])} {_ci(a['alpha_ci'], False)} | "
+                     f"{num(a['gwet'])} {a['gwet_kind']} | {warn} |")
     warned = [k for k, a in report["agreement"].items() if a.get("warning")]
     if warned:
         lines += ["", f"**Warning**: Krippendorff's alpha is below {ALPHA_MIN} for "
@@ -107,8 +100,8 @@ def write_markdown(report: dict[str, Any], plots: list[Path]) -> str:
                   "lower median (ordinal) or the most frequent rating (nominal).", "",
                   "| criterion | tasks | % agree | alpha | Spearman |",
                   "| --- | ---: | ---: | ---: | ---: |"]
-        lines += [f"| {key} | {c['tasks']} | {_pct(c['percent'])} | {_f(c['alpha'])} | "
-                  f"{_f(c.get('spearman'))} |" for key, c in j["criteria"].items()]
+        lines += [f"| {key} | {c['tasks']} | {pct(c['percent'])} | {num(c['alpha'])} | "
+                  f"{num(c.get('spearman'))} |" for key, c in j["criteria"].items()]
     if report["problems"]:
         lines += ["", "## Ratings left out", ""] + [f"- {p}" for p in report["problems"]]
     lines += ["", "## Charts", ""] + [f"![{p.stem}]({p.as_posix()})" for p in plots]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from ..formatting import num
 from ..imaging import file_sha256
 from ..jsonl import read_jsonl, write_json_atomic
 from ..metrics import METRICS
@@ -187,10 +188,6 @@ def build_report(val: Path) -> dict[str, Any]:
                       "McNemar: exact two-sided binomial test on exact match, per seed"}
 
 
-def _f(x: float | None) -> str:
-    return "–" if x is None else f"{x:.3f}"
-
-
 def write_markdown(report: dict[str, Any]) -> str:
     plan = report["plan"]
     lines = ["# Validation by fine-tuning", "",
@@ -206,7 +203,7 @@ def write_markdown(report: dict[str, Any]) -> str:
             for seed, t in seeds.items():
                 dropped = ", ".join(f"{k} {v}" for k, v in t["dropped"].items()) or "0"
                 lines.append(f"| {arm} | {seed} | {t['trained']} | {dropped} | {t['steps']} | "
-                             f"{_f(t['loss_before'])} → {_f(t['loss_after'])} |")
+                             f"{num(t['loss_before'])} → {num(t['loss_after'])} |")
         lines.append("")
     for bench, b in report["benchmarks"].items():
         lines += [f"## {bench} ({b['items']} items, task {b['task']})", "",
@@ -221,7 +218,7 @@ def write_markdown(report: dict[str, Any]) -> str:
                 mc = ("; ".join(f"{s}: {r['p']:.3g} ({r['b']}/{r['c']})"
                                 for s, r in entry["mcnemar"].items())
                       if metric == EXACT and entry["mcnemar"] else "–")
-                lines.append(f"| {arm} | {metric} | {_f(m['mean'])} ± {_f(m['std'])} | "
+                lines.append(f"| {arm} | {metric} | {num(m['mean'])} ± {num(m['std'])} | "
                              f"{delta} | {mc} |")
         lines.append("")
     lines.append("McNemar (b/c): items only the arm / only the control gets exactly right.")

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from ..human_eval.agreement import bootstrap_mean_ci
+
 N_BOOT = 2000
 
 
@@ -24,11 +26,13 @@ def paired_bootstrap(arm: list[list[float]], control: list[list[float]], seed: i
     a, c = np.asarray(arm, dtype=float), np.asarray(control, dtype=float)
     if a.shape != c.shape or a.ndim != 2 or a.shape[1] == 0:
         raise ValueError(f"paired scores need the same seeds × items: {a.shape} vs {c.shape}")
-    per_item = (a - c).mean(axis=0)  # a resample draws items, for every seed alike
-    draws = np.random.default_rng(seed).integers(0, per_item.size, (n_boot, per_item.size))
-    means = per_item[draws].mean(axis=1)
-    lo, hi = np.percentile(means, [2.5, 97.5])
-    return {"diff": float(per_item.mean()), "ci95": [float(lo), float(hi)],
+    # A resample draws items, for every seed alike: the bootstrap of the per-item differences
+    # averaged over seeds.
+    per_item = (a - c).mean(axis=0)
+    diff = float(per_item.mean())
+    lo, hi = (bootstrap_mean_ci(per_item, n_boot=n_boot, seed=seed) if per_item.size > 1
+              else (diff, diff))
+    return {"diff": diff, "ci95": [float(lo), float(hi)],
             "n_items": int(per_item.size), "n_seeds": int(a.shape[0]), "n_boot": n_boot}
 
 

@@ -178,7 +178,8 @@ def train(val: Path, model_path: Path, arm: str, seed: int,
         output_dir=str(folder / "checkpoints"), seed=seed, data_seed=seed,
         num_train_epochs=settings.epochs, learning_rate=settings.learning_rate,
         per_device_train_batch_size=settings.batch_size,
-        gradient_accumulation_steps=settings.grad_accum, warmup_steps=settings.warmup_ratio,  # a float below 1: a share of the steps
+        # warmup_steps below 1 is a share of the steps
+        gradient_accumulation_steps=settings.grad_accum, warmup_steps=settings.warmup_ratio,
         lr_scheduler_type="cosine", logging_steps=1, save_strategy="steps",
         save_steps=settings.save_steps, save_total_limit=2, report_to=[],
         remove_unused_columns=False, dataset_kwargs={"skip_prepare_dataset": True},

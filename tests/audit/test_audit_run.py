@@ -211,3 +211,23 @@ def test_the_card_records_the_license_and_mlcroissant_finds_no_error(builds, aud
     issues = mlc.Dataset(jsonld=out / "croissant.json").metadata.ctx.issues
     assert not issues.errors
     assert [w for w in issues.warnings if "citeAs" not in w] == []
+
+
+@pytest.mark.slow
+def test_the_audit_is_the_same_in_every_process(tmp_path):
+    """Tied categories and sums over a union of categories follow a fixed order, not the hash
+    order of strings, which changes from process to process."""
+    import os
+    import subprocess
+    import sys
+
+    out = write_skewed_build(tmp_path / "out", {s: (2, 2, 1) for s in "abcdefgh"})
+    ref = write_skewed_build(tmp_path / "ref", {s: (3, 2, 0) for s in "abcdefgh"})
+    written = []
+    for hash_seed in ("1", "2"):
+        subprocess.run([sys.executable, "-m", "llavar2.cli", "audit", str(out), "--reference",
+                        str(ref), "--no-progress"], check=True, capture_output=True,
+                       env={**os.environ, "PYTHONHASHSEED": hash_seed})
+        written.append(((out / "audit" / "audit.md").read_bytes(),
+                        (out / "audit" / "audit.json").read_bytes()))
+    assert written[0] == written[1]

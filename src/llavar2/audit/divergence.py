@@ -52,7 +52,7 @@ def js_divergence(p: Mapping[str, float], q: Mapping[str, float]) -> float:
     category counting 0; counts or shares (each side is normalised). Equals
     ``scipy.spatial.distance.jensenshannon(p, q, base=2) ** 2`` on aligned vectors."""
     p, q = _distribution(p, "p"), _distribution(q, "q")
-    m = {k: (p.get(k, 0.0) + q.get(k, 0.0)) / 2 for k in p.keys() | q.keys()}
+    m = {k: (p.get(k, 0.0) + q.get(k, 0.0)) / 2 for k in sorted(p.keys() | q.keys())}
     # max(): rounding can leave a tiny negative value for identical distributions.
     return max(0.0, (_kl_bits(p, m) + _kl_bits(q, m)) / 2)
 
@@ -68,7 +68,8 @@ def kl_divergence(
     pseudo-counts, shares x the build's total (``compare`` does this)."""
     if alpha < 0:
         raise ValueError(f"alpha must be >= 0, got {alpha}")
-    keys = _distribution(p_counts, "p").keys() | _distribution(q_counts, "q").keys()
+    # Sorted: the sums then come out the same in every process (set order is hashed).
+    keys = sorted(_distribution(p_counts, "p").keys() | _distribution(q_counts, "q").keys())
 
     def smoothed(counts: Mapping[str, float]) -> dict[str, float]:
         denominator = sum(counts.values()) + alpha * len(keys)

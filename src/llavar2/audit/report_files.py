@@ -51,7 +51,7 @@ def _shares(dim: str, e: dict[str, Any], plot: str | None) -> list[str]:
               "|---|---|" + ("---|---|" if vs else "")]
     ref_shares = vs["reference_shares"] if vs else {}
     categories = sorted(set(e["shares"]) | set(ref_shares),
-                        key=lambda c: -max(e["shares"].get(c, 0), ref_shares.get(c, 0)))
+                        key=lambda c: (-max(e["shares"].get(c, 0), ref_shares.get(c, 0)), c))
     for c in categories[:MAX_ROWS]:
         share, ref = e["shares"].get(c, 0.0), ref_shares.get(c, 0.0)
         lines.append(f"| {c} | {pct(share)} |" + (f" {pct(ref)} | {share - ref:+.1%} |"
@@ -179,7 +179,7 @@ def write_plots(audit: dict[str, Any], folder: Path) -> dict[str, Path]:
         vs = _against(e)
         ref_shares = vs["reference_shares"] if vs else {}
         categories = sorted(set(e["shares"]) | set(ref_shares),
-                            key=lambda c: -max(e["shares"].get(c, 0), ref_shares.get(c, 0)))
+                            key=lambda c: (-max(e["shares"].get(c, 0), ref_shares.get(c, 0)), c))
         categories = categories[:MAX_ROWS]
         panels = 2 if audit["filtering"] else 1
         fig, axes = plt.subplots(1, panels, figsize=(5.2 * panels, 0.32 * len(categories) + 1.4),

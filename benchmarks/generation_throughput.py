@@ -49,13 +49,21 @@ def make_inputs(folder: Path, n_images: int) -> tuple[Path, Path]:
         name = f"item_{i:05d}.png"
         image.save(images / name)
         rows.append({"id": f"img-{i:05d}", "image": name, "caption": f"A price tag, number {i}"})
-        boxes = [[[6, 4 + 20 * k], [150, 4 + 20 * k], [150, 20 + 20 * k], [6, 20 + 20 * k]]
-                 for k in range(len(lines))]
-        ocr.append(OcrResult(
-            id=f"img-{i:05d}", image=name, engine="rapidocr", width=160, height=48,
-            lines=[OcrLine(text=t, box=b, score=0.99) for t, b in zip(lines, boxes)],
-            text="\n".join(lines),
-        ))
+        boxes = [
+            [[6, 4 + 20 * k], [150, 4 + 20 * k], [150, 20 + 20 * k], [6, 20 + 20 * k]]
+            for k in range(len(lines))
+        ]
+        ocr.append(
+            OcrResult(
+                id=f"img-{i:05d}",
+                image=name,
+                engine="rapidocr",
+                width=160,
+                height=48,
+                lines=[OcrLine(text=t, box=b, score=0.99) for t, b in zip(lines, boxes)],
+                text="\n".join(lines),
+            )
+        )
     manifest = folder / "captions.jsonl"
     manifest.write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = folder / "out"
@@ -66,7 +74,9 @@ def make_inputs(folder: Path, n_images: int) -> tuple[Path, Path]:
 def start_server(latency: float) -> tuple[subprocess.Popen, str]:
     server = subprocess.Popen(
         [sys.executable, "-m", "llavar2.testing.fake_openai", "--latency", str(latency)],
-        stdout=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert server.stdout is not None
     return server, server.stdout.readline().strip()
 
@@ -86,11 +96,19 @@ def main() -> None:
             folder = Path(tmp)
             manifest, out = make_inputs(folder, n_images)
             cfg = BuildConfig(
-                images_dir=folder / "images", captions=manifest, out=out, backend="openai",
-                cache_dir=folder / "cache", progress=False,
-                openai=OpenAIConfig(model="fake-vlm", base_url=url, api_key_env=KEY_VARIABLE,
-                                    concurrency=args.concurrency,
-                                    cache=folder / "cache" / "responses.sqlite3"),
+                images_dir=folder / "images",
+                captions=manifest,
+                out=out,
+                backend="openai",
+                cache_dir=folder / "cache",
+                progress=False,
+                openai=OpenAIConfig(
+                    model="fake-vlm",
+                    base_url=url,
+                    api_key_env=KEY_VARIABLE,
+                    concurrency=args.concurrency,
+                    cache=folder / "cache" / "responses.sqlite3",
+                ),
             )
             summary = build(cfg)
         stats_url = url.removesuffix("/v1") + "/stats"
@@ -107,13 +125,19 @@ def main() -> None:
     records = counts["captions"] + counts["conversation_images"]
     achieved = generation["requests"] / seconds
     ideal = args.concurrency / args.latency
-    print(f"images {n_images}, requests {generation['requests']} (server counted {served}, "
-          f"retries {generation['retries']}), records {records}, rejects {counts['rejects']}")
-    print(f"concurrency {args.concurrency}, latency {args.latency * 1000:.0f} ms: "
-          f"ideal {ideal:.1f} req/s")
-    print(f"generation stages {seconds:.2f} s "
-          f"(enrich {summary['seconds']['enrich']:.2f}, qa {summary['seconds']['qa']:.2f}): "
-          f"{achieved:.1f} req/s")
+    print(
+        f"images {n_images}, requests {generation['requests']} (server counted {served}, "
+        f"retries {generation['retries']}), records {records}, rejects {counts['rejects']}"
+    )
+    print(
+        f"concurrency {args.concurrency}, latency {args.latency * 1000:.0f} ms: "
+        f"ideal {ideal:.1f} req/s"
+    )
+    print(
+        f"generation stages {seconds:.2f} s "
+        f"(enrich {summary['seconds']['enrich']:.2f}, qa {summary['seconds']['qa']:.2f}): "
+        f"{achieved:.1f} req/s"
+    )
     print(f"CPU in this process during them: {cpu:.2f} s")
     print(f"RESULT efficiency={achieved / ideal:.3f} cpu_ms_per_record={cpu * 1000 / records:.2f}")
 

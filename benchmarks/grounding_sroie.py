@@ -43,14 +43,13 @@ def ocr_lines(names: list[str], raw: Path | None) -> dict[str, list[str]]:
     from llavar2.paths import default_cache_dir
 
     engine, cache = get_engine("rapidocr"), OcrCache(default_cache_dir() / "ocr")
-    return {name: [line.text for line in sroie.engine_lines(name, engine, cache)]
-            for name in names}
+    return {name: [line.text for line in sroie.engine_lines(name, engine, cache)] for name in names}
 
 
 def change_a_digit(text: str, rng: random.Random) -> str:
     at = rng.choice([m.start() for m in re.finditer(r"\d", text)])
     digit = rng.choice([d for d in "0123456789" if d != text[at]])
-    return text[:at] + digit + text[at + 1:]
+    return text[:at] + digit + text[at + 1 :]
 
 
 def same_letters(a: str, b: str) -> bool:
@@ -73,8 +72,17 @@ def main() -> None:
     lines = ocr_lines(names, args.raw)
     truths = {name: sroie.reference_text(name) for name in names}
     rng = random.Random(args.seed)
-    n = {"answers": 0, "exact": 0, "fuzzy": 0, "digit": 0, "digit_exact": 0, "digit_fuzzy": 0,
-         "other": 0, "other_exact": 0, "other_fuzzy": 0}
+    n = {
+        "answers": 0,
+        "exact": 0,
+        "fuzzy": 0,
+        "digit": 0,
+        "digit_exact": 0,
+        "digit_fuzzy": 0,
+        "other": 0,
+        "other_exact": 0,
+        "other_fuzzy": 0,
+    }
     fuzzy_only: list[tuple[float, str, str]] = []
     digit_wrong: list[tuple[str, str, str]] = []
     other_wrong: list[tuple[float, str, str]] = []
@@ -109,36 +117,48 @@ def main() -> None:
 
     print(f"{len(names)} receipts, {n['answers']} annotated segments as answers")
     print(f"grounded exactly: {share(n['exact'], n['answers'])}")
-    print(f"grounded fuzzily: {share(n['fuzzy'], n['answers'])} "
-          f"(+{n['fuzzy'] - n['exact']} over exact)")
+    print(
+        f"grounded fuzzily: {share(n['fuzzy'], n['answers'])} "
+        f"(+{n['fuzzy'] - n['exact']} over exact)"
+    )
     if fuzzy_only:
         scores = [s for s, _, _ in fuzzy_only]
-        print(f"  fuzzy-only scores: min {min(scores):.3f}, median "
-              f"{statistics.median(scores):.3f}, max {max(scores):.3f}")
-        for score, answer, found in sorted(fuzzy_only)[:args.show]:
+        print(
+            f"  fuzzy-only scores: min {min(scores):.3f}, median "
+            f"{statistics.median(scores):.3f}, max {max(scores):.3f}"
+        )
+        for score, answer, found in sorted(fuzzy_only)[: args.show]:
             print(f"    {score:.3f}  {answer!r} ~ {found!r}")
-    print(f"one digit changed, not in the true text: {n['digit']} segments; grounded exactly "
-          f"{share(n['digit_exact'], n['digit'])}, fuzzily {share(n['digit_fuzzy'], n['digit'])}")
-    for seg, changed, found in digit_wrong[:args.show]:
+    print(
+        f"one digit changed, not in the true text: {n['digit']} segments; grounded exactly "
+        f"{share(n['digit_exact'], n['digit'])}, fuzzily {share(n['digit_fuzzy'], n['digit'])}"
+    )
+    for seg, changed, found in digit_wrong[: args.show]:
         print(f"    {seg!r} → {changed!r} ~ {found!r}")
-    print(f"segments of another receipt, not in the true text: {n['other']}; grounded exactly "
-          f"{share(n['other_exact'], n['other'])}, fuzzily {share(n['other_fuzzy'], n['other'])}")
+    print(
+        f"segments of another receipt, not in the true text: {n['other']}; grounded exactly "
+        f"{share(n['other_exact'], n['other'])}, fuzzily {share(n['other_fuzzy'], n['other'])}"
+    )
     edited = [w for w in other_wrong if not same_letters(w[1], w[2])]
-    print(f"  of which differ in more than spacing, punctuation and confusables: "
-          f"{share(len(edited), n['other'])}")
-    for score, answer, found in sorted(edited, reverse=True)[:args.show]:
+    print(
+        f"  of which differ in more than spacing, punctuation and confusables: "
+        f"{share(len(edited), n['other'])}"
+    )
+    for score, answer, found in sorted(edited, reverse=True)[: args.show]:
         print(f"    {score:.3f}  {answer!r} ~ {found!r}")
 
     def rate(key: str, total: str) -> float:
         return n[key] / n[total] if n[total] else 0.0
 
-    print(f"RESULT recall_fuzzy={rate('fuzzy', 'answers'):.4f} "
-          f"recall_exact={rate('exact', 'answers'):.4f} "
-          f"ratio={rate('fuzzy', 'answers') / max(rate('exact', 'answers'), 1e-9):.3f} "
-          f"digit_false_fuzzy={rate('digit_fuzzy', 'digit'):.4f} "
-          f"digit_false_exact={rate('digit_exact', 'digit'):.4f} "
-          f"other_false_fuzzy={rate('other_fuzzy', 'other'):.4f} "
-          f"other_false_exact={rate('other_exact', 'other'):.4f}")
+    print(
+        f"RESULT recall_fuzzy={rate('fuzzy', 'answers'):.4f} "
+        f"recall_exact={rate('exact', 'answers'):.4f} "
+        f"ratio={rate('fuzzy', 'answers') / max(rate('exact', 'answers'), 1e-9):.3f} "
+        f"digit_false_fuzzy={rate('digit_fuzzy', 'digit'):.4f} "
+        f"digit_false_exact={rate('digit_exact', 'digit'):.4f} "
+        f"other_false_fuzzy={rate('other_fuzzy', 'other'):.4f} "
+        f"other_false_exact={rate('other_exact', 'other'):.4f}"
+    )
 
 
 if __name__ == "__main__":

@@ -162,7 +162,9 @@ def process_runs(folder: Path, predictions: Path, references: Path, repeat: int,
             "--references", str(references), "--metrics", ",".join(CAPTION_METRICS)]  # fmt: skip
     theirs = [sys.executable, str(Path(__file__).resolve()), "--pycocoevalcap-process",
               str(predictions), str(references), str(folder / "pycocoevalcap.json")]  # fmt: skip
-    timed([*ours, "--out", str(folder / "warmup.json")], {**env, "LLAVAR2_CACHE_DIR": str(warm_cache)})
+    timed(
+        [*ours, "--out", str(folder / "warmup.json")], {**env, "LLAVAR2_CACHE_DIR": str(warm_cache)}
+    )
     # the fixed cost of a whole llavar2 process: the imports `llavar2 evaluate` makes
     imports = [sys.executable, "-c", "import llavar2.cli, llavar2.evaluate, llavar2.metrics.ptb"]
     times: dict[str, list[float]] = {"pycocoevalcap": [], "warm": [], "cold": [], "imports": []}
@@ -244,8 +246,10 @@ def loadavg() -> str:
 def bench(label: str, ids, preds, refs, repeat: int, cold: bool) -> dict:
     n_refs = sum(map(len, refs)) / len(refs)
     words = len({w for x in [*preds, *(r for rs in refs for r in rs)] for w in x.lower().split()})
-    print(f"\n== {label}: {len(preds)} images × {n_refs:.1f} references + 1 candidate, "
-          f"{words} distinct lower-cased words; {os.cpu_count()} CPUs, load {loadavg()}")
+    print(
+        f"\n== {label}: {len(preds)} images × {n_refs:.1f} references + 1 candidate, "
+        f"{words} distinct lower-cased words; {os.cpu_count()} CPUs, load {loadavg()}"
+    )
     with tempfile.TemporaryDirectory(prefix="llavar2-bench-") as tmp:
         folder = Path(tmp)
         predictions, references = write_jsonl(folder, ids, preds, refs)
@@ -262,8 +266,10 @@ def bench(label: str, ids, preds, refs, repeat: int, cold: bool) -> dict:
     rows.append(("in process", i["pycocoevalcap"], i["llavar2"]))
     for name, a, b in rows:
         print(f"{name:<24}{a:>16.2f}{b:>11.2f}{a / b:>9.1f}")
-    print(f"  of a llavar2 process, the imports alone (cli, evaluate, metrics.ptb): "
-          f"{s['imports']:.2f} s")
+    print(
+        f"  of a llavar2 process, the imports alone (cli, evaluate, metrics.ptb): "
+        f"{s['imports']:.2f} s"
+    )
     print("  all runs: " + "; ".join(f"{k} " + " ".join(f"{x:.2f}" for x in v)
                                      for k, v in proc["all"].items() if v))  # fmt: skip
     print("  pycocoevalcap in process, per stage: "
@@ -273,8 +279,10 @@ def bench(label: str, ids, preds, refs, repeat: int, cold: bool) -> dict:
     for name in CAPTION_METRICS:
         print(f"{name:<10}{inproc['theirs'][name][0]:>15.6f}{inproc['ours'][name][0]:>12.6f}"
               f"{diffs[name][0]:>13.2e}{diffs[name][1]:>15.2e}")  # fmt: skip
-    print(f"whole-process outputs vs in-process: {same_as_inprocess:.2e} (llavar2), "
-          f"{proc_diff:.2e} (pycocoevalcap corpus scores)")
+    print(
+        f"whole-process outputs vs in-process: {same_as_inprocess:.2e} (llavar2), "
+        f"{proc_diff:.2e} (pycocoevalcap corpus scores)"
+    )
     return {
         "process_warm": s["pycocoevalcap"] / s["warm"],
         "process_cold": s["pycocoevalcap"] / s["cold"] if cold else None,
@@ -320,15 +328,17 @@ def main() -> None:
                  f" synthetic_max_abs_diff={syn['max_abs_diff']:.3g}"
                  f" synthetic_meteor_max_abs_diff={syn['meteor_max_abs_diff']:.3g}")  # fmt: skip
     s = head["seconds"]
-    print(f"\nRESULT speedup_process_warm={head['process_warm']:.2f} "
-          f"speedup_process_cold={head['process_cold']:.2f} "
-          f"speedup_inprocess={head['inprocess']:.2f} max_abs_diff={head['max_abs_diff']:.3g} "
-          f"meteor_max_abs_diff={head['meteor_max_abs_diff']:.3g} "
-          f"process_s_pycocoevalcap={s['pycocoevalcap']:.2f} process_s_warm={s['warm']:.2f} "
-          f"process_s_cold={s['cold']:.2f} process_s_imports={s['imports']:.2f} "
-          f"inprocess_s_pycocoevalcap={head['inprocess_s'][0]:.2f} "
-          f"inprocess_s_llavar2={head['inprocess_s'][1]:.2f} outputs_diff={head['outputs_diff']:.3g} "
-          f"cpus={os.cpu_count()} load={loadavg()}{extra}")
+    print(
+        f"\nRESULT speedup_process_warm={head['process_warm']:.2f} "
+        f"speedup_process_cold={head['process_cold']:.2f} "
+        f"speedup_inprocess={head['inprocess']:.2f} max_abs_diff={head['max_abs_diff']:.3g} "
+        f"meteor_max_abs_diff={head['meteor_max_abs_diff']:.3g} "
+        f"process_s_pycocoevalcap={s['pycocoevalcap']:.2f} process_s_warm={s['warm']:.2f} "
+        f"process_s_cold={s['cold']:.2f} process_s_imports={s['imports']:.2f} "
+        f"inprocess_s_pycocoevalcap={head['inprocess_s'][0]:.2f} "
+        f"inprocess_s_llavar2={head['inprocess_s'][1]:.2f} outputs_diff={head['outputs_diff']:.3g} "
+        f"cpus={os.cpu_count()} load={loadavg()}{extra}"
+    )
 
 
 if __name__ == "__main__":

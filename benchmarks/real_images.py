@@ -95,7 +95,7 @@ def _answer_in(answer: str, transcription: str) -> tuple[bool, bool]:
     found = fuzz.partial_ratio_alignment(a, t)
     if found is None or found.score < FUZZY:
         return False, False
-    span = t[max(0, found.dest_start - 2): found.dest_end + 2]
+    span = t[max(0, found.dest_start - 2) : found.dest_end + 2]
     return _digits(a) in _digits(span) if _digits(a) else True, False
 
 
@@ -107,14 +107,19 @@ def _height(line: OcrLine) -> float:
 
 def _inside(x: float, y: float, box: list[list[float]]) -> bool:
     """Whether (x, y) lies in the quadrilateral (corners clockwise, in image coordinates)."""
-    return all((bx - ax) * (y - ay) - (by - ay) * (x - ax) >= 0
-               for (ax, ay), (bx, by) in zip(box, box[1:] + box[:1]))
+    return all(
+        (bx - ax) * (y - ay) - (by - ay) * (x - ax) >= 0
+        for (ax, ay), (bx, by) in zip(box, box[1:] + box[:1])
+    )
 
 
 def _span_ratio(line: OcrLine, raw: list[OcrLine]) -> float:
-    parts = [_height(part) for part in raw
-             if _inside(sum(p[0] for p in part.box) / 4, sum(p[1] for p in part.box) / 4,
-                        line.box) and part.text.strip() in line.text]
+    parts = [
+        _height(part)
+        for part in raw
+        if _inside(sum(p[0] for p in part.box) / 4, sum(p[1] for p in part.box) / 4, line.box)
+        and part.text.strip() in line.text
+    ]
     return _height(line) / max(parts) if parts else 1.0
 
 
@@ -130,8 +135,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=None, help="SROIE-style folder")
     parser.add_argument("--limit", type=int, default=None, help="first N receipts only")
-    parser.add_argument("--cache-dir", type=Path, default=default_cache_dir(),
-                        help="OCR cache (a warm cache skips the engine)")
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=default_cache_dir(),
+        help="OCR cache (a warm cache skips the engine)",
+    )
     parser.add_argument("--keep", type=Path, default=None, help="keep the build folder here")
     parser.add_argument("--show", action="store_true", help="print every wrong answer")
     args = parser.parse_args()
@@ -146,8 +155,15 @@ def main() -> None:
         shutil.rmtree(out)
     _manifest(names, root, work / "images", work / "captions.jsonl")
     started = time.perf_counter()
-    local.build(BuildConfig(images_dir=work / "images", captions=work / "captions.jsonl",
-                            out=out, cache_dir=args.cache_dir, progress=False))
+    local.build(
+        BuildConfig(
+            images_dir=work / "images",
+            captions=work / "captions.jsonl",
+            out=out,
+            cache_dir=args.cache_dir,
+            progress=False,
+        )
+    )
     seconds = time.perf_counter() - started
 
     engine = get_engine("rapidocr")
@@ -189,14 +205,16 @@ def main() -> None:
         lines_all += len(result.lines)
         flagged += sum(1 for line in result.lines if line.flags)
         clean = " ".join(line.text for line in result.lines if not line.flags)
-        junk = [line.text for line in result.lines
-                if line.flags and len(line.text.strip()) > 1 and line.text not in clean]
+        junk = [
+            line.text
+            for line in result.lines
+            if line.flags and len(line.text.strip()) > 1 and line.text not in clean
+        ]
         generated = []
         if name in captions:
-            generated.append(captions[name].caption[len(CAPTION):])
+            generated.append(captions[name].caption[len(CAPTION) :])
         for duo in convs[name].duos if name in convs else []:
-            generated += [duo.extractive.question, duo.extractive.answer,
-                          duo.self_explain.answer]
+            generated += [duo.extractive.question, duo.extractive.answer, duo.self_explain.answer]
             ok = _answer_in(duo.extractive.answer, reference)
             answers[duo.qtype].append(ok)
             if args.show and not ok[0]:
@@ -204,8 +222,10 @@ def main() -> None:
             if duo.qtype == "title":
                 company = sroie.key_fields(name, root).get("company", "").upper()
                 answer = duo.extractive.answer.upper()
-                titles.append(max(fuzz.partial_ratio(answer, company),
-                                  fuzz.partial_ratio(company, answer)) >= FUZZY)
+                titles.append(
+                    max(fuzz.partial_ratio(answer, company), fuzz.partial_ratio(company, answer))
+                    >= FUZZY
+                )
         junk_quoted += sum(1 for text in generated for j in junk if j in text)
 
     cer, raw_cer = err / length, raw_err / length
@@ -213,28 +233,40 @@ def main() -> None:
     correct = sum(c for c, _ in every) / len(every) if every else 0.0
     exact = sum(x for _, x in every) / len(every) if every else 0.0
     title = sum(titles) / len(titles) if titles else 1.0
-    print(f"corpus: {len(names)} receipts from {root}; build {seconds:.1f} s "
-          f"(OCR cache {args.cache_dir / 'ocr'}); rejects: {dict(rejects) or 'none'}")
-    print(f"reading order: cer {cer:.4f} (llavar2 layout) vs raw_cer {raw_cer:.4f} (engine "
-          f"order): ratio {cer / raw_cer:.3f}")
-    print(f"segment recall {seg_hit / seg_all:.4f} ({seg_hit}/{seg_all}); key-field recall "
-          f"{key_hit / key_all:.4f} ({key_hit}/{key_all})")
-    print(f"lines flagged by the quality gate: {flagged}/{lines_all}; junk quoted: "
-          f"{junk_quoted}; largest line span / tallest part: {max_span:.2f}")
+    print(
+        f"corpus: {len(names)} receipts from {root}; build {seconds:.1f} s "
+        f"(OCR cache {args.cache_dir / 'ocr'}); rejects: {dict(rejects) or 'none'}"
+    )
+    print(
+        f"reading order: cer {cer:.4f} (llavar2 layout) vs raw_cer {raw_cer:.4f} (engine "
+        f"order): ratio {cer / raw_cer:.3f}"
+    )
+    print(
+        f"segment recall {seg_hit / seg_all:.4f} ({seg_hit}/{seg_all}); key-field recall "
+        f"{key_hit / key_all:.4f} ({key_hit}/{key_all})"
+    )
+    print(
+        f"lines flagged by the quality gate: {flagged}/{lines_all}; junk quoted: "
+        f"{junk_quoted}; largest line span / tallest part: {max_span:.2f}"
+    )
     print(f"{'question type':<14} {'answers':>7} {'correct':>8} {'exact':>7}")
     for qtype, found in sorted(answers.items()):
-        print(f"{qtype:<14} {len(found):>7} {sum(c for c, _ in found) / len(found):>8.3f} "
-              f"{sum(x for _, x in found) / len(found):>7.3f}")
+        print(
+            f"{qtype:<14} {len(found):>7} {sum(c for c, _ in found) / len(found):>8.3f} "
+            f"{sum(x for _, x in found) / len(found):>7.3f}"
+        )
     print(f"{'all':<14} {len(every):>7} {correct:>8.3f} {exact:>7.3f}")
     worst = min((sum(c for c, _ in f) / len(f) for f in answers.values()), default=0.0)
     print(f"title asked on {len(titles)} receipts, correct {title:.3f}")
     if not args.keep:
         shutil.rmtree(work)
-    print(f"RESULT cer={cer:.4f} raw_cer={raw_cer:.4f} ratio={cer / raw_cer:.3f} "
-          f"segment_recall={seg_hit / seg_all:.4f} key_recall={key_hit / key_all:.4f} "
-          f"answers_correct={correct:.4f} answers_worst_type={worst:.4f} "
-          f"answers_exact={exact:.4f} title_correct={title:.4f} title_asked={len(titles)} "
-          f"max_span={max_span:.2f} junk_quoted={junk_quoted}")
+    print(
+        f"RESULT cer={cer:.4f} raw_cer={raw_cer:.4f} ratio={cer / raw_cer:.3f} "
+        f"segment_recall={seg_hit / seg_all:.4f} key_recall={key_hit / key_all:.4f} "
+        f"answers_correct={correct:.4f} answers_worst_type={worst:.4f} "
+        f"answers_exact={exact:.4f} title_correct={title:.4f} title_asked={len(titles)} "
+        f"max_span={max_span:.2f} junk_quoted={junk_quoted}"
+    )
 
 
 if __name__ == "__main__":

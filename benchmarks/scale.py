@@ -39,6 +39,7 @@ from typing import Any
 
 from llavar2.testing.synthetic import head, make_data
 
+
 def child(args: argparse.Namespace) -> None:
     """One measured run: build (local or Ray), filter, export the kept duos."""
     from llavar2.config import BuildConfig
@@ -51,8 +52,9 @@ def child(args: argparse.Namespace) -> None:
     manifest = out.parent / f"{out.name}.captions.jsonl"
     head(data / "captions.jsonl", manifest, args.n)
     head(data / "ocr.jsonl", out / "ocr.jsonl", args.n)  # the pre-made OCR records
-    cfg = BuildConfig(images_dir=data / "images", captions=manifest, out=out, cache_dir=None,
-                      progress=False)
+    cfg = BuildConfig(
+        images_dir=data / "images", captions=manifest, out=out, cache_dir=None, progress=False
+    )
     start = time.perf_counter()
     if args.child == "ray":
         from llavar2.runners.ray_build import build
@@ -66,15 +68,32 @@ def child(args: argparse.Namespace) -> None:
     report = run_filter(out, FilterConfig())
     export(out, "llava", out / "llava.json", kept=True)
     seconds = time.perf_counter() - start
-    print(json.dumps({"seconds": seconds, "stages": summary["seconds"],
-                      "duos": summary["counts"]["duo_conversations"],
-                      "kept_duos": report["kept"]["duos"],
-                      "rejects": summary["counts"]["rejects"]}))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "stages": summary["seconds"],
+                "duos": summary["counts"]["duo_conversations"],
+                "kept_duos": report["kept"]["duos"],
+                "rejects": summary["counts"]["rejects"],
+            }
+        )
+    )
 
 
 def _run_child(kind: str, n: int, data: Path, out: Path) -> dict:
-    cmd = [sys.executable, __file__, "--child", kind, "--n", str(n), "--data", str(data),
-           "--out", str(out)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        kind,
+        "--n",
+        str(n),
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     stdout = proc.stdout.read()  # type: ignore[union-attr]
     _, status, usage = os.wait4(proc.pid, 0)
@@ -110,7 +129,6 @@ def _first_difference(name: str, a: Iterable[Any], b: Iterable[Any]) -> str | No
     return None
 
 
-
 def _lines(path: Path) -> Iterator[Any]:
     with open(path, encoding="utf-8") as f:
         for line in f:
@@ -118,8 +136,15 @@ def _lines(path: Path) -> Iterator[Any]:
                 yield json.loads(line)
 
 
-COMPARED = ["images.jsonl", "ocr.jsonl", "captions.jsonl", "conversations.jsonl",
-            "rejects.jsonl", "kept.jsonl", "dropped.jsonl"]
+COMPARED = [
+    "images.jsonl",
+    "ocr.jsonl",
+    "captions.jsonl",
+    "conversations.jsonl",
+    "rejects.jsonl",
+    "kept.jsonl",
+    "dropped.jsonl",
+]
 
 
 def output_difference(a: Path, b: Path) -> str | None:
@@ -127,7 +152,7 @@ def output_difference(a: Path, b: Path) -> str | None:
     runner must write the same records in the same order as the local one); None: identical,
     up to the records' creation times."""
     for name in COMPARED:
-        if (found := _first_difference(name, _lines(a / name), _lines(b / name))):
+        if found := _first_difference(name, _lines(a / name), _lines(b / name)):
             return found
     llava_a = json.loads((a / "llava.json").read_text(encoding="utf-8"))
     llava_b = json.loads((b / "llava.json").read_text(encoding="utf-8"))
@@ -161,38 +186,67 @@ def projection(args: argparse.Namespace, local_rps: float, measured_on: int) -> 
         "pipeline_h": images / local_rps / 3600,
     }
     return {
-        "pairs": args.pairs, "images": round(images), "duos": round(duos),
+        "pairs": args.pairs,
+        "images": round(images),
+        "duos": round(duos),
         **{k: round(v, 2) for k, v in parts.items()},
         "total_h": round(sum(parts.values()), 2),
-        "measured": {"pipeline_records_per_s": round(local_rps, 1),
-                     "on": f"this run's local build of {measured_on} records (offline "
-                           "generation, pre-made OCR)"},
-        "assumed": {"ocr_images_per_s": args.ocr_rate,
-                    "llm_requests_per_s": args.request_rate,
-                    "llm_requests_per_image": args.requests_per_image,
-                    "scorer_duos_per_s": args.scorer_rate,
-                    "duos_per_image": args.duos_per_image},
-        "basis": {"ocr_h": "assumed", "llm_h": "assumed", "score_h": "assumed",
-                  "pipeline_h": "measured"},
+        "measured": {
+            "pipeline_records_per_s": round(local_rps, 1),
+            "on": f"this run's local build of {measured_on} records (offline "
+            "generation, pre-made OCR)",
+        },
+        "assumed": {
+            "ocr_images_per_s": args.ocr_rate,
+            "llm_requests_per_s": args.request_rate,
+            "llm_requests_per_image": args.requests_per_image,
+            "scorer_duos_per_s": args.scorer_rate,
+            "duos_per_image": args.duos_per_image,
+        },
+        "basis": {
+            "ocr_h": "assumed",
+            "llm_h": "assumed",
+            "score_h": "assumed",
+            "pipeline_h": "measured",
+        },
     }
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--records", default="25000,50000,100000",
-                   help="Local runs' sizes, comma-separated (the last is the largest).")
-    p.add_argument("--ray-records", type=int, default=25000,
-                   help="Size of the Ray run (a local run of that size is its reference).")
+    p.add_argument(
+        "--records",
+        default="25000,50000,100000",
+        help="Local runs' sizes, comma-separated (the last is the largest).",
+    )
+    p.add_argument(
+        "--ray-records",
+        type=int,
+        default=25000,
+        help="Size of the Ray run (a local run of that size is its reference).",
+    )
     p.add_argument("--work", type=Path, default=None, help="Scratch folder (default: a temp).")
     g = p.add_argument_group("projection of a full build")
     g.add_argument("--pairs", type=int, default=424_000, help="QA pairs to build.")
-    g.add_argument("--duos-per-image", type=float, default=5.0,
-                   help="LLaVAR-2: 424k pairs over 42k images, ~5 duos (10 pairs) each.")
-    g.add_argument("--request-rate", type=float, default=10.0,
-                   help="LLM requests per second the endpoint sustains.")
+    g.add_argument(
+        "--duos-per-image",
+        type=float,
+        default=5.0,
+        help="LLaVAR-2: 424k pairs over 42k images, ~5 duos (10 pairs) each.",
+    )
+    g.add_argument(
+        "--request-rate",
+        type=float,
+        default=10.0,
+        help="LLM requests per second the endpoint sustains.",
+    )
     g.add_argument("--requests-per-image", type=float, default=2.0, help="enrich + qa.")
-    g.add_argument("--scorer-rate", type=float, default=50.0,
-                   help="Duos per second the scoring model scores (6 terms each).")
+    g.add_argument(
+        "--scorer-rate",
+        type=float,
+        default=50.0,
+        help="Duos per second the scoring model scores (6 terms each).",
+    )
     g.add_argument("--ocr-rate", type=float, default=4.0, help="Images per second of OCR.")
     p.add_argument("--child", choices=["local", "ray"], help=argparse.SUPPRESS)
     p.add_argument("--n", type=int, help=argparse.SUPPRESS)
@@ -207,32 +261,42 @@ def main() -> None:
     data = work / "data"
     start = time.perf_counter()
     make_data(data, max(sizes + [args.ray_records]))
-    print(f"synthetic data: {max(sizes + [args.ray_records])} images and OCR records in "
-          f"{time.perf_counter() - start:.1f} s", flush=True)
+    print(
+        f"synthetic data: {max(sizes + [args.ray_records])} images and OCR records in "
+        f"{time.perf_counter() - start:.1f} s",
+        flush=True,
+    )
 
     local = {}
     for n in sorted(set(sizes + [args.ray_records])):
         local[n] = r = _run_child("local", n, data, work / f"local-{n}")
-        print(f"local {n:>7} records: {r['seconds']:7.1f} s  {r['rps']:7.1f} records/s  "
-              f"peak RSS {r['peak_rss_mb']:6.1f} MB  ({r['duos']} duos, {r['kept_duos']} kept; "
-              f"stages {r['stages']})", flush=True)
+        print(
+            f"local {n:>7} records: {r['seconds']:7.1f} s  {r['rps']:7.1f} records/s  "
+            f"peak RSS {r['peak_rss_mb']:6.1f} MB  ({r['duos']} duos, {r['kept_duos']} kept; "
+            f"stages {r['stages']})",
+            flush=True,
+        )
     ray = _run_child("ray", args.ray_records, data, work / f"ray-{args.ray_records}")
-    difference = output_difference(work / f"local-{args.ray_records}",
-                                   work / f"ray-{args.ray_records}")
+    difference = output_difference(
+        work / f"local-{args.ray_records}", work / f"ray-{args.ray_records}"
+    )
     identical = difference is None
-    print(f"ray   {args.ray_records:>7} records: {ray['seconds']:7.1f} s  {ray['rps']:7.1f} "
-          f"records/s  (stages {ray['stages']}); same records in the same order as local: "
-          f"{identical}" + (f" (first difference: {difference})" if difference else ""),
-          flush=True)
+    print(
+        f"ray   {args.ray_records:>7} records: {ray['seconds']:7.1f} s  {ray['rps']:7.1f} "
+        f"records/s  (stages {ray['stages']}); same records in the same order as local: "
+        f"{identical}" + (f" (first difference: {difference})" if difference else ""),
+        flush=True,
+    )
 
     largest = local[sizes[-1]]
     print("projection:", json.dumps(projection(args, largest["rps"], sizes[-1])))
-    print("peak RSS by size: " + ", ".join(f"{n}: {local[n]['peak_rss_mb']:.1f} MB"
-                                            for n in sizes))
+    print("peak RSS by size: " + ", ".join(f"{n}: {local[n]['peak_rss_mb']:.1f} MB" for n in sizes))
     if args.work is None:
         shutil.rmtree(work)
-    print(f"RESULT local_rps={largest['rps']:.1f} ray_rps={ray['rps']:.1f} "
-          f"peak_rss_mb_100k={largest['peak_rss_mb']:.1f} identical={str(identical).lower()}")
+    print(
+        f"RESULT local_rps={largest['rps']:.1f} ray_rps={ray['rps']:.1f} "
+        f"peak_rss_mb_100k={largest['peak_rss_mb']:.1f} identical={str(identical).lower()}"
+    )
 
 
 if __name__ == "__main__":

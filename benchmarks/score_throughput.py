@@ -37,24 +37,55 @@ from llavar2.score import LossRequest, Message, Part
 from llavar2.score.hf import HFOptions, HFScorer
 from llavar2.testing import tiny_hf
 
-WORDS = ("sign store open hours price coffee cup menu board title book sea poster sale off "
-         "street name number phone date time ticket train platform exit door floor").split()
+WORDS = (
+    "sign store open hours price coffee cup menu board title book sea poster sale off "
+    "street name number phone date time ticket train platform exit door floor"
+).split()
 PRESETS = {
     # image side, patch, vision tower, language model (Qwen2 architecture)
-    "tiny": (16, 4, dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                         num_attention_heads=2),
-             dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                  num_attention_heads=4, num_key_value_heads=2, vocab_size=None)),
+    "tiny": (
+        16,
+        4,
+        dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2),
+        dict(
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            num_key_value_heads=2,
+            vocab_size=None,
+        ),
+    ),
     # Big enough on a CPU for the model, not Python overhead, to be most of the time.
-    "small": (16, 4, dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                          num_attention_heads=2),
-              dict(hidden_size=256, intermediate_size=1024, num_hidden_layers=4,
-                   num_attention_heads=4, num_key_value_heads=2, vocab_size=32000)),
+    "small": (
+        16,
+        4,
+        dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2),
+        dict(
+            hidden_size=256,
+            intermediate_size=1024,
+            num_hidden_layers=4,
+            num_attention_heads=4,
+            num_key_value_heads=2,
+            vocab_size=32000,
+        ),
+    ),
     # Qwen2.5-3B's language model and CLIP ViT-L/14-336 (576 image tokens), as LLaVA joins them.
-    "vlm-3b": (336, 14, dict(hidden_size=1024, intermediate_size=4096, num_hidden_layers=24,
-                             num_attention_heads=16),
-               dict(hidden_size=2048, intermediate_size=11008, num_hidden_layers=36,
-                    num_attention_heads=16, num_key_value_heads=2, vocab_size=151936)),
+    "vlm-3b": (
+        336,
+        14,
+        dict(
+            hidden_size=1024, intermediate_size=4096, num_hidden_layers=24, num_attention_heads=16
+        ),
+        dict(
+            hidden_size=2048,
+            intermediate_size=11008,
+            num_hidden_layers=36,
+            num_attention_heads=16,
+            num_key_value_heads=2,
+            vocab_size=151936,
+        ),
+    ),
 }
 
 
@@ -67,10 +98,15 @@ def llava_config(preset: str, tokenizer: Any) -> Any:
     text = text | {"vocab_size": text["vocab_size"] or len(tokenizer)}
     return LlavaConfig(
         vision_config=CLIPVisionConfig(image_size=image_side, patch_size=patch, **vision),
-        text_config=Qwen2Config(**text, max_position_embeddings=32768, tie_word_embeddings=True,
-                                pad_token_id=tokenizer.pad_token_id),
+        text_config=Qwen2Config(
+            **text,
+            max_position_embeddings=32768,
+            tie_word_embeddings=True,
+            pad_token_id=tokenizer.pad_token_id,
+        ),
         image_token_id=tokenizer.convert_tokens_to_ids("<image>"),
-        vision_feature_select_strategy="default")
+        vision_feature_select_strategy="default",
+    )
 
 
 def build_scorer(preset: str, device: str, batch_size: int) -> HFScorer:
@@ -80,12 +116,14 @@ def build_scorer(preset: str, device: str, batch_size: int) -> HFScorer:
     dtype = torch.float32 if device == "cpu" else torch.bfloat16
     torch.manual_seed(0)
     with torch.device(device):
-        model = LlavaForConditionalGeneration._from_config(llava_config(preset, tokenizer),
-                                                           dtype=dtype).eval()
+        model = LlavaForConditionalGeneration._from_config(
+            llava_config(preset, tokenizer), dtype=dtype
+        ).eval()
     image_side, patch = PRESETS[preset][:2]
     processor = tiny_hf.llava_processor(tokenizer, image_side, patch)
-    return HFScorer(f"hf:{preset}", model, tokenizer, processor,
-                    HFOptions(batch_size=batch_size, device=device))
+    return HFScorer(
+        f"hf:{preset}", model, tokenizer, processor, HFOptions(batch_size=batch_size, device=device)
+    )
 
 
 def make_items(n: int, images: list[Path], with_image: bool) -> list[LossRequest]:
@@ -98,12 +136,24 @@ def make_items(n: int, images: list[Path], with_image: bool) -> list[LossRequest
     for i in range(n):
         question, answer = sentence(4, 16) + "?", sentence(3, 30) + "."
         if with_image:
-            items.append(LossRequest((
-                Message("user", (Part(image=True), Part(question, scored=True))),
-                Message("assistant", (Part(answer, scored=True),))), images[i % len(images)]))
+            items.append(
+                LossRequest(
+                    (
+                        Message("user", (Part(image=True), Part(question, scored=True))),
+                        Message("assistant", (Part(answer, scored=True),)),
+                    ),
+                    images[i % len(images)],
+                )
+            )
         else:
-            items.append(LossRequest((Message("user", (Part(question),)),
-                                      Message("assistant", (Part(answer, scored=True),)))))
+            items.append(
+                LossRequest(
+                    (
+                        Message("user", (Part(question),)),
+                        Message("assistant", (Part(answer, scored=True),)),
+                    )
+                )
+            )
     return items
 
 
@@ -126,8 +176,7 @@ def loop_losses(scorer: HFScorer, items: list[LossRequest]) -> list[float]:
         for item in items:
             image = Image.open(item.image).convert("RGB") if item.has_image else None
             encoded = scorer.encoder.encode(item, image)
-            inputs: dict[str, Any] = {"input_ids": torch.tensor([encoded.input_ids],
-                                                                device=device)}
+            inputs: dict[str, Any] = {"input_ids": torch.tensor([encoded.input_ids], device=device)}
             for key, value in (encoded.images or {}).items():
                 inputs[key] = value.to(device, dtype if value.is_floating_point() else None)
             logits = model(**inputs).logits
@@ -149,13 +198,22 @@ def _timed(fn: Any, *args: Any) -> tuple[Any, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--preset", choices=sorted(PRESETS), default=None,
-                        help="default: vlm-3b when a CUDA device is present, else tiny")
+    parser.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        default=None,
+        help="default: vlm-3b when a CUDA device is present, else tiny",
+    )
     parser.add_argument("--items", type=int, default=300)
-    parser.add_argument("--loop-items", type=int, default=None,
-                        help="items the slow loop scores (default: all; its rate is per item)")
-    parser.add_argument("--batch-size", type=int, default=None,
-                        help="default: 32 (tiny), 64 (vlm-3b)")
+    parser.add_argument(
+        "--loop-items",
+        type=int,
+        default=None,
+        help="items the slow loop scores (default: all; its rate is per item)",
+    )
+    parser.add_argument(
+        "--batch-size", type=int, default=None, help="default: 32 (tiny), 64 (vlm-3b)"
+    )
     parser.add_argument("--with-image", action="store_true", help="score L(Q,A|I) instead")
     args = parser.parse_args()
     cuda = torch.cuda.is_available()
@@ -175,12 +233,17 @@ def main() -> None:
     loop_rate, ours_rate = n_loop / loop_s, len(items) / ours_s
     name = torch.cuda.get_device_name() if cuda else "cpu"
     what = "L(Q,A|I) with the image" if args.with_image else "L(A|Q), text only"
-    print(f"model: {preset} LLaVA, {n_params / 1e9:.2f}B parameters, "
-          f"{scorer.forward.dtype}, on {name}; items: {what}; batch size {batch_size}")
-    print(f"one at a time, per-token loop: {n_loop} items in {loop_s:.2f} s = "
-          f"{loop_rate:.2f} items/s")
-    print(f"hf scorer, batched:            {len(items)} items in {ours_s:.2f} s = "
-          f"{ours_rate:.2f} items/s")
+    print(
+        f"model: {preset} LLaVA, {n_params / 1e9:.2f}B parameters, "
+        f"{scorer.forward.dtype}, on {name}; items: {what}; batch size {batch_size}"
+    )
+    print(
+        f"one at a time, per-token loop: {n_loop} items in {loop_s:.2f} s = {loop_rate:.2f} items/s"
+    )
+    print(
+        f"hf scorer, batched:            {len(items)} items in {ours_s:.2f} s = "
+        f"{ours_rate:.2f} items/s"
+    )
     print(f"speedup {ours_rate / loop_rate:.1f}x; largest score difference {diff:.2e} nats")
     print(f"RESULT speedup={ours_rate / loop_rate:.2f} max_abs_diff={diff:.3g} device={name}")
 

@@ -36,8 +36,16 @@ from llavar2.validate.report import write_report
 from llavar2.validate.settings import TrainSettings
 from llavar2.validate.train import train
 
-TOY = TrainSettings(modules_to_save=("lm_head",), lora_rank=8, lora_alpha=16, lora_dropout=0.0,
-                    learning_rate=5e-3, epochs=10, batch_size=8, grad_accum=1)
+TOY = TrainSettings(
+    modules_to_save=("lm_head",),
+    lora_rank=8,
+    lora_alpha=16,
+    lora_dropout=0.0,
+    learning_rate=5e-3,
+    epochs=10,
+    batch_size=8,
+    grad_accum=1,
+)
 RECIPE = TrainSettings()  # the README's GPU recipe: the defaults of llavar2 validate train
 
 
@@ -63,8 +71,10 @@ def main() -> None:
     else:
         model, settings = args.model, RECIPE
         plan = prepare(args.build, val, args.n, seeds)
-        corpus = (f"{args.build} ({plan['arm_size']} duos per arm, "
-                  f"{plan['holdout']['items']} held-out items), {args.model.name}")
+        corpus = (
+            f"{args.build} ({plan['arm_size']} duos per arm, "
+            f"{plan['holdout']['items']} held-out items), {args.model.name}"
+        )
     if args.epochs is not None:
         settings = TrainSettings(**{**settings.__dict__, "epochs": args.epochs})
     trained, train_s = 0, 0.0
@@ -80,24 +90,35 @@ def main() -> None:
     report = write_report(val)
     total = time.perf_counter() - start
     arms = report["benchmarks"]["heldout"]["arms"]
-    em = {arm: statistics.fmean(e["metrics"]["exact_match"]["per_seed"].values())
-          for arm, e in arms.items()}
+    em = {
+        arm: statistics.fmean(e["metrics"]["exact_match"]["per_seed"].values())
+        for arm, e in arms.items()
+    }
     device = torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu"
     print(f"corpus: {corpus}; seeds {list(seeds)}; device {device}")
     print("held-out exact match: " + ", ".join(f"{a} {v:.3f}" for a, v in em.items()))
-    print(f"train {train_s:.1f} s ({trained / train_s:.1f} samples/s incl. loading and "
-          f"merging), evaluate {eval_s:.1f} s, total {total:.1f} s; report: "
-          f"{val / 'report' / 'report.md'}")
+    print(
+        f"train {train_s:.1f} s ({trained / train_s:.1f} samples/s incl. loading and "
+        f"merging), evaluate {eval_s:.1f} s, total {total:.1f} s; report: "
+        f"{val / 'report' / 'report.md'}"
+    )
     for arm, runs in report["training"].items():
-        print(f"{arm}: answer loss " + ", ".join(
-            f"seed {s} {t['loss_before']:.3f} → {t['loss_after']:.3f} ({t['trained']} samples, "
-            f"{t['runtime_s']:.1f} s)" for s, t in runs.items()))
-    print(f"RESULT gain_vs_base={em['treatment'] - em['base']:.3f} "
-          f"gain_vs_control={em['treatment'] - em['control']:.3f} "
-          f"negative_minus_control={em['negative'] - em['control']:.3f} "
-          f"train_samples_per_s={trained / train_s:.2f} "
-          f"s_per_1k_samples={1000 * train_s / trained:.1f} total_s={total:.1f} "
-          f"device={device.replace(' ', '_')}")
+        print(
+            f"{arm}: answer loss "
+            + ", ".join(
+                f"seed {s} {t['loss_before']:.3f} → {t['loss_after']:.3f} ({t['trained']} samples, "
+                f"{t['runtime_s']:.1f} s)"
+                for s, t in runs.items()
+            )
+        )
+    print(
+        f"RESULT gain_vs_base={em['treatment'] - em['base']:.3f} "
+        f"gain_vs_control={em['treatment'] - em['control']:.3f} "
+        f"negative_minus_control={em['negative'] - em['control']:.3f} "
+        f"train_samples_per_s={trained / train_s:.2f} "
+        f"s_per_1k_samples={1000 * train_s / trained:.1f} total_s={total:.1f} "
+        f"device={device.replace(' ', '_')}"
+    )
 
 
 if __name__ == "__main__":

@@ -79,7 +79,9 @@ def test_rerunning_a_finished_build_changes_nothing(demo_out):
 def test_ocr_command_writes_one_line_per_image_and_reports_unreadable_files(tmp_path):
     images = tmp_path / "imgs"
     images.mkdir()
-    names = sorted(json.loads(line)["image"] for line in samples.CAPTIONS.read_text().splitlines())[:2]
+    names = sorted(json.loads(line)["image"] for line in samples.CAPTIONS.read_text().splitlines())[
+        :2
+    ]
     for name in names:
         (images / name).write_bytes((samples.IMAGES_DIR / name).read_bytes())
     (images / "broken.png").write_bytes(b"\x89PNG not really")
@@ -111,8 +113,19 @@ def test_unknown_backend_or_engine_exits_2(tmp_path):
     manifest = tmp_path / "m.jsonl"
     manifest.write_text("")
     for extra in (["--backend", "nope"], ["--engine", "nope"]):
-        result = runner.invoke(app, ["build", "--images", str(tmp_path), "--captions",
-                                     str(manifest), "--out", str(tmp_path / "o"), *extra])
+        result = runner.invoke(
+            app,
+            [
+                "build",
+                "--images",
+                str(tmp_path),
+                "--captions",
+                str(manifest),
+                "--out",
+                str(tmp_path / "o"),
+                *extra,
+            ],
+        )
         assert result.exit_code == 2, result.output
 
 
@@ -131,14 +144,39 @@ def test_demo_lines_pass_the_ocr_quality_gate(demo_out):
 def test_unknown_language_exits_2(tmp_path):
     manifest = tmp_path / "m.jsonl"
     manifest.write_text("")
-    result = runner.invoke(app, ["build", "--images", str(tmp_path), "--captions", str(manifest),
-                                 "--out", str(tmp_path / "o"), "--language", "klingon"])
+    result = runner.invoke(
+        app,
+        [
+            "build",
+            "--images",
+            str(tmp_path),
+            "--captions",
+            str(manifest),
+            "--out",
+            str(tmp_path / "o"),
+            "--language",
+            "klingon",
+        ],
+    )
     assert result.exit_code == 2 and "--language" in result.output
-    result = runner.invoke(app, ["ocr", str(tmp_path), "--out", str(tmp_path / "o.jsonl"),
-                                 "--language", "xx"])
+    result = runner.invoke(
+        app, ["ocr", str(tmp_path), "--out", str(tmp_path / "o.jsonl"), "--language", "xx"]
+    )
     assert result.exit_code == 2 and "--language" in result.output
-    result = runner.invoke(app, ["build", "--images", str(tmp_path), "--captions", str(manifest),
-                                 "--out", str(tmp_path / "o"), "--grounding", "loose"])
+    result = runner.invoke(
+        app,
+        [
+            "build",
+            "--images",
+            str(tmp_path),
+            "--captions",
+            str(manifest),
+            "--out",
+            str(tmp_path / "o"),
+            "--grounding",
+            "loose",
+        ],
+    )
     assert result.exit_code == 2 and "--grounding" in result.output
 
 
@@ -149,23 +187,41 @@ def _small_build(tmp_path: Path, rows: list[dict]) -> tuple[Path, Path, Path]:
     (images / name).write_bytes((samples.IMAGES_DIR / name).read_bytes())
     (images / "notes.png").write_text("not an image")
     manifest = tmp_path / "captions.jsonl"
-    manifest.write_text("".join(json.dumps(r) + "\n" for r in [{"image": name, "caption": "A sample."}, *rows]))
+    manifest.write_text(
+        "".join(json.dumps(r) + "\n" for r in [{"image": name, "caption": "A sample."}, *rows])
+    )
     return images, manifest, tmp_path / "out"
 
 
 def test_build_with_bad_rows_exits_3_and_lists_each_reject(tmp_path):
-    images, manifest, out = _small_build(tmp_path, [
-        {"image": "notes.png", "caption": "x"},
-        {"image": "../escape.png", "caption": "x"},
-        {"image": "missing.png", "caption": "x"},
-    ])
-    result = runner.invoke(app, ["build", "--images", str(images), "--captions", str(manifest),
-                                 "--out", str(out), "--no-progress"])
+    images, manifest, out = _small_build(
+        tmp_path,
+        [
+            {"image": "notes.png", "caption": "x"},
+            {"image": "../escape.png", "caption": "x"},
+            {"image": "missing.png", "caption": "x"},
+        ],
+    )
+    result = runner.invoke(
+        app,
+        [
+            "build",
+            "--images",
+            str(images),
+            "--captions",
+            str(manifest),
+            "--out",
+            str(out),
+            "--no-progress",
+        ],
+    )
     assert result.exit_code == 3, result.output
     rejects = list(read_jsonl(out / "rejects.jsonl"))
     assert [(r["image"], r["reason"]) for r in rejects] == [
-        ("notes.png", "not_an_image"), ("../escape.png", "path_escapes_dir"),
-        ("missing.png", "missing_file")]
+        ("notes.png", "not_an_image"),
+        ("../escape.png", "path_escapes_dir"),
+        ("missing.png", "missing_file"),
+    ]
     assert len(json.loads((out / "llava.json").read_text())) >= 4
     mode = (out / "llava.json").stat().st_mode & 0o777
     assert mode & 0o044 == 0o044, oct(mode)  # readable by a trainer running as another user
@@ -173,8 +229,16 @@ def test_build_with_bad_rows_exits_3_and_lists_each_reject(tmp_path):
 
 def test_resuming_with_other_settings_is_refused(tmp_path):
     images, manifest, out = _small_build(tmp_path, [])
-    args = ["build", "--images", str(images), "--captions", str(manifest), "--out", str(out),
-            "--no-progress"]
+    args = [
+        "build",
+        "--images",
+        str(images),
+        "--captions",
+        str(manifest),
+        "--out",
+        str(out),
+        "--no-progress",
+    ]
     assert runner.invoke(app, args).exit_code == 0
     changed = runner.invoke(app, [*args, "--n-duos", "1"])
     assert changed.exit_code == 2 and "n_duos" in changed.output
@@ -183,8 +247,12 @@ def test_resuming_with_other_settings_is_refused(tmp_path):
     changed = runner.invoke(app, [*args, "--grounding", "exact"])
     assert changed.exit_code == 2 and "grounding" in changed.output
     assert json.loads((out / "build.json").read_text())["grounding"] == {
-        "mode": "fuzzy", "min_score": 0.8}
-    manifest.write_text(manifest.read_text() + json.dumps({"image": "x.png", "caption": "y"}) + "\n")
+        "mode": "fuzzy",
+        "min_score": 0.8,
+    }
+    manifest.write_text(
+        manifest.read_text() + json.dumps({"image": "x.png", "caption": "y"}) + "\n"
+    )
     assert runner.invoke(app, args).exit_code == 2
     assert runner.invoke(app, [*args, "--out", str(tmp_path / "fresh")]).exit_code == 3
 
@@ -193,15 +261,17 @@ def test_out_of_the_wrong_kind_exits_2(tmp_path):
     images, manifest, _ = _small_build(tmp_path, [])
     a_file = tmp_path / "a_file"
     a_file.write_text("")
-    result = runner.invoke(app, ["build", "--images", str(images), "--captions", str(manifest),
-                                 "--out", str(a_file)])
+    result = runner.invoke(
+        app, ["build", "--images", str(images), "--captions", str(manifest), "--out", str(a_file)]
+    )
     assert result.exit_code == 2, result.output
     assert runner.invoke(app, ["ocr", str(images), "--out", str(tmp_path)]).exit_code == 2
     wrong_format = tmp_path / "captions.txt"
     wrong_format.write_text("")
     out = tmp_path / "never"
-    result = runner.invoke(app, ["build", "--images", str(images), "--captions", str(wrong_format),
-                                 "--out", str(out)])
+    result = runner.invoke(
+        app, ["build", "--images", str(images), "--captions", str(wrong_format), "--out", str(out)]
+    )
     assert result.exit_code == 2 and not out.exists()
 
 
@@ -246,8 +316,16 @@ def test_build_from_folders_whose_names_are_not_utf8_records_them_escaped(tmp_pa
     name = sorted(samples.IMAGES_DIR.iterdir())[0].name
     (images / name).write_bytes((samples.IMAGES_DIR / name).read_bytes())
     manifest.write_text(json.dumps({"image": name, "caption": "A sample."}) + "\n")
-    args = ["build", "--images", str(images), "--captions", str(manifest), "--out",
-            str(tmp_path / "out"), "--no-progress"]
+    args = [
+        "build",
+        "--images",
+        str(images),
+        "--captions",
+        str(manifest),
+        "--out",
+        str(tmp_path / "out"),
+        "--no-progress",
+    ]
     for _ in range(2):  # the rerun finds the same settings
         result = runner.invoke(app, args)
         assert result.exit_code == 0, result.output

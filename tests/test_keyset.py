@@ -7,9 +7,17 @@ from llavar2.keyset import KeySet, KeyUnion
 
 def test_keyset_agrees_with_a_set_through_many_merges():
     rng = random.Random(3)
-    keys = [rng.choice([f"img{rng.randrange(10**6)}", (f"id{rng.randrange(9000)}", rng.randrange(8)),
-                        rng.randrange(5000), ("ocr", f"x{rng.randrange(3000)}")])
-            for _ in range(6000)]
+    keys = [
+        rng.choice(
+            [
+                f"img{rng.randrange(10**6)}",
+                (f"id{rng.randrange(9000)}", rng.randrange(8)),
+                rng.randrange(5000),
+                ("ocr", f"x{rng.randrange(3000)}"),
+            ]
+        )
+        for _ in range(6000)
+    ]
     mine, ref = KeySet(), set()
     for i, key in enumerate(keys):
         mine.add(key)

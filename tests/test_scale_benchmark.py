@@ -20,12 +20,22 @@ def scale():
 
 def _build(folder: Path, records: list[dict], stamp: str) -> Path:
     folder.mkdir()
-    for name in ["images.jsonl", "ocr.jsonl", "captions.jsonl", "conversations.jsonl",
-                 "rejects.jsonl", "kept.jsonl", "dropped.jsonl"]:
+    for name in [
+        "images.jsonl",
+        "ocr.jsonl",
+        "captions.jsonl",
+        "conversations.jsonl",
+        "rejects.jsonl",
+        "kept.jsonl",
+        "dropped.jsonl",
+    ]:
         rows = records if name == "conversations.jsonl" else []
-        (folder / name).write_text("".join(
-            json.dumps({**r, "provenance": {"model": "m", "created_at": stamp}}) + "\n"
-            for r in rows))
+        (folder / name).write_text(
+            "".join(
+                json.dumps({**r, "provenance": {"model": "m", "created_at": stamp}}) + "\n"
+                for r in rows
+            )
+        )
     (folder / "llava.json").write_text(json.dumps([{"id": r["id"]} for r in records]))
     return folder
 
@@ -50,22 +60,38 @@ def test_a_missing_or_changed_record_is_named(tmp_path, scale):
     a = _build(tmp_path / "a", RECORDS, "t")
     b = _build(tmp_path / "b", RECORDS[:2], "t")
     assert scale.output_difference(a, b) == (
-        "conversations.jsonl: record 3 is only in the first run")
+        "conversations.jsonl: record 3 is only in the first run"
+    )
     c = _build(tmp_path / "c", RECORDS[:2] + [{"id": "c", "duos": [4]}], "t")
     assert scale.output_difference(a, c) == "conversations.jsonl: record 3 differs"
 
 
 def test_the_projection_says_which_rates_are_measured_and_which_assumed(scale):
-    args = argparse.Namespace(pairs=424_000, duos_per_image=5.0, request_rate=10.0,
-                              requests_per_image=2.0, scorer_rate=50.0, ocr_rate=4.0)
+    args = argparse.Namespace(
+        pairs=424_000,
+        duos_per_image=5.0,
+        request_rate=10.0,
+        requests_per_image=2.0,
+        scorer_rate=50.0,
+        ocr_rate=4.0,
+    )
     p = scale.projection(args, 200.0, 100_000)
     assert p["measured"]["pipeline_records_per_s"] == 200.0
     assert "100000 records" in p["measured"]["on"]
-    assert p["assumed"] == {"ocr_images_per_s": 4.0, "llm_requests_per_s": 10.0,
-                            "llm_requests_per_image": 2.0, "scorer_duos_per_s": 50.0,
-                            "duos_per_image": 5.0}
-    assert p["basis"] == {"ocr_h": "assumed", "llm_h": "assumed", "score_h": "assumed",
-                          "pipeline_h": "measured"}
+    assert p["assumed"] == {
+        "ocr_images_per_s": 4.0,
+        "llm_requests_per_s": 10.0,
+        "llm_requests_per_image": 2.0,
+        "scorer_duos_per_s": 50.0,
+        "duos_per_image": 5.0,
+    }
+    assert p["basis"] == {
+        "ocr_h": "assumed",
+        "llm_h": "assumed",
+        "score_h": "assumed",
+        "pipeline_h": "measured",
+    }
     assert p["images"] == 42_400 and p["pipeline_h"] == round(42_400 / 200 / 3600, 2)
-    assert p["total_h"] == round(sum(42_400 / r / 3600 for r in (4.0, 5.0, 200.0))
-                                 + 212_000 / 50 / 3600, 2)
+    assert p["total_h"] == round(
+        sum(42_400 / r / 3600 for r in (4.0, 5.0, 200.0)) + 212_000 / 50 / 3600, 2
+    )

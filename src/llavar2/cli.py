@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 import typer
 from pydantic import ValidationError
@@ -47,8 +47,15 @@ def _print_summary(summary: dict[str, Any], out: Path) -> None:
     table = Table(title=f"llavar2 build → {out}")
     table.add_column("what")
     table.add_column("value", justify="right")
-    for key in ("images", "ocr_lines", "ocr_flagged_lines", "captions", "duo_conversations",
-                "llava_samples", "rejects"):
+    for key in (
+        "images",
+        "ocr_lines",
+        "ocr_flagged_lines",
+        "captions",
+        "duo_conversations",
+        "llava_samples",
+        "rejects",
+    ):
         table.add_row(key.replace("_", " "), str(counts.get(key, 0)))
     for stage, secs in seconds.items():
         table.add_row(f"seconds: {stage}", f"{secs:.2f}")
@@ -67,12 +74,14 @@ def _print_summary(summary: dict[str, Any], out: Path) -> None:
 RUNNERS = ("local", "ray")
 RUNNER_HELP = "local (this machine) or ray (Ray Data: a local Ray, or --ray-address)."
 RAY_ADDRESS_HELP = "Ray cluster to join, e.g. ray://head:10001 or auto (default: start one)."
-GROUNDING_HELP = ("How an extractive answer must be written in the clean OCR text or the "
-                  "enriched caption: fuzzy (up to OCR-like edits, digits exact) or exact.")
+GROUNDING_HELP = (
+    "How an extractive answer must be written in the clean OCR text or the "
+    "enriched caption: fuzzy (up to OCR-like edits, digits exact) or exact."
+)
 GROUNDING_MIN_SCORE_HELP = "Least match score of a fuzzy grounding."
 
 
-def _ray_config(runner: str, ray_address: Optional[str], **given: Any) -> Any:
+def _ray_config(runner: str, ray_address: str | None, **given: Any) -> Any:
     """The Ray settings for ``--runner ray``; None for the local runner."""
     if runner not in RUNNERS:
         raise _usage_error(f"--runner {runner!r}: expected {' or '.join(RUNNERS)}")
@@ -121,60 +130,88 @@ def _language(language: str) -> str:
 @app.command()
 def build(
     images: Path = typer.Option(..., "--images", help="Folder of images."),
-    captions: Path = typer.Option(..., "--captions", help="Manifest: JSONL, CSV, Parquet or LLaVA JSON."),
+    captions: Path = typer.Option(
+        ..., "--captions", help="Manifest: JSONL, CSV, Parquet or LLaVA JSON."
+    ),
     out: Path = typer.Option(..., "--out", help="Output folder (rerun to resume)."),
     backend: str = typer.Option("offline", help="Generation backend."),
     engine: str = typer.Option("rapidocr", help="OCR engine: rapidocr or tesseract."),
     language: str = typer.Option(
-        "en", help="Language of the images' text (ISO 639-1, e.g. en, ms, zh): OCR lines "
-        "mostly in another script, or that do not read as text, are flagged, not quoted."),
+        "en",
+        help="Language of the images' text (ISO 639-1, e.g. en, ms, zh): OCR lines "
+        "mostly in another script, or that do not read as text, are flagged, not quoted.",
+    ),
     workers: int = typer.Option(1, min=1, help="OCR worker processes."),
     seed: int = typer.Option(
-        0, help="Seed of the generator (sent to the model with --backend openai)."),
+        0, help="Seed of the generator (sent to the model with --backend openai)."
+    ),
     n_duos: int = typer.Option(4, min=1, help="Duo conversations per image (at most)."),
     grounding: str = typer.Option("fuzzy", help=GROUNDING_HELP),
-    grounding_min_score: float = typer.Option(0.8, min=0.51, max=1.0,
-                                              help=GROUNDING_MIN_SCORE_HELP),
-    max_pixels: int = typer.Option(DEFAULT_MAX_PIXELS, min=1,
-                                   help="Reject images with more pixels than this."),
-    cache_dir: Optional[Path] = typer.Option(
-        None, help="Cache folder: OCR results and model replies (default: ~/.cache/llavar2)."),
+    grounding_min_score: float = typer.Option(
+        0.8, min=0.51, max=1.0, help=GROUNDING_MIN_SCORE_HELP
+    ),
+    max_pixels: int = typer.Option(
+        DEFAULT_MAX_PIXELS, min=1, help="Reject images with more pixels than this."
+    ),
+    cache_dir: Path | None = typer.Option(
+        None, help="Cache folder: OCR results and model replies (default: ~/.cache/llavar2)."
+    ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the caches."),
     progress: bool = typer.Option(True, help="Show progress bars."),
     runner: str = typer.Option("local", help=RUNNER_HELP),
-    ray_address: Optional[str] = typer.Option(None, help=RAY_ADDRESS_HELP),
-    model: Optional[str] = typer.Option(None, help="Model name, e.g. gpt-4o.",
-                                        rich_help_panel=OPENAI),
-    base_url: Optional[str] = typer.Option(
-        None, help="Server, e.g. http://localhost:8000/v1 (default: OpenAI's).",
-        rich_help_panel=OPENAI),
-    api_key_env: Optional[str] = typer.Option(
-        None, help="NAME of the environment variable holding the API key "
-        "(default: OPENAI_API_KEY).", rich_help_panel=OPENAI),
-    concurrency: Optional[int] = typer.Option(None, min=1, help="Requests in flight "
-                                              "(default: 16).", rich_help_panel=OPENAI),
-    timeout: Optional[float] = typer.Option(None, min=0.001, help="Seconds per request "
-                                            "attempt (default: 120).", rich_help_panel=OPENAI),
-    max_requests: Optional[int] = typer.Option(
-        None, min=0, help="Stop after this many requests this run (retries count).",
-        rich_help_panel=OPENAI),
-    max_tokens_total: Optional[int] = typer.Option(
-        None, min=0, help="Stop once this run has used this many tokens.",
-        rich_help_panel=OPENAI),
-    image_max_side: Optional[int] = typer.Option(
-        None, min=16, help="Downscale images to this longer side, pixels "
-        "(default: 1024).", rich_help_panel=OPENAI),
-    image_detail: Optional[str] = typer.Option(None, help="auto, low or high "
-                                               "(default: auto).", rich_help_panel=OPENAI),
-    temperature: Optional[float] = typer.Option(None, min=0, help="Sampling "
-                                                "temperature (default: 0.2).",
-                                                rich_help_panel=OPENAI),
-    response_format: Optional[str] = typer.Option(
-        None, help="json_schema, json_object or none (instructions only) "
-        "(default: json_schema; downgraded if the server refuses it).", rich_help_panel=OPENAI),
-    prices: Optional[Path] = typer.Option(
-        None, help='JSON price table {"models": {NAME: {"input": $/1M tokens, '
-        '"output": $/1M tokens}}} over the bundled one.', rich_help_panel=OPENAI),
+    ray_address: str | None = typer.Option(None, help=RAY_ADDRESS_HELP),
+    model: str | None = typer.Option(
+        None, help="Model name, e.g. gpt-4o.", rich_help_panel=OPENAI
+    ),
+    base_url: str | None = typer.Option(
+        None,
+        help="Server, e.g. http://localhost:8000/v1 (default: OpenAI's).",
+        rich_help_panel=OPENAI,
+    ),
+    api_key_env: str | None = typer.Option(
+        None,
+        help="NAME of the environment variable holding the API key (default: OPENAI_API_KEY).",
+        rich_help_panel=OPENAI,
+    ),
+    concurrency: int | None = typer.Option(
+        None, min=1, help="Requests in flight (default: 16).", rich_help_panel=OPENAI
+    ),
+    timeout: float | None = typer.Option(
+        None, min=0.001, help="Seconds per request attempt (default: 120).", rich_help_panel=OPENAI
+    ),
+    max_requests: int | None = typer.Option(
+        None,
+        min=0,
+        help="Stop after this many requests this run (retries count).",
+        rich_help_panel=OPENAI,
+    ),
+    max_tokens_total: int | None = typer.Option(
+        None, min=0, help="Stop once this run has used this many tokens.", rich_help_panel=OPENAI
+    ),
+    image_max_side: int | None = typer.Option(
+        None,
+        min=16,
+        help="Downscale images to this longer side, pixels (default: 1024).",
+        rich_help_panel=OPENAI,
+    ),
+    image_detail: str | None = typer.Option(
+        None, help="auto, low or high (default: auto).", rich_help_panel=OPENAI
+    ),
+    temperature: float | None = typer.Option(
+        None, min=0, help="Sampling temperature (default: 0.2).", rich_help_panel=OPENAI
+    ),
+    response_format: str | None = typer.Option(
+        None,
+        help="json_schema, json_object or none (instructions only) "
+        "(default: json_schema; downgraded if the server refuses it).",
+        rich_help_panel=OPENAI,
+    ),
+    prices: Path | None = typer.Option(
+        None,
+        help='JSON price table {"models": {NAME: {"input": $/1M tokens, '
+        '"output": $/1M tokens}}} over the bundled one.',
+        rich_help_panel=OPENAI,
+    ),
 ) -> None:
     """Ingest → OCR → detail-enriched captions → duo conversations → OUT/llava.json."""
     from .config import BuildConfig, OpenAIConfig
@@ -189,11 +226,18 @@ def build(
         raise _usage_error(f"--captions {captions} is not a file")
     cache = None if no_cache else (cache_dir or default_cache_dir())
     given = {
-        "model": model, "base_url": base_url, "api_key_env": api_key_env,
-        "concurrency": concurrency, "timeout": timeout, "max_requests": max_requests,
-        "max_tokens_total": max_tokens_total, "image_max_side": image_max_side,
-        "image_detail": image_detail, "temperature": temperature,
-        "response_format": response_format, "prices": prices,
+        "model": model,
+        "base_url": base_url,
+        "api_key_env": api_key_env,
+        "concurrency": concurrency,
+        "timeout": timeout,
+        "max_requests": max_requests,
+        "max_tokens_total": max_tokens_total,
+        "image_max_side": image_max_side,
+        "image_detail": image_detail,
+        "temperature": temperature,
+        "response_format": response_format,
+        "prices": prices,
     }
     given = {key: value for key, value in given.items() if value is not None}
     openai_config = None
@@ -205,18 +249,34 @@ def build(
         try:
             openai_config = OpenAIConfig(**given, cache=cache and cache / "responses.sqlite3")
         except ValidationError as e:
-            problems = "; ".join(f"--{'-'.join(map(str, err['loc'])).replace('_', '-')}: "
-                                 f"{err['msg']}" for err in e.errors())
+            problems = "; ".join(
+                f"--{'-'.join(map(str, err['loc'])).replace('_', '-')}: {err['msg']}"
+                for err in e.errors()
+            )
             raise _usage_error(problems) from None
     elif given:
         flags = ", ".join("--" + key.replace("_", "-") for key in given)
         raise _usage_error(f"{flags}: only with --backend openai")
-    _run_build(BuildConfig(
-        images_dir=images, captions=captions, out=out, backend=backend, engine=engine,
-        language=language, workers=workers, seed=seed, n_duos=n_duos, grounding=grounding,
-        grounding_min_score=grounding_min_score, max_pixels=max_pixels, cache_dir=cache,
-        progress=progress, openai=openai_config,
-    ), ray)
+    _run_build(
+        BuildConfig(
+            images_dir=images,
+            captions=captions,
+            out=out,
+            backend=backend,
+            engine=engine,
+            language=language,
+            workers=workers,
+            seed=seed,
+            n_duos=n_duos,
+            grounding=grounding,
+            grounding_min_score=grounding_min_score,
+            max_pixels=max_pixels,
+            cache_dir=cache,
+            progress=progress,
+            openai=openai_config,
+        ),
+        ray,
+    )
 
 
 @app.command("ocr")
@@ -225,16 +285,21 @@ def ocr_command(
     out: Path = typer.Option(..., "--out", help="Output JSONL (rerun to resume)."),
     engine: str = typer.Option("rapidocr", help="OCR engine: rapidocr or tesseract."),
     language: str = typer.Option(
-        "en", help="Language of the images' text (ISO 639-1, e.g. en, ms, zh): OCR lines "
-        "mostly in another script, or that do not read as text, are flagged, not quoted."),
+        "en",
+        help="Language of the images' text (ISO 639-1, e.g. en, ms, zh): OCR lines "
+        "mostly in another script, or that do not read as text, are flagged, not quoted.",
+    ),
     workers: int = typer.Option(1, min=1, help="Worker processes."),
-    cache_dir: Optional[Path] = typer.Option(None, help="OCR cache folder (default: ~/.cache/llavar2)."),
+    cache_dir: Path | None = typer.Option(
+        None, help="OCR cache folder (default: ~/.cache/llavar2)."
+    ),
     no_cache: bool = typer.Option(False, "--no-cache"),
-    max_pixels: int = typer.Option(DEFAULT_MAX_PIXELS, min=1,
-                                   help="Reject images with more pixels than this."),
+    max_pixels: int = typer.Option(
+        DEFAULT_MAX_PIXELS, min=1, help="Reject images with more pixels than this."
+    ),
     progress: bool = typer.Option(True, help="Show a progress bar."),
     runner: str = typer.Option("local", help=RUNNER_HELP),
-    ray_address: Optional[str] = typer.Option(None, help=RAY_ADDRESS_HELP),
+    ray_address: str | None = typer.Option(None, help=RAY_ADDRESS_HELP),
 ) -> None:
     """OCR every image under a folder: one JSON line per image, lines in reading order."""
     from contextlib import nullcontext
@@ -262,9 +327,11 @@ def ocr_command(
         from .runners.ray_session import ray_session, remove_stale_spills
 
         remove_stale_spills(out.parent)
-    with ResumableJsonl(out, lambda o: o["id"], compact=True) as results, \
-            ResumableJsonl(rejects_path, lambda o: o["image"], compact=True) as rejects, \
-            (nullcontext() if ray is None else ray_session(ray)):
+    with (
+        ResumableJsonl(out, lambda o: o["id"], compact=True) as results,
+        ResumableJsonl(rejects_path, lambda o: o["image"], compact=True) as rejects,
+        nullcontext() if ray is None else ray_session(ray),
+    ):
 
         def todo() -> Iterator[Any]:  # streams: unreadable files are recorded as they are met
             for r in ocr.scan_images(images, max_pixels):
@@ -275,19 +342,31 @@ def ocr_command(
                     yield r
 
         if ray is None:
-            found = ocr.run_ocr(todo(), images, engine=engine, workers=workers,
-                                cache_dir=cache, progress=progress, max_pixels=max_pixels,
-                                language=language)
+            found = ocr.run_ocr(
+                todo(),
+                images,
+                engine=engine,
+                workers=workers,
+                cache_dir=cache,
+                progress=progress,
+                max_pixels=max_pixels,
+                language=language,
+            )
         else:
             from .runners.ray_build import run_ocr
 
-            found = tqdm(run_ocr(todo(), images, engine, cache, max_pixels, ray, out.parent,
-                                 language),
-                         desc=f"ocr ({engine}, ray)", unit="img", disable=not progress)
+            found = tqdm(
+                run_ocr(todo(), images, engine, cache, max_pixels, ray, out.parent, language),
+                desc=f"ocr ({engine}, ray)",
+                unit="img",
+                disable=not progress,
+            )
         for result in found:
             (rejects if isinstance(result, Reject) else results).write(result)
         n_ok, n_bad = len(results.done), len(rejects.done)
-    console.print(f"{n_ok} images → {out}" + (f"; {n_bad} rejected → {rejects_path}" if n_bad else ""))
+    console.print(
+        f"{n_ok} images → {out}" + (f"; {n_bad} rejected → {rejects_path}" if n_bad else "")
+    )
     if n_bad:
         raise typer.Exit(EXIT_REJECTS)
 
@@ -299,41 +378,70 @@ SCORE_OPENAI = "openai scorer"
 def score_command(
     out: Path = typer.Argument(..., help="A build folder; scores go to OUT/scores.jsonl."),
     scorer: str = typer.Option(..., "--scorer", help="NAME:ARG, e.g. hf:/models/llava-1.5-7b."),
-    context: str = typer.Option("auto", help="image, facts (caption + OCR text stand in for "
-                                "the image) or auto (image when the model sees images)."),
-    batch_size: Optional[int] = typer.Option(None, min=1, help="Sequences per forward pass "
-                                             "(default: 16)."),
-    padding_side: Optional[str] = typer.Option(None, help="left or right (default: right)."),
-    dtype: Optional[str] = typer.Option(None, help="auto, float32, bfloat16 or float16 "
-                                        "(default: auto: bfloat16 on a GPU, float32 on CPU)."),
-    device: Optional[str] = typer.Option(None, help="e.g. cpu, cuda, cuda:1 (default: auto)."),
-    max_length: Optional[int] = typer.Option(None, min=2, help="Longest request in tokens; "
-                                             "longer ones are unscorable (default: the "
-                                             "model's context)."),
-    max_pixels: Optional[int] = typer.Option(None, min=1, help="Images with more pixels are "
-                                             "unscorable (default: the build's --max-pixels)."),
-    base_url: Optional[str] = typer.Option(
-        None, help="Server URL, e.g. http://localhost:8000/v1 (openai scorer).",
-        rich_help_panel=SCORE_OPENAI),
-    api_key_env: Optional[str] = typer.Option(
-        None, help="Environment variable holding the API key (default: OPENAI_API_KEY).",
-        rich_help_panel=SCORE_OPENAI),
-    concurrency: Optional[int] = typer.Option(None, min=1, help="Requests in flight "
-                                              "(default: 16).", rich_help_panel=SCORE_OPENAI),
-    max_requests: Optional[int] = typer.Option(None, min=0, help="HTTP request budget for this "
-                                               "run.", rich_help_panel=SCORE_OPENAI),
-    text_only: bool = typer.Option(False, "--text-only", help="The served model does not see "
-                                   "images (its scores use the facts).",
-                                   rich_help_panel=SCORE_OPENAI),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the score "
-                                  "cache.", rich_help_panel=SCORE_OPENAI),
+    context: str = typer.Option(
+        "auto",
+        help="image, facts (caption + OCR text stand in for "
+        "the image) or auto (image when the model sees images).",
+    ),
+    batch_size: int | None = typer.Option(
+        None, min=1, help="Sequences per forward pass (default: 16)."
+    ),
+    padding_side: str | None = typer.Option(None, help="left or right (default: right)."),
+    dtype: str | None = typer.Option(
+        None,
+        help="auto, float32, bfloat16 or float16 "
+        "(default: auto: bfloat16 on a GPU, float32 on CPU).",
+    ),
+    device: str | None = typer.Option(None, help="e.g. cpu, cuda, cuda:1 (default: auto)."),
+    max_length: int | None = typer.Option(
+        None,
+        min=2,
+        help="Longest request in tokens; "
+        "longer ones are unscorable (default: the "
+        "model's context).",
+    ),
+    max_pixels: int | None = typer.Option(
+        None,
+        min=1,
+        help="Images with more pixels are unscorable (default: the build's --max-pixels).",
+    ),
+    base_url: str | None = typer.Option(
+        None,
+        help="Server URL, e.g. http://localhost:8000/v1 (openai scorer).",
+        rich_help_panel=SCORE_OPENAI,
+    ),
+    api_key_env: str | None = typer.Option(
+        None,
+        help="Environment variable holding the API key (default: OPENAI_API_KEY).",
+        rich_help_panel=SCORE_OPENAI,
+    ),
+    concurrency: int | None = typer.Option(
+        None, min=1, help="Requests in flight (default: 16).", rich_help_panel=SCORE_OPENAI
+    ),
+    max_requests: int | None = typer.Option(
+        None, min=0, help="HTTP request budget for this run.", rich_help_panel=SCORE_OPENAI
+    ),
+    text_only: bool = typer.Option(
+        False,
+        "--text-only",
+        help="The served model does not see images (its scores use the facts).",
+        rich_help_panel=SCORE_OPENAI,
+    ),
+    no_cache: bool = typer.Option(
+        False,
+        "--no-cache",
+        help="Do not read or write the score cache.",
+        rich_help_panel=SCORE_OPENAI,
+    ),
     progress: bool = typer.Option(True, help="Show a progress bar."),
     runner: str = typer.Option("local", help=RUNNER_HELP),
-    ray_address: Optional[str] = typer.Option(None, help=RAY_ADDRESS_HELP),
-    ray_actors: Optional[int] = typer.Option(None, min=1, help="Scoring actors, each with "
-                                             "its own model (--runner ray; default: 1)."),
-    ray_gpus: Optional[float] = typer.Option(None, min=0, help="GPUs per scoring actor "
-                                             "(--runner ray; default: 0)."),
+    ray_address: str | None = typer.Option(None, help=RAY_ADDRESS_HELP),
+    ray_actors: int | None = typer.Option(
+        None, min=1, help="Scoring actors, each with its own model (--runner ray; default: 1)."
+    ),
+    ray_gpus: float | None = typer.Option(
+        None, min=0, help="GPUs per scoring actor (--runner ray; default: 0)."
+    ),
 ) -> None:
     """Score every duo conversation of a build: L(X|C) terms, IFD, VFD, mIFD, FFD (resumable).
 
@@ -356,20 +464,37 @@ def score_command(
     if scorer.startswith("openai:"):
         if base_url is None:
             raise _usage_error("the openai scorer needs --base-url")
-        given = {"base_url": base_url, "api_key_env": api_key_env, "concurrency": concurrency,
-                 "max_requests": max_requests, "supports_images": False if text_only else None,
-                 "cache": None if no_cache else default_cache_dir() / "scores.sqlite",
-                 "max_pixels": max_pixels}
+        given = {
+            "base_url": base_url,
+            "api_key_env": api_key_env,
+            "concurrency": concurrency,
+            "max_requests": max_requests,
+            "supports_images": False if text_only else None,
+            "cache": None if no_cache else default_cache_dir() / "scores.sqlite",
+            "max_pixels": max_pixels,
+        }
     else:
-        given = {"batch_size": batch_size, "padding_side": padding_side, "dtype": dtype,
-                 "device": device, "max_length": max_length, "max_pixels": max_pixels}
+        given = {
+            "batch_size": batch_size,
+            "padding_side": padding_side,
+            "dtype": dtype,
+            "device": device,
+            "max_length": max_length,
+            "max_pixels": max_pixels,
+        }
     options = {k: v for k, v in given.items() if v is not None}
     try:
         if ray is not None:
             from .runners.ray_score import score_build as ray_score_build
 
-            summary = ray_score_build(out, scorer, options, context, progress,  # type: ignore
-                                      ray)
+            summary = ray_score_build(
+                out,
+                scorer,
+                options,
+                context,
+                progress,  # type: ignore
+                ray,
+            )
         else:
             model = make_scorer(scorer, **options)
             try:
@@ -379,19 +504,25 @@ def score_command(
     except UsageError as e:
         raise _usage_error(str(e)) from None
     except RunIncomplete as e:  # budget spent or the server kept failing: rerun to continue
-        console.print(f"[yellow]incomplete:[/yellow] {e}; the scores so far are kept, run the "
-                      "same command again to continue")
+        console.print(
+            f"[yellow]incomplete:[/yellow] {e}; the scores so far are kept, run the "
+            "same command again to continue"
+        )
         raise typer.Exit(EXIT_INCOMPLETE) from None
     rate = summary["duos_per_second"]
-    console.print(f"{summary['duos_scored']} duo conversations scored with {summary['scorer']} "
-                  f"(context: {summary['context']}), {summary['duos_already_scored']} already "
-                  f"scored → {summary['scores']}" + (f"; {rate} duos/s" if rate else ""))
+    console.print(
+        f"{summary['duos_scored']} duo conversations scored with {summary['scorer']} "
+        f"(context: {summary['context']}), {summary['duos_already_scored']} already "
+        f"scored → {summary['scores']}" + (f"; {rate} duos/s" if rate else "")
+    )
     for reason, n in summary["unscorable_terms"].items():
         console.print(f"  unscorable {n} × {reason}")
     if "usage" in summary:
         usage = summary["usage"]
-        console.print(f"  {usage['requests']} requests, {usage['cache_hits']} cache hits, "
-                      f"{usage['retries']} retries")
+        console.print(
+            f"  {usage['requests']} requests, {usage['cache_hits']} cache hits, "
+            f"{usage['retries']} retries"
+        )
 
 
 def _limit(option: str, value: str) -> float | None:
@@ -414,46 +545,69 @@ def filter_command(
     rules: str = typer.Option(
         "length,injection,refusal,language,grounding,exact_duplicate,near_duplicate",
         help="Rule filters to apply, in order (the first that fires gives the reason).",
-        rich_help_panel=FILTER_RULES),
+        rich_help_panel=FILTER_RULES,
+    ),
     min_question_words: int = typer.Option(2, min=0, rich_help_panel=FILTER_RULES),
     min_explanation_words: int = typer.Option(3, min=0, rich_help_panel=FILTER_RULES),
-    max_answer_words: int = typer.Option(32, min=1, help="Longest extractive answer.",
-                                         rich_help_panel=FILTER_RULES),
+    max_answer_words: int = typer.Option(
+        32, min=1, help="Longest extractive answer.", rich_help_panel=FILTER_RULES
+    ),
     max_turn_words: int = typer.Option(256, min=1, rich_help_panel=FILTER_RULES),
     near_dup_threshold: float = typer.Option(
-        0.8, min=0.01, max=1.0, help="Estimated Jaccard similarity (word shingles) at which a "
-        "duo is a near duplicate of an earlier one.", rich_help_panel=FILTER_RULES),
+        0.8,
+        min=0.01,
+        max=1.0,
+        help="Estimated Jaccard similarity (word shingles) at which a "
+        "duo is a near duplicate of an earlier one.",
+        rich_help_panel=FILTER_RULES,
+    ),
     shingle: int = typer.Option(3, min=1, help="Words per shingle.", rich_help_panel=FILTER_RULES),
-    num_perm: int = typer.Option(128, min=1, help="MinHash permutations.",
-                                 rich_help_panel=FILTER_RULES),
+    num_perm: int = typer.Option(
+        128, min=1, help="MinHash permutations.", rich_help_panel=FILTER_RULES
+    ),
     seed: int = typer.Option(0, help="MinHash seed.", rich_help_panel=FILTER_RULES),
-    min_latin: float = typer.Option(0.5, min=0, max=1, help="Least share of Latin letters.",
-                                    rich_help_panel=FILTER_RULES),
+    min_latin: float = typer.Option(
+        0.5, min=0, max=1, help="Least share of Latin letters.", rich_help_panel=FILTER_RULES
+    ),
     min_common_share: float = typer.Option(
-        0.2, min=0, max=1, help="Least share of common English words (texts of 8+ words).",
-        rich_help_panel=FILTER_RULES),
+        0.2,
+        min=0,
+        max=1,
+        help="Least share of common English words (texts of 8+ words).",
+        rich_help_panel=FILTER_RULES,
+    ),
     grounding: str = typer.Option("fuzzy", help=GROUNDING_HELP, rich_help_panel=FILTER_RULES),
     grounding_min_score: float = typer.Option(
-        0.8, min=0.51, max=1.0, help=GROUNDING_MIN_SCORE_HELP, rich_help_panel=FILTER_RULES),
-    mifd_max: str = typer.Option("1", help="Drop mIFD above this (none: no threshold).",
-                                 rich_help_panel=FILTER_SCORES),
-    ffd_max: str = typer.Option("1", help="Drop FFD above this (none: no threshold).",
-                                rich_help_panel=FILTER_SCORES),
-    ifd_max: str = typer.Option("none", help="Drop IFD above this.",
-                                rich_help_panel=FILTER_SCORES),
-    vfd_max: str = typer.Option("none", help="Drop VFD above this.",
-                                rich_help_panel=FILTER_SCORES),
-    top_k: Optional[int] = typer.Option(None, min=0, help="Then keep the best N.",
-                                        rich_help_panel=FILTER_SCORES),
-    top_fraction: Optional[float] = typer.Option(
-        None, help="Then keep the best fraction, in (0, 1] (rounded down).",
-        rich_help_panel=FILTER_SCORES),
-    rank_by: str = typer.Option("mifd", help="Score that ranks for --top-k / --top-fraction "
-                                "(mifd, ffd, ifd or vfd; lower is better).",
-                                rich_help_panel=FILTER_SCORES),
+        0.8, min=0.51, max=1.0, help=GROUNDING_MIN_SCORE_HELP, rich_help_panel=FILTER_RULES
+    ),
+    mifd_max: str = typer.Option(
+        "1", help="Drop mIFD above this (none: no threshold).", rich_help_panel=FILTER_SCORES
+    ),
+    ffd_max: str = typer.Option(
+        "1", help="Drop FFD above this (none: no threshold).", rich_help_panel=FILTER_SCORES
+    ),
+    ifd_max: str = typer.Option("none", help="Drop IFD above this.", rich_help_panel=FILTER_SCORES),
+    vfd_max: str = typer.Option("none", help="Drop VFD above this.", rich_help_panel=FILTER_SCORES),
+    top_k: int | None = typer.Option(
+        None, min=0, help="Then keep the best N.", rich_help_panel=FILTER_SCORES
+    ),
+    top_fraction: float | None = typer.Option(
+        None,
+        help="Then keep the best fraction, in (0, 1] (rounded down).",
+        rich_help_panel=FILTER_SCORES,
+    ),
+    rank_by: str = typer.Option(
+        "mifd",
+        help="Score that ranks for --top-k / --top-fraction "
+        "(mifd, ffd, ifd or vfd; lower is better).",
+        rich_help_panel=FILTER_SCORES,
+    ),
     keep_unscorable: bool = typer.Option(
-        False, "--keep-unscorable", help="Keep duos whose needed score is None.",
-        rich_help_panel=FILTER_SCORES),
+        False,
+        "--keep-unscorable",
+        help="Keep duos whose needed score is None.",
+        rich_help_panel=FILTER_SCORES,
+    ),
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """Rule filters, then score thresholds, then top-k: OUT/kept.jsonl, OUT/dropped.jsonl
@@ -468,35 +622,51 @@ def filter_command(
         cfg = FilterConfig(
             rules=[r.strip() for r in rules.split(",") if r.strip()],
             rule_params={
-                "length": {"min_question_words": min_question_words,
-                           "min_explanation_words": min_explanation_words,
-                           "max_answer_words": max_answer_words,
-                           "max_turn_words": max_turn_words},
-                "near_duplicate": {"threshold": near_dup_threshold, "shingle": shingle,
-                                   "num_perm": num_perm, "seed": seed},
+                "length": {
+                    "min_question_words": min_question_words,
+                    "min_explanation_words": min_explanation_words,
+                    "max_answer_words": max_answer_words,
+                    "max_turn_words": max_turn_words,
+                },
+                "near_duplicate": {
+                    "threshold": near_dup_threshold,
+                    "shingle": shingle,
+                    "num_perm": num_perm,
+                    "seed": seed,
+                },
                 "language": {"min_latin": min_latin, "min_common_share": min_common_share},
                 "grounding": {"mode": grounding, "min_score": grounding_min_score},
             },
             scores=ScoreSelection(
-                mifd_max=_limit("--mifd-max", mifd_max), ffd_max=_limit("--ffd-max", ffd_max),
-                ifd_max=_limit("--ifd-max", ifd_max), vfd_max=_limit("--vfd-max", vfd_max),
-                top_k=top_k, top_fraction=top_fraction, rank_by=rank_by,
-                keep_unscorable=keep_unscorable),
+                mifd_max=_limit("--mifd-max", mifd_max),
+                ffd_max=_limit("--ffd-max", ffd_max),
+                ifd_max=_limit("--ifd-max", ifd_max),
+                vfd_max=_limit("--vfd-max", vfd_max),
+                top_k=top_k,
+                top_fraction=top_fraction,
+                rank_by=rank_by,
+                keep_unscorable=keep_unscorable,
+            ),
         )
     except ValidationError as e:
-        problems = "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}"
-                             for err in e.errors())
+        problems = "; ".join(
+            f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()
+        )
         raise _usage_error(problems) from None
     try:
         report = run_filter(out, cfg, progress=progress)
     except UsageError as e:
         raise _usage_error(str(e)) from None
     if report["scores"] is None:
-        console.print(f"no {SCORES} in {out}: the rule filters alone were applied "
-                      "(run llavar2 score first to select by mIFD / FFD)")
+        console.print(
+            f"no {SCORES} in {out}: the rule filters alone were applied "
+            "(run llavar2 score first to select by mIFD / FFD)"
+        )
     elif missing := report["scores"]["duos_without_scores"]:
-        console.print(f"[yellow]{missing} duos have no line in {SCORES}[/yellow] "
-                      "(dropped as unscorable unless --keep-unscorable)")
+        console.print(
+            f"[yellow]{missing} duos have no line in {SCORES}[/yellow] "
+            "(dropped as unscorable unless --keep-unscorable)"
+        )
     dropped = report["dropped"]
     table = Table(title=f"llavar2 filter → {out}")
     table.add_column("reason")
@@ -513,19 +683,34 @@ def filter_command(
 @app.command("export")
 def export_command(
     out: Path = typer.Argument(..., help="A build folder."),
-    format: str = typer.Option("llava", "--format", help="llava (LLaVA JSON), messages "
-                               "(OpenAI/TRL JSONL), parquet (a folder of Hugging Face Parquet "
-                               "shards with the images embedded) or sharegpt (LLaMA-Factory, "
-                               "with its dataset_info.json)."),
-    to: Optional[Path] = typer.Option(None, help="Output file or folder [default: inside the "
-                                      "build folder]."),
+    format: str = typer.Option(
+        "llava",
+        "--format",
+        help="llava (LLaVA JSON), messages "
+        "(OpenAI/TRL JSONL), parquet (a folder of Hugging Face Parquet "
+        "shards with the images embedded) or sharegpt (LLaMA-Factory, "
+        "with its dataset_info.json).",
+    ),
+    to: Path | None = typer.Option(
+        None, help="Output file or folder [default: inside the build folder]."
+    ),
     all_duos: bool = typer.Option(
-        False, "--all", help="Export every duo, even when llavar2 filter has made kept.jsonl."),
-    balance: Optional[str] = typer.Option(None, "--balance", help="An image dimension (source, "
-                                          "kind, script, language, text_density, resolution) "
-                                          "whose categories --cap limits."),
-    cap: Optional[float] = typer.Option(None, "--cap", min=0, max=1, help="With --balance: the "
-                                        "largest share of the samples any category may have."),
+        False, "--all", help="Export every duo, even when llavar2 filter has made kept.jsonl."
+    ),
+    balance: str | None = typer.Option(
+        None,
+        "--balance",
+        help="An image dimension (source, "
+        "kind, script, language, text_density, resolution) "
+        "whose categories --cap limits.",
+    ),
+    cap: float | None = typer.Option(
+        None,
+        "--cap",
+        min=0,
+        max=1,
+        help="With --balance: the largest share of the samples any category may have.",
+    ),
     seed: int = typer.Option(0, help="With --balance: which samples a capped category keeps."),
 ) -> None:
     """Write a build's captions and duo conversations in a trainer's format: the duos that
@@ -550,18 +735,23 @@ def export_command(
     which = "the kept duos (kept.jsonl)" if kept else "all duos (conversations.jsonl)"
     console.print(f"{n} samples → {path}: captions and {which}")
     if per_category is not None:
-        console.print(f"balanced by {balance} (cap {cap:.0%}): " + ", ".join(
-            f"{c} {k['kept']}/{k['samples']}" for c, k in per_category.items()))
+        console.print(
+            f"balanced by {balance} (cap {cap:.0%}): "
+            + ", ".join(f"{c} {k['kept']}/{k['samples']}" for c, k in per_category.items())
+        )
 
 
 @app.command("report")
 def report_command(
     out: Path = typer.Argument(..., help="A build folder; the report goes to OUT/report/."),
-    reference: Optional[Path] = typer.Option(
-        None, "--reference", help="Another build folder to compare with, side by side."),
-    max_pixels: Optional[int] = typer.Option(None, min=1, help="Pictures with more pixels get "
-                                             "no thumbnail (default: the build's "
-                                             "--max-pixels)."),
+    reference: Path | None = typer.Option(
+        None, "--reference", help="Another build folder to compare with, side by side."
+    ),
+    max_pixels: int | None = typer.Option(
+        None,
+        min=1,
+        help="Pictures with more pixels get no thumbnail (default: the build's --max-pixels).",
+    ),
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """The dataset report (OUT/report/report.md with PNG charts) and a static HTML browser of
@@ -578,43 +768,74 @@ def report_command(
     if result["absent"]:
         console.print("absent (their sections say so): " + ", ".join(result["absent"]))
     if result["missing_pictures"]:
-        console.print(f"[yellow]{result['missing_pictures']} pictures not shown[/yellow] "
-                      "(not found in the images folder build.json records, unreadable, or "
-                      "over --max-pixels)")
-    console.print(f"report → {result['report']} ({result['plots']} charts); browser → "
-                  f"{result['browser']} ({result['cards']} images)")
+        console.print(
+            f"[yellow]{result['missing_pictures']} pictures not shown[/yellow] "
+            "(not found in the images folder build.json records, unreadable, or "
+            "over --max-pixels)"
+        )
+    console.print(
+        f"report → {result['report']} ({result['plots']} charts); browser → "
+        f"{result['browser']} ({result['cards']} images)"
+    )
 
 
 EVAL_RUN = "Run a model on a benchmark"
 EVAL_FILES = "Score predictions files"
 
 
-def _openai_settings(base_url: Optional[str], api_key_env: Optional[str],
-                     concurrency: Optional[int], timeout: Optional[float],
-                     max_requests: Optional[int], image_max_side: Optional[int],
-                     no_cache: bool) -> OpenAIConfig:
+def _openai_settings(
+    base_url: str | None,
+    api_key_env: str | None,
+    concurrency: int | None,
+    timeout: float | None,
+    max_requests: int | None,
+    image_max_side: int | None,
+    no_cache: bool,
+) -> OpenAIConfig:
     from .config import OpenAIConfig
 
-    given = {"base_url": base_url, "api_key_env": api_key_env, "concurrency": concurrency,
-             "timeout": timeout, "max_requests": max_requests, "image_max_side": image_max_side}
+    given = {
+        "base_url": base_url,
+        "api_key_env": api_key_env,
+        "concurrency": concurrency,
+        "timeout": timeout,
+        "max_requests": max_requests,
+        "image_max_side": image_max_side,
+    }
     try:  # the model is named by --model openai:MODEL; "-" stands in until then
-        return OpenAIConfig(model="-", temperature=0.0, **{
-            k: v for k, v in given.items() if v is not None},
-            cache=None if no_cache else default_cache_dir() / "responses.sqlite3")
+        return OpenAIConfig(
+            model="-",
+            temperature=0.0,
+            **{k: v for k, v in given.items() if v is not None},
+            cache=None if no_cache else default_cache_dir() / "responses.sqlite3",
+        )
     except ValidationError as e:
-        problems = "; ".join(f"--{'-'.join(map(str, err['loc'])).replace('_', '-')}: "
-                             f"{err['msg']}" for err in e.errors())
+        problems = "; ".join(
+            f"--{'-'.join(map(str, err['loc'])).replace('_', '-')}: {err['msg']}"
+            for err in e.errors()
+        )
         raise _usage_error(problems) from None
 
 
-def _answerer(model: str, openai_config: OpenAIConfig, max_new_tokens: int,
-              device: Optional[str], max_pixels: int) -> Any:
+def _answerer(
+    model: str,
+    openai_config: OpenAIConfig,
+    max_new_tokens: int,
+    device: str | None,
+    max_pixels: int,
+) -> Any:
     from .evaluate.answerers import AnswererOptions, make_answerer
 
     try:
-        return make_answerer(model, AnswererOptions(
-            max_new_tokens=max_new_tokens, openai=openai_config, device=device,
-            max_pixels=max_pixels))
+        return make_answerer(
+            model,
+            AnswererOptions(
+                max_new_tokens=max_new_tokens,
+                openai=openai_config,
+                device=device,
+                max_pixels=max_pixels,
+            ),
+        )
     except (UsageError, ValueError) as e:
         raise _usage_error(str(e)) from None
 
@@ -631,9 +852,11 @@ def _print_metrics(title: str, metrics: dict[str, Any]) -> None:
 
 def _print_eval(summary: dict[str, Any], out: Path) -> None:
     counts = summary["counts"]
-    _print_metrics(f"{summary['model']} on {summary['benchmark']['format']} "
-                   f"({counts['items']} items, {counts['failed']} failed) → {out}",
-                   summary["metrics"])
+    _print_metrics(
+        f"{summary['model']} on {summary['benchmark']['format']} "
+        f"({counts['items']} items, {counts['failed']} failed) → {out}",
+        summary["metrics"],
+    )
     for reason, n in counts["failed_by_reason"].items():
         console.print(f"  failed {n} × {reason} (scored as empty answers; see {out})")
 
@@ -647,15 +870,18 @@ def _answering(answerer: Any) -> Iterator[None]:
     except (UsageError, KeyError) as e:
         raise _usage_error(str(e).strip('"')) from None
     except RunIncomplete as e:
-        console.print(f"[yellow]incomplete:[/yellow] {e}; the answers so far are kept, run the "
-                      "same command again to continue")
+        console.print(
+            f"[yellow]incomplete:[/yellow] {e}; the answers so far are kept, run the "
+            "same command again to continue"
+        )
         raise typer.Exit(EXIT_INCOMPLETE) from None
     finally:
         answerer.close()
 
 
-def _benchmark(path: Path, format: Optional[str], images: Optional[Path],
-               limit: Optional[int]) -> tuple[Any, Path]:
+def _benchmark(
+    path: Path, format: str | None, images: Path | None, limit: int | None
+) -> tuple[Any, Path]:
     """The benchmark (its first ``limit`` items) and the folder its images are in."""
     from .evaluate import load_benchmark
 
@@ -673,70 +899,123 @@ def _benchmark(path: Path, format: Optional[str], images: Optional[Path],
 
 @app.command()
 def evaluate(
-    out: Path = typer.Option(..., "--out", help="Result JSON; predictions and per-item scores "
-                             "go beside it."),
-    benchmark: Optional[Path] = typer.Option(
-        None, "--benchmark", help="Benchmark file (JSONL, TextVQA, DocVQA, ChartQA, OCRBench, "
-        "TextCaps JSON) or a build folder (its extractive QA).", rich_help_panel=EVAL_RUN),
-    images: Optional[Path] = typer.Option(
-        None, "--images", help="Folder the benchmark's image paths are relative to (default "
-        "for a build: its images folder).", rich_help_panel=EVAL_RUN),
-    model: Optional[str] = typer.Option(
-        None, "--model", help="openai:MODEL (with --base-url), hf:PATH or ocr-baseline.",
-        rich_help_panel=EVAL_RUN),
-    format: Optional[str] = typer.Option(None, "--format", help="Benchmark format (default: "
-                                         "detected).", rich_help_panel=EVAL_RUN),
-    task: Optional[str] = typer.Option(None, "--task", help="Prompt suffix and metrics of this "
-                                       "task instead of the format's (textvqa, docvqa, chartqa, "
-                                       "ocrbench, caption, vqa).", rich_help_panel=EVAL_RUN),
-    with_ocr: bool = typer.Option(False, "--with-ocr", help="Put the OCR text in the prompt as "
-                                  "LLaVAR-2's evaluation did.", rich_help_panel=EVAL_RUN),
-    ocr_engine: str = typer.Option("rapidocr", help="OCR engine for --with-ocr and "
-                                   "ocr-baseline.", rich_help_panel=EVAL_RUN),
-    split: Optional[str] = typer.Option(None, help="Split name recorded in the result "
-                                        "(default: the file's stem).", rich_help_panel=EVAL_RUN),
-    limit: Optional[int] = typer.Option(None, min=1, help="Only the first N items.",
-                                        rich_help_panel=EVAL_RUN),
-    max_new_tokens: int = typer.Option(128, min=1, help="Longest answer, in tokens.",
-                                       rich_help_panel=EVAL_RUN),
-    base_url: Optional[str] = typer.Option(None, help="Server, e.g. http://localhost:8000/v1.",
-                                           rich_help_panel=EVAL_RUN),
-    api_key_env: Optional[str] = typer.Option(None, help="Variable holding the API key "
-                                              "(default: OPENAI_API_KEY).",
-                                              rich_help_panel=EVAL_RUN),
-    concurrency: Optional[int] = typer.Option(None, min=1, help="Requests in flight (default: "
-                                              "16).", rich_help_panel=EVAL_RUN),
-    timeout: Optional[float] = typer.Option(None, min=0.001, help="Seconds per request.",
-                                            rich_help_panel=EVAL_RUN),
-    max_requests: Optional[int] = typer.Option(None, min=0, help="Request budget this run.",
-                                               rich_help_panel=EVAL_RUN),
-    image_max_side: Optional[int] = typer.Option(None, min=16, help="Downscale images sent to "
-                                                 "this longer side (default: 1024).",
-                                                 rich_help_panel=EVAL_RUN),
-    device: Optional[str] = typer.Option(None, help="hf: e.g. cpu, cuda.",
-                                         rich_help_panel=EVAL_RUN),
-    max_pixels: int = typer.Option(DEFAULT_MAX_PIXELS, min=1, help="An image with more pixels "
-                                   "fails its items (too_many_pixels).",
-                                   rich_help_panel=EVAL_RUN),
-    no_cache: bool = typer.Option(False, "--no-cache", help="No OCR or response cache.",
-                                  rich_help_panel=EVAL_RUN),
+    out: Path = typer.Option(
+        ..., "--out", help="Result JSON; predictions and per-item scores go beside it."
+    ),
+    benchmark: Path | None = typer.Option(
+        None,
+        "--benchmark",
+        help="Benchmark file (JSONL, TextVQA, DocVQA, ChartQA, OCRBench, "
+        "TextCaps JSON) or a build folder (its extractive QA).",
+        rich_help_panel=EVAL_RUN,
+    ),
+    images: Path | None = typer.Option(
+        None,
+        "--images",
+        help="Folder the benchmark's image paths are relative to (default "
+        "for a build: its images folder).",
+        rich_help_panel=EVAL_RUN,
+    ),
+    model: str | None = typer.Option(
+        None,
+        "--model",
+        help="openai:MODEL (with --base-url), hf:PATH or ocr-baseline.",
+        rich_help_panel=EVAL_RUN,
+    ),
+    format: str | None = typer.Option(
+        None, "--format", help="Benchmark format (default: detected).", rich_help_panel=EVAL_RUN
+    ),
+    task: str | None = typer.Option(
+        None,
+        "--task",
+        help="Prompt suffix and metrics of this "
+        "task instead of the format's (textvqa, docvqa, chartqa, "
+        "ocrbench, caption, vqa).",
+        rich_help_panel=EVAL_RUN,
+    ),
+    with_ocr: bool = typer.Option(
+        False,
+        "--with-ocr",
+        help="Put the OCR text in the prompt as LLaVAR-2's evaluation did.",
+        rich_help_panel=EVAL_RUN,
+    ),
+    ocr_engine: str = typer.Option(
+        "rapidocr", help="OCR engine for --with-ocr and ocr-baseline.", rich_help_panel=EVAL_RUN
+    ),
+    split: str | None = typer.Option(
+        None,
+        help="Split name recorded in the result (default: the file's stem).",
+        rich_help_panel=EVAL_RUN,
+    ),
+    limit: int | None = typer.Option(
+        None, min=1, help="Only the first N items.", rich_help_panel=EVAL_RUN
+    ),
+    max_new_tokens: int = typer.Option(
+        128, min=1, help="Longest answer, in tokens.", rich_help_panel=EVAL_RUN
+    ),
+    base_url: str | None = typer.Option(
+        None, help="Server, e.g. http://localhost:8000/v1.", rich_help_panel=EVAL_RUN
+    ),
+    api_key_env: str | None = typer.Option(
+        None,
+        help="Variable holding the API key (default: OPENAI_API_KEY).",
+        rich_help_panel=EVAL_RUN,
+    ),
+    concurrency: int | None = typer.Option(
+        None, min=1, help="Requests in flight (default: 16).", rich_help_panel=EVAL_RUN
+    ),
+    timeout: float | None = typer.Option(
+        None, min=0.001, help="Seconds per request.", rich_help_panel=EVAL_RUN
+    ),
+    max_requests: int | None = typer.Option(
+        None, min=0, help="Request budget this run.", rich_help_panel=EVAL_RUN
+    ),
+    image_max_side: int | None = typer.Option(
+        None,
+        min=16,
+        help="Downscale images sent to this longer side (default: 1024).",
+        rich_help_panel=EVAL_RUN,
+    ),
+    device: str | None = typer.Option(
+        None, help="hf: e.g. cpu, cuda.", rich_help_panel=EVAL_RUN
+    ),
+    max_pixels: int = typer.Option(
+        DEFAULT_MAX_PIXELS,
+        min=1,
+        help="An image with more pixels fails its items (too_many_pixels).",
+        rich_help_panel=EVAL_RUN,
+    ),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help="No OCR or response cache.", rich_help_panel=EVAL_RUN
+    ),
     progress: bool = typer.Option(True, help="Show a progress bar.", rich_help_panel=EVAL_RUN),
     runner: str = typer.Option("local", help=RUNNER_HELP, rich_help_panel=EVAL_RUN),
-    ray_address: Optional[str] = typer.Option(None, help=RAY_ADDRESS_HELP,
-                                              rich_help_panel=EVAL_RUN),
-    ray_actors: Optional[int] = typer.Option(None, min=1, help="Answering actors, each with "
-                                             "its own model (--runner ray; default: 1).",
-                                             rich_help_panel=EVAL_RUN),
-    ray_gpus: Optional[float] = typer.Option(None, min=0, help="GPUs per answering actor "
-                                             "(--runner ray; default: 0).",
-                                             rich_help_panel=EVAL_RUN),
-    predictions: Optional[Path] = typer.Option(
-        None, "--predictions", help='JSONL of {"id", "prediction"}.', rich_help_panel=EVAL_FILES),
-    references: Optional[Path] = typer.Option(
-        None, "--references", help='JSONL of {"id", "answers": [...]}.',
-        rich_help_panel=EVAL_FILES),
-    metrics: Optional[str] = typer.Option(None, "--metrics", help="Comma-separated metric "
-                                          "names (with --benchmark: instead of the task's)."),
+    ray_address: str | None = typer.Option(
+        None, help=RAY_ADDRESS_HELP, rich_help_panel=EVAL_RUN
+    ),
+    ray_actors: int | None = typer.Option(
+        None,
+        min=1,
+        help="Answering actors, each with its own model (--runner ray; default: 1).",
+        rich_help_panel=EVAL_RUN,
+    ),
+    ray_gpus: float | None = typer.Option(
+        None,
+        min=0,
+        help="GPUs per answering actor (--runner ray; default: 0).",
+        rich_help_panel=EVAL_RUN,
+    ),
+    predictions: Path | None = typer.Option(
+        None, "--predictions", help='JSONL of {"id", "prediction"}.', rich_help_panel=EVAL_FILES
+    ),
+    references: Path | None = typer.Option(
+        None, "--references", help='JSONL of {"id", "answers": [...]}.', rich_help_panel=EVAL_FILES
+    ),
+    metrics: str | None = typer.Option(
+        None,
+        "--metrics",
+        help="Comma-separated metric names (with --benchmark: instead of the task's).",
+    ),
 ) -> None:
     """Ask a model a benchmark's questions and score its answers (--benchmark), or score
     predictions against references (--predictions, --references) with metrics that match the
@@ -746,8 +1025,7 @@ def evaluate(
     names = [m.strip() for m in (metrics or "").split(",") if m.strip()]
     if benchmark is None:
         if predictions is None or references is None:
-            raise _usage_error("give --benchmark (and --model), or --predictions and "
-                               "--references")
+            raise _usage_error("give --benchmark (and --model), or --predictions and --references")
         _evaluate_files(predictions, references, names, METRICS.names(), out)
         return
     if predictions is not None or references is not None:
@@ -760,33 +1038,54 @@ def evaluate(
     ray = _ray_config(runner, ray_address, actors=ray_actors, num_gpus=ray_gpus)
     if ray is None and (ray_actors is not None or ray_gpus is not None):
         raise _usage_error("--ray-actors/--ray-gpus: only with --runner ray")
-    settings = dict(task=task, metrics=names or None, with_ocr=with_ocr, ocr_engine=ocr_engine,
-                    ocr_cache=None if no_cache else default_cache_dir() / "ocr", split=split,
-                    progress=progress)
+    settings = dict(
+        task=task,
+        metrics=names or None,
+        with_ocr=with_ocr,
+        ocr_engine=ocr_engine,
+        ocr_cache=None if no_cache else default_cache_dir() / "ocr",
+        split=split,
+        progress=progress,
+    )
     if ray is not None:  # the actors take --max-pixels from the answerer's options
         from .evaluate.answerers import AnswererOptions
         from .runners.ray_evaluate import run_evaluation_on_ray
 
         try:
             summary = run_evaluation_on_ray(
-                bench, images_dir, model, AnswererOptions(
-                    max_new_tokens=max_new_tokens, device=device, max_pixels=max_pixels),
-                out, ray, **settings)
+                bench,
+                images_dir,
+                model,
+                AnswererOptions(
+                    max_new_tokens=max_new_tokens, device=device, max_pixels=max_pixels
+                ),
+                out,
+                ray,
+                **settings,
+            )
         except (UsageError, KeyError, ValueError) as e:
             raise _usage_error(str(e).strip('"')) from None
         _print_eval(summary, out)
         return
-    answerer = _answerer(model, _openai_settings(base_url, api_key_env, concurrency, timeout,
-                                                 max_requests, image_max_side, no_cache),
-                         max_new_tokens, device, max_pixels)
+    answerer = _answerer(
+        model,
+        _openai_settings(
+            base_url, api_key_env, concurrency, timeout, max_requests, image_max_side, no_cache
+        ),
+        max_new_tokens,
+        device,
+        max_pixels,
+    )
     with _answering(answerer):
-        summary = run_evaluation(bench, images_dir, answerer, out, max_pixels=max_pixels,
-                                 **settings)
+        summary = run_evaluation(
+            bench, images_dir, answerer, out, max_pixels=max_pixels, **settings
+        )
     _print_eval(summary, out)
 
 
-def _evaluate_files(predictions: Path, references: Path, names: list[str], known: list[str],
-                    out: Path) -> None:
+def _evaluate_files(
+    predictions: Path, references: Path, names: list[str], known: list[str], out: Path
+) -> None:
     from .evaluate import evaluate_files
 
     for path in (predictions, references):
@@ -803,32 +1102,39 @@ def _evaluate_files(predictions: Path, references: Path, names: list[str], known
 
 @app.command()
 def robustness(
-    benchmark: Path = typer.Option(..., "--benchmark", help="Benchmark file or a build folder "
-                                   "(its extractive QA)."),
+    benchmark: Path = typer.Option(
+        ..., "--benchmark", help="Benchmark file or a build folder (its extractive QA)."
+    ),
     model: str = typer.Option(..., "--model", help="openai:MODEL, hf:PATH or ocr-baseline."),
     out: Path = typer.Option(..., "--out", help="Output folder (rerun to resume)."),
-    images: Optional[Path] = typer.Option(None, "--images", help="Images folder (default for a "
-                                          "build: its images folder)."),
+    images: Path | None = typer.Option(
+        None, "--images", help="Images folder (default for a build: its images folder)."
+    ),
     perturbations: str = typer.Option(
         "gaussian_noise,blur,jpeg,downscale,rotation,occlusion,typographic",
-        help="Comma-separated perturbations."),
+        help="Comma-separated perturbations.",
+    ),
     severities: str = typer.Option("1,2,3,4,5", help="Comma-separated severities (1-5)."),
     seed: int = typer.Option(0, help="Seed of the random perturbations."),
-    format: Optional[str] = typer.Option(None, "--format", help="Benchmark format."),
-    task: Optional[str] = typer.Option(None, "--task", help="Task instead of the format's."),
-    metrics: Optional[str] = typer.Option(None, "--metrics", help="Metrics instead of the "
-                                          "task's (the first is reported)."),
+    format: str | None = typer.Option(None, "--format", help="Benchmark format."),
+    task: str | None = typer.Option(None, "--task", help="Task instead of the format's."),
+    metrics: str | None = typer.Option(
+        None, "--metrics", help="Metrics instead of the task's (the first is reported)."
+    ),
     with_ocr: bool = typer.Option(False, "--with-ocr", help="OCR text in the prompt."),
     ocr_engine: str = typer.Option("rapidocr", help="OCR engine."),
-    limit: Optional[int] = typer.Option(None, min=1, help="Only the first N items."),
+    limit: int | None = typer.Option(None, min=1, help="Only the first N items."),
     max_new_tokens: int = typer.Option(128, min=1, help="Longest answer, in tokens."),
-    base_url: Optional[str] = typer.Option(None, help="openai: server URL."),
-    api_key_env: Optional[str] = typer.Option(None, help="openai: API key variable."),
-    concurrency: Optional[int] = typer.Option(None, min=1, help="openai: requests in flight."),
-    max_requests: Optional[int] = typer.Option(None, min=0, help="openai: request budget."),
-    device: Optional[str] = typer.Option(None, help="hf: device."),
-    max_pixels: int = typer.Option(DEFAULT_MAX_PIXELS, min=1, help="An image with more pixels "
-                                   "is not perturbed and fails its items."),
+    base_url: str | None = typer.Option(None, help="openai: server URL."),
+    api_key_env: str | None = typer.Option(None, help="openai: API key variable."),
+    concurrency: int | None = typer.Option(None, min=1, help="openai: requests in flight."),
+    max_requests: int | None = typer.Option(None, min=0, help="openai: request budget."),
+    device: str | None = typer.Option(None, help="hf: device."),
+    max_pixels: int = typer.Option(
+        DEFAULT_MAX_PIXELS,
+        min=1,
+        help="An image with more pixels is not perturbed and fails its items.",
+    ),
     no_cache: bool = typer.Option(False, "--no-cache", help="No OCR or response cache."),
     progress: bool = typer.Option(True, help="Show progress bars."),
 ) -> None:
@@ -840,8 +1146,10 @@ def robustness(
     names = [n.strip() for n in perturbations.split(",") if n.strip()]
     unknown = [n for n in names if n not in PERTURBATIONS.names()]
     if not names or unknown:
-        raise _usage_error(f"--perturbations: unknown {unknown or 'none given'} (known: "
-                           f"{', '.join(PERTURBATIONS.names())})")
+        raise _usage_error(
+            f"--perturbations: unknown {unknown or 'none given'} (known: "
+            f"{', '.join(PERTURBATIONS.names())})"
+        )
     try:
         levels = sorted({int(v) for v in severities.split(",") if v.strip()})
     except ValueError:
@@ -849,18 +1157,34 @@ def robustness(
     if not levels or any(v not in SEVERITIES for v in levels):
         raise _usage_error(f"--severities {severities!r}: each one of {SEVERITIES}")
     bench, images_dir = _benchmark(benchmark, format, images, limit)
-    answerer = _answerer(model, _openai_settings(base_url, api_key_env, concurrency, None,
-                                                 max_requests, None, no_cache),
-                         max_new_tokens, device, max_pixels)
+    answerer = _answerer(
+        model,
+        _openai_settings(base_url, api_key_env, concurrency, None, max_requests, None, no_cache),
+        max_new_tokens,
+        device,
+        max_pixels,
+    )
     metric_names = [m.strip() for m in (metrics or "").split(",") if m.strip()]
     with _answering(answerer):
-        report = run_suite(bench, images_dir, answerer, out, perturbations=names,
-                           severities=levels, seed=seed, progress=progress, task=task,
-                           metrics=metric_names or None, with_ocr=with_ocr,
-                           ocr_engine=ocr_engine, max_pixels=max_pixels,
-                           ocr_cache=None if no_cache else default_cache_dir() / "ocr")
-    table = Table(title=f"{report['metric']} of {report['model']} (clean "
-                  f"{report['clean']:.4f}) → {out}")
+        report = run_suite(
+            bench,
+            images_dir,
+            answerer,
+            out,
+            perturbations=names,
+            severities=levels,
+            seed=seed,
+            progress=progress,
+            task=task,
+            metrics=metric_names or None,
+            with_ocr=with_ocr,
+            ocr_engine=ocr_engine,
+            max_pixels=max_pixels,
+            ocr_cache=None if no_cache else default_cache_dir() / "ocr",
+        )
+    table = Table(
+        title=f"{report['metric']} of {report['model']} (clean {report['clean']:.4f}) → {out}"
+    )
     table.add_column("perturbation")
     for level in levels:
         table.add_column(f"sev {level}", justify="right")
@@ -879,65 +1203,101 @@ def demo(
     from . import samples
     from .config import BuildConfig
 
-    _run_build(BuildConfig(
-        images_dir=samples.IMAGES_DIR, captions=samples.CAPTIONS, out=out,
-        workers=workers, cache_dir=default_cache_dir(), progress=progress,
-    ))
+    _run_build(
+        BuildConfig(
+            images_dir=samples.IMAGES_DIR,
+            captions=samples.CAPTIONS,
+            out=out,
+            workers=workers,
+            cache_dir=default_cache_dir(),
+            progress=progress,
+        )
+    )
 
 
-human_eval_app = typer.Typer(no_args_is_help=True, help="Human evaluation of a build: a rating "
-                             "page per rater, then the analysis of their ratings.")
+human_eval_app = typer.Typer(
+    no_args_is_help=True,
+    help="Human evaluation of a build: a rating "
+    "page per rater, then the analysis of their ratings.",
+)
 app.add_typer(human_eval_app, name="human-eval")
 
 
 @human_eval_app.command("sample")
 def human_eval_sample(
-    out: Path = typer.Argument(..., help="A build folder (after llavar2 filter, its duos are "
-                               "kept or dropped)."),
-    to: Path = typer.Option(..., "--to", help="A new folder for the tasks, the images and the "
-                            "rating pages."),
+    out: Path = typer.Argument(
+        ..., help="A build folder (after llavar2 filter, its duos are kept or dropped)."
+    ),
+    to: Path = typer.Option(
+        ..., "--to", help="A new folder for the tasks, the images and the rating pages."
+    ),
     n: int = typer.Option(400, "--n", min=1, help="Duo conversations to rate."),
-    images: Optional[int] = typer.Option(None, "--images", min=0, help="Images whose enriched "
-                                         "and human captions are compared (default: n / 4)."),
-    strata: str = typer.Option("qtype,source,status", help="Sample within these groups "
-                               "(comma list of qtype, source, status)."),
-    raters: str = typer.Option("3", help="How many raters (r1, r2, ...) or their names, "
-                               "comma-separated."),
-    overlap: float = typer.Option(0.3, min=0.0, max=1.0, help="Share of tasks every rater "
-                                  "rates (for agreement); the rest is split among them."),
-    min_per_stratum: int = typer.Option(5, min=0, help="Tasks every group gets at least (or "
-                                        "all it has)."),
+    images: int | None = typer.Option(
+        None,
+        "--images",
+        min=0,
+        help="Images whose enriched and human captions are compared (default: n / 4).",
+    ),
+    strata: str = typer.Option(
+        "qtype,source,status",
+        help="Sample within these groups (comma list of qtype, source, status).",
+    ),
+    raters: str = typer.Option(
+        "3", help="How many raters (r1, r2, ...) or their names, comma-separated."
+    ),
+    overlap: float = typer.Option(
+        0.3,
+        min=0.0,
+        max=1.0,
+        help="Share of tasks every rater rates (for agreement); the rest is split among them.",
+    ),
+    min_per_stratum: int = typer.Option(
+        5, min=0, help="Tasks every group gets at least (or all it has)."
+    ),
     seed: int = typer.Option(0, help="Seed of the sample, the split and the orders."),
-    embed_images: bool = typer.Option(False, help="Put the images inside the pages (data "
-                                      "URLs) instead of next to them in TO/images/."),
+    embed_images: bool = typer.Option(
+        False,
+        help="Put the images inside the pages (data URLs) instead of next to them in TO/images/.",
+    ),
 ) -> None:
     """Sample a build for human rating: TO/tasks.jsonl, TO/assignments.json and a
     self-contained TO/annotate-<rater>.html per rater (opens from disk, no server)."""
     from .human_eval.sample import SampleConfig, rater_names, sample_build
 
     try:
-        cfg = SampleConfig(n=n, images=images, raters=rater_names(raters), overlap=overlap,
-                           strata=tuple(s.strip() for s in strata.split(",") if s.strip()),
-                           seed=seed, min_per_stratum=min_per_stratum,
-                           embed_images=embed_images)
+        cfg = SampleConfig(
+            n=n,
+            images=images,
+            raters=rater_names(raters),
+            overlap=overlap,
+            strata=tuple(s.strip() for s in strata.split(",") if s.strip()),
+            seed=seed,
+            min_per_stratum=min_per_stratum,
+            embed_images=embed_images,
+        )
         result = sample_build(out, to, cfg)
     except UsageError as e:
         raise _usage_error(str(e)) from None
     for rater, ids in result["raters"].items():
         console.print(f"{to / f'annotate-{rater}.html'}: {len(ids)} tasks")
-    console.print(f"{len(result['overlap'])} tasks shared by all raters; "
-                  f"{len(result['duo_strata'])} duo strata")
+    console.print(
+        f"{len(result['overlap'])} tasks shared by all raters; "
+        f"{len(result['duo_strata'])} duo strata"
+    )
     if result["missing_images"]:
-        console.print(f"[yellow]images not found[/yellow] (their tasks show no picture): "
-                      f"{', '.join(result['missing_images'][:10])}")
+        console.print(
+            f"[yellow]images not found[/yellow] (their tasks show no picture): "
+            f"{', '.join(result['missing_images'][:10])}"
+        )
 
 
 @human_eval_app.command("analyze")
 def human_eval_analyze(
     folder: Path = typer.Argument(..., help="The folder llavar2 human-eval sample wrote."),
     ratings: list[Path] = typer.Argument(..., help="ratings-<rater>.json files."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Report folder (default: "
-                                       "FOLDER/report)."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Report folder (default: FOLDER/report)."
+    ),
     seed: int = typer.Option(0, help="Seed of the bootstrap intervals."),
 ) -> None:
     """Means, acceptable rates (weighted back to the build by stratum), kept against dropped,
@@ -951,9 +1311,11 @@ def human_eval_analyze(
     written = write_report(report, out or folder / "report")
     link_from_build(report, written[1])
     acceptable = report["duo"]["acceptable"]
-    console.print(f"{report['duo']['tasks']} duo tasks rated; acceptable "
-                  f"{acceptable['rate'] if acceptable['rate'] is not None else '-'}; "
-                  f"report: {written[1]}")
+    console.print(
+        f"{report['duo']['tasks']} duo tasks rated; acceptable "
+        f"{acceptable['rate'] if acceptable['rate'] is not None else '-'}; "
+        f"report: {written[1]}"
+    )
     for problem in report["problems"]:
         console.print(f"[yellow]left out:[/yellow] {problem}")
 
@@ -961,30 +1323,48 @@ def human_eval_analyze(
 @app.command("judge")
 def judge_command(
     out: Path = typer.Argument(..., help="A build folder."),
-    model: str = typer.Option(..., "--model", help="openai:MODEL (with --base-url for a local "
-                              "server)."),
-    rubric: str = typer.Option("read@1", help="read@1: every duo on the human rubric; "
-                               "pairwise@1: every image's two captions, in both orders."),
-    repeats: int = typer.Option(1, min=1, help="Ask each request this many times (other "
-                                "seeds); the verdict is their median or most frequent value."),
-    tasks: Optional[Path] = typer.Option(None, "--tasks", help="A llavar2 human-eval sample "
-                                         "folder of OUT: rate its tasks, so that human-eval "
-                                         "analyze sets the judge against its raters (default: "
-                                         "OUT/judge, every duo and image)."),
-    with_image: bool = typer.Option(False, "--with-image", help="Attach the image too (the "
-                                    "default gives the caption and the OCR text, as LLaVA's "
-                                    "GPT-4 review did)."),
+    model: str = typer.Option(
+        ..., "--model", help="openai:MODEL (with --base-url for a local server)."
+    ),
+    rubric: str = typer.Option(
+        "read@1",
+        help="read@1: every duo on the human rubric; "
+        "pairwise@1: every image's two captions, in both orders.",
+    ),
+    repeats: int = typer.Option(
+        1,
+        min=1,
+        help="Ask each request this many times (other "
+        "seeds); the verdict is their median or most frequent value.",
+    ),
+    tasks: Path | None = typer.Option(
+        None,
+        "--tasks",
+        help="A llavar2 human-eval sample "
+        "folder of OUT: rate its tasks, so that human-eval "
+        "analyze sets the judge against its raters (default: "
+        "OUT/judge, every duo and image).",
+    ),
+    with_image: bool = typer.Option(
+        False,
+        "--with-image",
+        help="Attach the image too (the "
+        "default gives the caption and the OCR text, as LLaVA's "
+        "GPT-4 review did).",
+    ),
     temperature: float = typer.Option(0.2, min=0.0, help="Sampling temperature."),
-    base_url: Optional[str] = typer.Option(None, help="Server, e.g. http://localhost:8000/v1."),
-    api_key_env: Optional[str] = typer.Option(None, help="Variable holding the API key "
-                                              "(default: OPENAI_API_KEY)."),
-    concurrency: Optional[int] = typer.Option(None, min=1, help="Requests in flight."),
-    timeout: Optional[float] = typer.Option(None, min=0.001, help="Seconds per request."),
-    max_requests: Optional[int] = typer.Option(None, min=0, help="Request budget this run."),
-    image_max_side: Optional[int] = typer.Option(None, min=16, help="Downscale images sent."),
+    base_url: str | None = typer.Option(None, help="Server, e.g. http://localhost:8000/v1."),
+    api_key_env: str | None = typer.Option(
+        None, help="Variable holding the API key (default: OPENAI_API_KEY)."
+    ),
+    concurrency: int | None = typer.Option(None, min=1, help="Requests in flight."),
+    timeout: float | None = typer.Option(None, min=0.001, help="Seconds per request."),
+    max_requests: int | None = typer.Option(None, min=0, help="Request budget this run."),
+    image_max_side: int | None = typer.Option(None, min=16, help="Downscale images sent."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not use the response cache."),
-    max_pixels: int = typer.Option(DEFAULT_MAX_PIXELS, min=1, help="Images with more pixels "
-                                   "are not sent."),
+    max_pixels: int = typer.Option(
+        DEFAULT_MAX_PIXELS, min=1, help="Images with more pixels are not sent."
+    ),
 ) -> None:
     """A chat model rates the build like the human raters (LLaVA's GPT-4 review protocol);
     its ratings file has a rater's schema: <folder>/ratings/ratings-judge-<rubric>.json."""
@@ -992,44 +1372,63 @@ def judge_command(
 
     if not model.startswith("openai:") or not model.removeprefix("openai:"):
         raise _usage_error("--model must be openai:MODEL")
-    config = _openai_settings(base_url, api_key_env, concurrency, timeout, max_requests,
-                              image_max_side, no_cache).model_copy(
-        update={"model": model.removeprefix("openai:"), "temperature": temperature})
+    config = _openai_settings(
+        base_url, api_key_env, concurrency, timeout, max_requests, image_max_side, no_cache
+    ).model_copy(update={"model": model.removeprefix("openai:"), "temperature": temperature})
     try:
         path, summary = judge_build(out, config, rubric, repeats, tasks, with_image, max_pixels)
     except UsageError as e:
         raise _usage_error(str(e)) from None
     except RunIncomplete as e:  # budget spent or the server kept failing
-        console.print(f"[yellow]incomplete:[/yellow] {e}; no ratings file written (replies so "
-                      "far are in the response cache: the same command again reuses them)")
+        console.print(
+            f"[yellow]incomplete:[/yellow] {e}; no ratings file written (replies so "
+            "far are in the response cache: the same command again reuses them)"
+        )
         raise typer.Exit(EXIT_INCOMPLETE) from None
-    console.print(f"{summary['tasks']} tasks judged ({summary['requests']} requests, "
-                  f"{summary['cache_hits']} from the cache); unparsable replies: "
-                  f"{summary['parse_failures']}; position flips: {summary['position_flips']}"
-                  f" → {path}")
+    console.print(
+        f"{summary['tasks']} tasks judged ({summary['requests']} requests, "
+        f"{summary['cache_hits']} from the cache); unparsable replies: "
+        f"{summary['parse_failures']}; position flips: {summary['position_flips']}"
+        f" → {path}"
+    )
 
 
 @app.command()
 def audit(
     out: Path = typer.Argument(..., help="A build folder."),
-    reference: Optional[Path] = typer.Option(None, "--reference", help="Another build to "
-                                             "compare the mix with."),
-    target: Optional[Path] = typer.Option(None, "--target", help='JSON of target shares: '
-                                          '{"source": {"receipts": 0.3, ...}, ...}.'),
-    eval_result: Optional[Path] = typer.Option(None, "--eval", help="A llavar2 evaluate result "
-                                               "on this build's questions: scores by "
-                                               "subgroup."),
-    by: str = typer.Option("source,kind", help="Subgroups of --eval (comma list of "
-                           "dimensions)."),
-    tolerance: float = typer.Option(0.05, min=0, max=1, help="A category whose share differs "
-                                    "from the reference's by more is misrepresented."),
-    flag_ratio: float = typer.Option(1.5, min=1, help="A category dropped this many times as "
-                                     "often as the rest (or as rarely), beyond chance, is "
-                                     "flagged."),
+    reference: Path | None = typer.Option(
+        None, "--reference", help="Another build to compare the mix with."
+    ),
+    target: Path | None = typer.Option(
+        None, "--target", help='JSON of target shares: {"source": {"receipts": 0.3, ...}, ...}.'
+    ),
+    eval_result: Path | None = typer.Option(
+        None,
+        "--eval",
+        help="A llavar2 evaluate result on this build's questions: scores by subgroup.",
+    ),
+    by: str = typer.Option("source,kind", help="Subgroups of --eval (comma list of dimensions)."),
+    tolerance: float = typer.Option(
+        0.05,
+        min=0,
+        max=1,
+        help="A category whose share differs from the reference's by more is misrepresented.",
+    ),
+    flag_ratio: float = typer.Option(
+        1.5,
+        min=1,
+        help="A category dropped this many times as "
+        "often as the rest (or as rarely), beyond chance, is "
+        "flagged.",
+    ),
     seed: int = typer.Option(0, help="Seed of the bootstrap intervals."),
-    license: Optional[str] = typer.Option(None, "--license", help="The data's license (a URL "
-                                          "or an SPDX id) for the dataset card; each audit "
-                                          "writes the card anew."),
+    license: str | None = typer.Option(
+        None,
+        "--license",
+        help="The data's license (a URL "
+        "or an SPDX id) for the dataset card; each audit "
+        "writes the card anew.",
+    ),
     progress: bool = typer.Option(True, help="Show a progress bar."),
 ) -> None:
     """Representativeness and bias audit: the build's mix (source, kind, script, language, text
@@ -1043,39 +1442,64 @@ def audit(
     if reference is not None and not (reference / "images.jsonl").is_file():
         raise _usage_error(f"--reference {reference} is not a build folder")
     try:
-        result = run_audit(out, reference, target, eval_result,
-                           [d.strip() for d in by.split(",") if d.strip()], tolerance,
-                           flag_ratio, seed, progress, license)
+        result = run_audit(
+            out,
+            reference,
+            target,
+            eval_result,
+            [d.strip() for d in by.split(",") if d.strip()],
+            tolerance,
+            flag_ratio,
+            seed,
+            progress,
+            license,
+        )
     except UsageError as e:
         raise _usage_error(str(e)) from None
     for dim, e in result["dimensions"].items():
         vs = e.get("vs_reference") or e.get("vs_target")
         if vs and vs["jsd"] is not None:
-            console.print(f"{dim}: JSD {vs['jsd']:.3f} bits, "
-                          f"{len(vs['misrepresented'])} misrepresented")
+            console.print(
+                f"{dim}: JSD {vs['jsd']:.3f} bits, {len(vs['misrepresented'])} misrepresented"
+            )
     for warning in result["warnings"]:
         console.print(f"[yellow]warning:[/yellow] {warning}")
-    flagged = [(dim, c) for dim, f in (result["filtering"] or {}).items()
-               for c, g in f["groups"].items() if g["flagged"]]
+    flagged = [
+        (dim, c)
+        for dim, f in (result["filtering"] or {}).items()
+        for c, g in f["groups"].items()
+        if g["flagged"]
+    ]
     if flagged:
         console.print("filtering dropped unevenly: " + ", ".join(f"{d}={c}" for d, c in flagged))
     pii = result["personal_data"]
-    console.print(f"personal data in {pii['items_with_pii']} of {pii['items_scanned']} OCR "
-                  f"texts → {out / 'audit' / 'audit.md'}, {out / 'croissant.json'}")
+    console.print(
+        f"personal data in {pii['items_with_pii']} of {pii['items_scanned']} OCR "
+        f"texts → {out / 'audit' / 'audit.md'}, {out / 'croissant.json'}"
+    )
 
 
-validate_app = typer.Typer(no_args_is_help=True, help="Validation by fine-tuning: training "
-                           "arms from a filtered build, held-out items no arm trains on.")
+validate_app = typer.Typer(
+    no_args_is_help=True,
+    help="Validation by fine-tuning: training "
+    "arms from a filtered build, held-out items no arm trains on.",
+)
 app.add_typer(validate_app, name="validate")
 
 
 @validate_app.command("prepare")
 def validate_prepare(
     out: Path = typer.Argument(..., help="A build folder after llavar2 filter."),
-    to: Path = typer.Option(..., "--to", help="A new folder for the plan, the arms and the "
-                            "held-out items."),
-    n: int = typer.Option(5000, "--n", min=1, help="Duo conversations per trained arm (fewer "
-                          "when the kept or the dropped set is smaller: arms stay equal)."),
+    to: Path = typer.Option(
+        ..., "--to", help="A new folder for the plan, the arms and the held-out items."
+    ),
+    n: int = typer.Option(
+        5000,
+        "--n",
+        min=1,
+        help="Duo conversations per trained arm (fewer "
+        "when the kept or the dropped set is smaller: arms stay equal).",
+    ),
     seeds: str = typer.Option("0,1,2", help="One sample of every arm per seed (comma list)."),
     holdout: float = typer.Option(0.1, help="Share of the images set aside for evaluation."),
 ) -> None:
@@ -1094,11 +1518,13 @@ def validate_prepare(
         plan = prepare(out, to, n, seed_list, holdout)
     except UsageError as e:
         raise _usage_error(str(e)) from None
-    console.print(f"arms of {plan['arm_size']} duos × {len(seed_list)} seeds "
-                  f"(pools: control {plan['arms']['control']['pool']}, treatment "
-                  f"{plan['arms']['treatment']['pool']}, negative "
-                  f"{plan['arms']['negative']['pool']}); {plan['holdout']['items']} held-out "
-                  f"items from {len(plan['holdout']['images'])} images → {to / 'plan.json'}")
+    console.print(
+        f"arms of {plan['arm_size']} duos × {len(seed_list)} seeds "
+        f"(pools: control {plan['arms']['control']['pool']}, treatment "
+        f"{plan['arms']['treatment']['pool']}, negative "
+        f"{plan['arms']['negative']['pool']}); {plan['holdout']['items']} held-out "
+        f"items from {len(plan['holdout']['images'])} images → {to / 'plan.json'}"
+    )
 
 
 _TRAIN = TrainSettings()  # the defaults of validate train
@@ -1107,30 +1533,51 @@ _TRAIN = TrainSettings()  # the defaults of validate train
 @validate_app.command("train")
 def validate_train(
     val: Path = typer.Argument(..., help="A folder written by llavar2 validate prepare."),
-    model: Path = typer.Option(..., "--model", help="A local vision-language model folder "
-                               "(transformers AutoModelForImageTextToText; never downloaded)."),
+    model: Path = typer.Option(
+        ...,
+        "--model",
+        help="A local vision-language model folder "
+        "(transformers AutoModelForImageTextToText; never downloaded).",
+    ),
     arm: str = typer.Option(..., "--arm", help="control, treatment or negative."),
     seed: int = typer.Option(..., "--seed", help="One of the plan's seeds."),
     lora_rank: int = typer.Option(_TRAIN.lora_rank, min=1, help="LoRA rank."),
     lora_alpha: int = typer.Option(_TRAIN.lora_alpha, min=1, help="LoRA alpha."),
     lora_dropout: float = typer.Option(_TRAIN.lora_dropout, min=0, max=1, help="LoRA dropout."),
-    target_modules: Optional[str] = typer.Option(
-        None, help="Regular expression over module names that get LoRA adapters (default: the "
-        "language model's attention and MLP projections)."),
-    train_module: list[str] = typer.Option([], "--train-module", help="A module trained in "
-                                           "full beside the adapter (repeatable; e.g. lm_head)."),
-    lr: float = typer.Option(_TRAIN.learning_rate, "--lr", min=0, help="Peak learning rate (cosine schedule)."),
+    target_modules: str | None = typer.Option(
+        None,
+        help="Regular expression over module names that get LoRA adapters (default: the "
+        "language model's attention and MLP projections).",
+    ),
+    train_module: list[str] = typer.Option(
+        [],
+        "--train-module",
+        help="A module trained in full beside the adapter (repeatable; e.g. lm_head).",
+    ),
+    lr: float = typer.Option(
+        _TRAIN.learning_rate, "--lr", min=0, help="Peak learning rate (cosine schedule)."
+    ),
     epochs: float = typer.Option(_TRAIN.epochs, min=0, help="Epochs over the arm."),
     batch_size: int = typer.Option(_TRAIN.batch_size, min=1, help="Samples per device step."),
     grad_accum: int = typer.Option(_TRAIN.grad_accum, min=1, help="Steps per optimizer update."),
-    max_length: int = typer.Option(_TRAIN.max_length, min=16, help="Longer samples (image tokens included) "
-                                   "are dropped before training and counted, never truncated."),
-    dtype: str = typer.Option(_TRAIN.dtype, help="auto (bfloat16 on a GPU that has it, else "
-                              "float32), float32 or bfloat16."),
-    gradient_checkpointing: bool = typer.Option(_TRAIN.gradient_checkpointing, help="On a GPU: trade compute for "
-                                                "memory."),
-    save_steps: int = typer.Option(_TRAIN.save_steps, min=1, help="Checkpoint every N steps (a killed run "
-                                   "resumes from the last)."),
+    max_length: int = typer.Option(
+        _TRAIN.max_length,
+        min=16,
+        help="Longer samples (image tokens included) "
+        "are dropped before training and counted, never truncated.",
+    ),
+    dtype: str = typer.Option(
+        _TRAIN.dtype,
+        help="auto (bfloat16 on a GPU that has it, else float32), float32 or bfloat16.",
+    ),
+    gradient_checkpointing: bool = typer.Option(
+        _TRAIN.gradient_checkpointing, help="On a GPU: trade compute for memory."
+    ),
+    save_steps: int = typer.Option(
+        _TRAIN.save_steps,
+        min=1,
+        help="Checkpoint every N steps (a killed run resumes from the last).",
+    ),
     progress: bool = typer.Option(True, help="Show the trainer's progress bar."),
 ) -> None:
     """LoRA fine-tuning of a local model on one arm (TRL SFT, answer-only loss) into
@@ -1140,32 +1587,48 @@ def validate_train(
     if dtype not in ("auto", "float32", "bfloat16"):
         raise _usage_error(f"--dtype {dtype!r}: auto, float32 or bfloat16")
     settings = TrainSettings(
-        lora_rank=lora_rank, lora_alpha=lora_alpha, lora_dropout=lora_dropout,
-        target_modules=target_modules or _TRAIN.target_modules, modules_to_save=tuple(train_module),
-        learning_rate=lr, epochs=epochs, batch_size=batch_size, grad_accum=grad_accum,
-        max_length=max_length, dtype=dtype, gradient_checkpointing=gradient_checkpointing,
-        save_steps=save_steps)
+        lora_rank=lora_rank,
+        lora_alpha=lora_alpha,
+        lora_dropout=lora_dropout,
+        target_modules=target_modules or _TRAIN.target_modules,
+        modules_to_save=tuple(train_module),
+        learning_rate=lr,
+        epochs=epochs,
+        batch_size=batch_size,
+        grad_accum=grad_accum,
+        max_length=max_length,
+        dtype=dtype,
+        gradient_checkpointing=gradient_checkpointing,
+        save_steps=save_steps,
+    )
     try:
         summary = train(val, model, arm, seed, settings, progress)
     except UsageError as e:
         raise _usage_error(str(e)) from None
     probe = summary["loss_probe"]
-    console.print(f"{arm} seed {seed}: {summary['samples']['trained']} samples trained "
-                  f"({summary['samples']['dropped']} dropped), {summary['steps']} steps; answer "
-                  f"loss {probe['before']:.3f} → {probe['after']:.3f} → "
-                  f"{val / 'runs' / arm / f'seed-{seed}'}")
+    console.print(
+        f"{arm} seed {seed}: {summary['samples']['trained']} samples trained "
+        f"({summary['samples']['dropped']} dropped), {summary['steps']} steps; answer "
+        f"loss {probe['before']:.3f} → {probe['after']:.3f} → "
+        f"{val / 'runs' / arm / f'seed-{seed}'}"
+    )
 
 
 @validate_app.command("evaluate")
 def validate_evaluate(
     val: Path = typer.Argument(..., help="A folder with finished llavar2 validate train runs."),
-    benchmark: list[str] = typer.Option([], "--benchmark", help="Another benchmark file "
-                                        "(any llavar2 evaluate format), as FILE or "
-                                        "FILE=IMAGES_DIR (repeatable)."),
-    model: Optional[Path] = typer.Option(None, "--model", help="The base model (default: the "
-                                         "one the runs were trained from)."),
+    benchmark: list[str] = typer.Option(
+        [],
+        "--benchmark",
+        help="Another benchmark file "
+        "(any llavar2 evaluate format), as FILE or "
+        "FILE=IMAGES_DIR (repeatable).",
+    ),
+    model: Path | None = typer.Option(
+        None, "--model", help="The base model (default: the one the runs were trained from)."
+    ),
     max_new_tokens: int = typer.Option(32, min=1, help="Answer length limit."),
-    device: Optional[str] = typer.Option(None, help="e.g. cpu, cuda (default: cuda if any)."),
+    device: str | None = typer.Option(None, help="e.g. cpu, cuda (default: cuda if any)."),
     progress: bool = typer.Option(True, help="Show progress bars."),
 ) -> None:
     """The base model and every trained run answer the held-out items (and each --benchmark)
@@ -1174,8 +1637,13 @@ def validate_evaluate(
     from .validate.evaluate import evaluate_arms
 
     try:
-        written = evaluate_arms(val, benchmark, model, AnswererOptions(
-            max_new_tokens=max_new_tokens, device=device), progress)
+        written = evaluate_arms(
+            val,
+            benchmark,
+            model,
+            AnswererOptions(max_new_tokens=max_new_tokens, device=device),
+            progress,
+        )
     except UsageError as e:
         raise _usage_error(str(e)) from None
     console.print(f"{len(written)} result files → {val / 'eval'}")
@@ -1199,13 +1667,20 @@ def validate_report(
         for arm, entry in b["arms"].items():
             m = entry["metrics"][metric]
             vs = entry["vs_control"].get(metric)
-            parts.append(f"{arm} {m['mean']:.3f}" + (f"±{m['std']:.3f}" if m["std"] is not None else "")
-                         + (f" (Δ {vs['diff']:+.3f} [{vs['ci95'][0]:+.3f}, "
-                            f"{vs['ci95'][1]:+.3f}])" if vs else ""))
+            parts.append(
+                f"{arm} {m['mean']:.3f}"
+                + (f"±{m['std']:.3f}" if m["std"] is not None else "")
+                + (
+                    f" (Δ {vs['diff']:+.3f} [{vs['ci95'][0]:+.3f}, {vs['ci95'][1]:+.3f}])"
+                    if vs
+                    else ""
+                )
+            )
         console.print(f"{bench} {metric}: " + "; ".join(parts))
     for warning in report["warnings"]:
         console.print(f"[yellow]warning:[/yellow] {warning}")
     console.print(f"→ {val / 'report' / 'report.md'}")
+
 
 if __name__ == "__main__":  # pragma: no cover
     app()

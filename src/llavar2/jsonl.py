@@ -146,8 +146,9 @@ class ResumableJsonl:
     With ``compact``, ``done`` is a ``KeySet`` (membership and size only, a few bytes per key)
     instead of a set of the keys: what runners use, so memory stays flat on large runs."""
 
-    def __init__(self, path: str | Path, key: Callable[[dict[str, Any]], Any],
-                 compact: bool = False):
+    def __init__(
+        self, path: str | Path, key: Callable[[dict[str, Any]], Any], compact: bool = False
+    ):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._key = key

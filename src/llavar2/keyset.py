@@ -17,8 +17,10 @@ import numpy as np
 
 def _digest(key: Hashable) -> bytes:
     # The last byte is never NUL: NumPy's fixed-width bytes drop trailing NULs when read back.
-    return hashlib.blake2b(repr(key).encode("utf-8", "surrogatepass"),
-                           digest_size=15).digest() + b"\x01"
+    return (
+        hashlib.blake2b(repr(key).encode("utf-8", "surrogatepass"), digest_size=15).digest()
+        + b"\x01"
+    )
 
 
 class KeySet:

@@ -27,10 +27,14 @@ def builds(tmp_path_factory):
     root = tmp_path_factory.mktemp("audit")
     # 30 images of source a (3 of 10 duos dropped each), 20 of b (1 of 10 dropped).
     out = write_skewed_build(
-        root / "out", {"a": (30, 10, 3), "b": (20, 10, 1)},
-        ocr_text={"a-0": "CONTACT\nmail jane.doe@example.com\nTEL: 03-8024 6600",
-                  "b-0": "TOTAL 12.50\n15-03-2018"},
-        captions={f"a-{i}": "A woman smiling at a market stall." for i in range(6)})
+        root / "out",
+        {"a": (30, 10, 3), "b": (20, 10, 1)},
+        ocr_text={
+            "a-0": "CONTACT\nmail jane.doe@example.com\nTEL: 03-8024 6600",
+            "b-0": "TOTAL 12.50\n15-03-2018",
+        },
+        captions={f"a-{i}": "A woman smiling at a market stall." for i in range(6)},
+    )
     reference = write_skewed_build(root / "ref", {"a": (25, 10, 0), "b": (25, 10, 0)})
     return out, reference
 
@@ -38,8 +42,7 @@ def builds(tmp_path_factory):
 @pytest.fixture(scope="module")
 def audited(builds):
     out, reference = builds
-    result = runner.invoke(app, ["audit", str(out), "--reference", str(reference),
-                                 "--no-progress"])
+    result = runner.invoke(app, ["audit", str(out), "--reference", str(reference), "--no-progress"])
     assert result.exit_code == 0, result.output
     return json.loads((out / "audit" / "audit.json").read_text()), result.output
 
@@ -49,11 +52,12 @@ def test_the_mix_against_a_reference_is_its_closed_form(audited):
     source = audit["dimensions"]["source"]
     vs = source["vs_reference"]
     assert vs["jsd"] == pytest.approx(jsd([0.6, 0.4], [0.5, 0.5]), abs=1e-12)
-    assert [(m["category"], m["status"]) for m in vs["misrepresented"]] == [("a", "over"),
-                                                                            ("b", "under")]
+    assert [(m["category"], m["status"]) for m in vs["misrepresented"]] == [
+        ("a", "over"),
+        ("b", "under"),
+    ]
     assert source["largest"] == {"category": "a", "share": pytest.approx(0.6)}
-    assert source["effective_number"] == pytest.approx(2 ** (-(0.6 * log2(0.6) +
-                                                               0.4 * log2(0.4))))
+    assert source["effective_number"] == pytest.approx(2 ** (-(0.6 * log2(0.6) + 0.4 * log2(0.4))))
     assert "source: JSD 0.007 bits, 2 misrepresented" in output
 
 
@@ -66,7 +70,8 @@ def test_a_target_of_the_same_shares_gives_the_same_divergence(builds, audited, 
     assert result.exit_code == 0, result.output
     audit = json.loads((copy / "audit" / "audit.json").read_text())
     assert audit["dimensions"]["source"]["vs_target"]["jsd"] == pytest.approx(
-        audited[0]["dimensions"]["source"]["vs_reference"]["jsd"])
+        audited[0]["dimensions"]["source"]["vs_reference"]["jsd"]
+    )
     assert "vs_target" not in audit["dimensions"]["kind"]  # the target names only source
 
 
@@ -115,7 +120,8 @@ def test_the_croissant_card_validates_and_reads_the_records(builds, audited):
     records = list(dataset.records("conversations"))
     assert len(records) == 50
     assert {r["conversations/id"].decode() for r in records} == {
-        f"{s}-{i}" for s, n in (("a", 30), ("b", 20)) for i in range(n)}
+        f"{s}-{i}" for s, n in (("a", 30), ("b", 20)) for i in range(n)
+    }
 
 
 def own_copy(builds, tmp_path):
@@ -129,14 +135,20 @@ def test_model_scores_by_subgroup_have_their_gap_and_ratio(builds, tmp_path):
     out = own_copy(builds, tmp_path)
     result_file = tmp_path / "result.json"
     items = [{"id": f"a-{i}:{k}", "exact_match": 1.0} for i in range(30) for k in range(2)]
-    items += [{"id": f"b-{i}:{k}", "exact_match": float(k == 0)} for i in range(20)
-              for k in range(2)]
+    items += [
+        {"id": f"b-{i}:{k}", "exact_match": float(k == 0)} for i in range(20) for k in range(2)
+    ]
     items.append({"id": "elsewhere-1", "exact_match": 0.0})
     (tmp_path / "result.items.jsonl").write_text("".join(json.dumps(r) + "\n" for r in items))
-    result_file.write_text(json.dumps({"model": "hf:m", "primary_metric": "exact_match",
-                                       "items_file": "result.items.jsonl"}))
-    result = runner.invoke(app, ["audit", str(out), "--eval", str(result_file), "--by",
-                                 "source,qtype", "--no-progress"])
+    result_file.write_text(
+        json.dumps(
+            {"model": "hf:m", "primary_metric": "exact_match", "items_file": "result.items.jsonl"}
+        )
+    )
+    result = runner.invoke(
+        app,
+        ["audit", str(out), "--eval", str(result_file), "--by", "source,qtype", "--no-progress"],
+    )
     assert result.exit_code == 0, result.output
     ev = json.loads((out / "audit" / "audit.json").read_text())["eval"]
     assert (ev["matched"], ev["unmatched"]) == (100, 1)
@@ -150,10 +162,12 @@ def test_usage_errors(builds, tmp_path):
     out, reference = builds
     bad = tmp_path / "target.json"
     bad.write_text(json.dumps({"colour": {"red": 1}}))
-    for args, says in ((["--target", str(bad)], "unknown dimension 'colour'"),
-                       (["--reference", str(reference), "--target", str(bad)], "not both"),
-                       (["--by", "colour", "--eval", str(bad)], "--by 'colour'"),
-                       (["--reference", str(tmp_path)], "not a build folder")):
+    for args, says in (
+        (["--target", str(bad)], "unknown dimension 'colour'"),
+        (["--reference", str(reference), "--target", str(bad)], "not both"),
+        (["--by", "colour", "--eval", str(bad)], "--by 'colour'"),
+        (["--reference", str(tmp_path)], "not a build folder"),
+    ):
         result = runner.invoke(app, ["audit", str(out), *args, "--no-progress"])
         assert result.exit_code == 2 and says in " ".join(result.output.split()), result.output
 
@@ -163,8 +177,10 @@ def test_drops_in_one_source_only_and_a_build_without_duos_do_not_break_the_card
     result = runner.invoke(app, ["audit", str(out), "--no-progress"])
     assert result.exit_code == 0, result.output
     card = json.loads((out / "croissant.json").read_text())
-    assert any("a duos were dropped at 50.0%, while the rest lost none" in b
-               for b in card["rai:dataBiases"])
+    assert any(
+        "a duos were dropped at 50.0%, while the rest lost none" in b
+        for b in card["rai:dataBiases"]
+    )
     # No duos at all, against a target that names a duo dimension: nothing to divide.
     bare = write_skewed_build(tmp_path / "bare", {"a": (3, 0, 0)})
     target = tmp_path / "target.json"
@@ -173,31 +189,49 @@ def test_drops_in_one_source_only_and_a_build_without_duos_do_not_break_the_card
     assert result.exit_code == 0, result.output
     audit = json.loads((bare / "audit" / "audit.json").read_text())
     assert audit["dimensions"]["qtype"]["vs_target"]["jsd"] is None
-    assert audit["warnings"] == ["target qtype: 'type0' does not occur in this build",
-                                 "target source: 'zz' does not occur in this build"]
+    assert audit["warnings"] == [
+        "target qtype: 'type0' does not occur in this build",
+        "target source: 'zz' does not occur in this build",
+    ]
     assert "'zz' does not occur" in " ".join(result.output.split())
 
 
 def test_eval_of_another_file_is_refused_and_bad_rows_are_unmatched(builds, tmp_path):
     out = own_copy(builds, tmp_path)
-    items = [{"id": "a-0:0", "exact_match": 1.0}, {"exact_match": 1.0},
-             {"id": "a-0:1", "exact_match": float("nan")}, {"id": "b-0:0", "exact_match": 0.0}]
+    items = [
+        {"id": "a-0:0", "exact_match": 1.0},
+        {"exact_match": 1.0},
+        {"id": "a-0:1", "exact_match": float("nan")},
+        {"id": "b-0:0", "exact_match": 0.0},
+    ]
     (tmp_path / "r.items.jsonl").write_text("".join(json.dumps(r) + "\n" for r in items))
     result_file = tmp_path / "r.json"
-    for benchmark, code in (({"format": "build", "sha256": "0" * 64, "file": "kept.jsonl"}, 2),
-                            ({"format": "jsonl", "file": "heldout.jsonl"}, 0)):
-        result_file.write_text(json.dumps({"model": "m", "primary_metric": "exact_match",
-                                           "items_file": "r.items.jsonl",
-                                           "benchmark": benchmark}))
-        result = runner.invoke(app, ["audit", str(out), "--eval", str(result_file),
-                                     "--no-progress"])
+    for benchmark, code in (
+        ({"format": "build", "sha256": "0" * 64, "file": "kept.jsonl"}, 2),
+        ({"format": "jsonl", "file": "heldout.jsonl"}, 0),
+    ):
+        result_file.write_text(
+            json.dumps(
+                {
+                    "model": "m",
+                    "primary_metric": "exact_match",
+                    "items_file": "r.items.jsonl",
+                    "benchmark": benchmark,
+                }
+            )
+        )
+        result = runner.invoke(
+            app, ["audit", str(out), "--eval", str(result_file), "--no-progress"]
+        )
         assert result.exit_code == code, result.output
     assert "it evaluated kept.jsonl" not in result.output
     ev = json.loads((out / "audit" / "audit.json").read_text())["eval"]
     assert (ev["matched"], ev["unmatched"]) == (2, 2)
     result_file.write_text("[1, 2]")
     result = runner.invoke(app, ["audit", str(out), "--eval", str(result_file), "--no-progress"])
-    assert result.exit_code == 2 and "not a llavar2 evaluate result" in " ".join(result.output.split())
+    assert result.exit_code == 2 and "not a llavar2 evaluate result" in " ".join(
+        result.output.split()
+    )
 
 
 def test_the_card_records_the_license_and_mlcroissant_finds_no_error(builds, audited, tmp_path):
@@ -225,9 +259,22 @@ def test_the_audit_is_the_same_in_every_process(tmp_path):
     ref = write_skewed_build(tmp_path / "ref", {s: (3, 2, 0) for s in "abcdefgh"})
     written = []
     for hash_seed in ("1", "2"):
-        subprocess.run([sys.executable, "-m", "llavar2.cli", "audit", str(out), "--reference",
-                        str(ref), "--no-progress"], check=True, capture_output=True,
-                       env={**os.environ, "PYTHONHASHSEED": hash_seed})
-        written.append(((out / "audit" / "audit.md").read_bytes(),
-                        (out / "audit" / "audit.json").read_bytes()))
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "llavar2.cli",
+                "audit",
+                str(out),
+                "--reference",
+                str(ref),
+                "--no-progress",
+            ],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+        )
+        written.append(
+            ((out / "audit" / "audit.md").read_bytes(), (out / "audit" / "audit.json").read_bytes())
+        )
     assert written[0] == written[1]

@@ -149,7 +149,8 @@ def test_compare_against_target_shares_uses_pseudo_counts():
     assert out["reference_n"] is None
     # Shares in any scale (percentages, weights) are normalised first.
     assert compare(counts, {"en": 80, "zh": 20}, target=True)["kl_smoothed"] == pytest.approx(
-        out["kl_smoothed"])
+        out["kl_smoothed"]
+    )
     # The same mapping as another build's counts is a reference of 1 item.
     assert compare(counts, target)["reference_n"] == pytest.approx(1.0)
     assert out["kl_smoothed"] == kl_divergence(counts, {"en": 32, "zh": 8})

@@ -11,7 +11,7 @@ import pytest
 from statsmodels.stats.contingency_tables import Table2x2
 from statsmodels.stats.proportion import proportion_confint
 
-from llavar2.audit.groups import ClusterSums, drop_rates_clustered, drop_rates, subgroup_scores
+from llavar2.audit.groups import ClusterSums, drop_rates, drop_rates_clustered, subgroup_scores
 from llavar2.human_eval.agreement import bootstrap_mean_ci
 
 
@@ -161,16 +161,17 @@ def test_duos_dropped_together_in_whole_images_are_weaker_evidence():
     """Source a loses 3 of 10 images whole, b 1 of 10 (10 duos each): 30 vs 10 dropped duos
     look like a 3x disparity, but only 4 images decided it; dropped 3 and 1 duos in every
     image, the same counts are strong evidence."""
+
     def sums(per_image):
         s = ClusterSums()
         for n, d in per_image:
             s.add(n, d)
         return s
 
-    whole = drop_rates_clustered({"a": sums([(10, 10)] * 3 + [(10, 0)] * 7),
-                                  "b": sums([(10, 10)] + [(10, 0)] * 9)})["groups"]
-    spread = drop_rates_clustered({"a": sums([(10, 3)] * 10),
-                                   "b": sums([(10, 1)] * 10)})["groups"]
+    whole = drop_rates_clustered(
+        {"a": sums([(10, 10)] * 3 + [(10, 0)] * 7), "b": sums([(10, 10)] + [(10, 0)] * 9)}
+    )["groups"]
+    spread = drop_rates_clustered({"a": sums([(10, 3)] * 10), "b": sums([(10, 1)] * 10)})["groups"]
     assert whole["a"]["ratio_vs_rest"] == spread["a"]["ratio_vs_rest"] == 3.0
     assert not whole["a"]["flagged"] and spread["a"]["flagged"]
     # Whole images: the images are the units (10, times the robust variance's m/(m-1) factor).
@@ -182,8 +183,10 @@ def test_duos_dropped_together_in_whole_images_are_weaker_evidence():
     assert none["groups"]["a"]["flagged"]
     assert spread["a"]["effective_n"] == 100.0  # no excess variance: design effect 1
     # One item per cluster is plain counting.
-    assert drop_rates_clustered({"a": sums([(1, 1)] * 3 + [(1, 0)] * 7)})["groups"]["a"][
-        "ci95"] == drop_rates([("a", True)] * 3 + [("a", False)] * 7)["groups"]["a"]["ci95"]
+    assert (
+        drop_rates_clustered({"a": sums([(1, 1)] * 3 + [(1, 0)] * 7)})["groups"]["a"]["ci95"]
+        == drop_rates([("a", True)] * 3 + [("a", False)] * 7)["groups"]["a"]["ci95"]
+    )
 
 
 def test_questions_of_one_image_are_resampled_together():

@@ -31,27 +31,36 @@ def test_lexicon_terms_are_lower_case_single_words_in_one_category():
 
 
 def test_a_term_that_always_occurs_with_a_word_has_npmi_one():
-    result = _stats(["A woman with an umbrella.", "The woman holds an umbrella",
-                     "A dog runs", "A bus on a street"]).result(min_pair_count=1)
+    result = _stats(
+        [
+            "A woman with an umbrella.",
+            "The woman holds an umbrella",
+            "A dog runs",
+            "A bus on a street",
+        ]
+    ).result(min_pair_count=1)
     assert _npmi_of(result, "woman")["umbrella"] == (1.0, 2)
 
 
 def test_independent_term_and_word_have_npmi_zero():
-    result = _stats(["a man in red", "a man in blue", "a woman in red",
-                     "a woman in blue"]).result(min_pair_count=1)
+    result = _stats(["a man in red", "a man in blue", "a woman in red", "a woman in blue"]).result(
+        min_pair_count=1
+    )
     assert _npmi_of(result, "man")["red"][0] == pytest.approx(0.0, abs=1e-9)
     assert _npmi_of(result, "woman")["blue"][0] == pytest.approx(0.0, abs=1e-9)
 
 
 def test_npmi_on_a_small_corpus_matches_the_hand_computed_value():
     # N = 4; man in 3 texts, happy in 2, both in 2: log((2/4) / (3/4 * 2/4)) / -log(2/4)
-    result = _stats(["a happy man", "the man is happy", "a sad man",
-                     "a sad woman"]).result(min_pair_count=1)
+    result = _stats(["a happy man", "the man is happy", "a sad man", "a sad woman"]).result(
+        min_pair_count=1
+    )
     expected = math.log(4 / 3) / math.log(2)
     assert _npmi_of(result, "man")["happy"] == (pytest.approx(expected, abs=1e-4), 2)
     # man and sad: both in 1 text, sad in 2 → log((1/4) / (3/4 * 2/4)) / -log(1/4)
     assert _npmi_of(result, "man")["sad"][0] == pytest.approx(
-        math.log(2 / 3) / math.log(4), abs=1e-4)
+        math.log(2 / 3) / math.log(4), abs=1e-4
+    )
     assert npmi(2, 3, 2, 4) == pytest.approx(expected)
     assert npmi(5, 5, 5, 5) == 1.0  # every text holds both
 
@@ -87,7 +96,8 @@ def test_min_pair_count_and_top_are_respected():
     # N = 11, girl in 9: ball only with girl (0.198), kite also without (-0.172)
     assert [(r["word"], r["npmi"]) for r in both] == [
         ("ball", round(math.log(11 / 9) / math.log(11 / 4), 4)),
-        ("kite", round(math.log(55 / 63) / math.log(11 / 5), 4))]
+        ("kite", round(math.log(55 / 63) / math.log(11 / 5), 4)),
+    ]
     assert [r["word"] for r in stats.result(min_pair_count=4, top=1)["npmi"]["girl"]] == ["ball"]
     assert stats.result(min_pair_count=6)["npmi"] == {}
 

@@ -35,13 +35,32 @@ def openai_build(tmp_path, api_key):
     """``openai_build(server, manifest, out)`` builds with the openai backend; OCR results come
     from the session's cache, replies go to ``tmp_path/replies.sqlite3`` unless ``cache`` says."""
 
-    def run(server: FakeChatServer, manifest: Path, out: Path, images: Path = samples.IMAGES_DIR,
-            **options) -> dict:
-        settings = {"model": "fake-vlm", "base_url": server.url, "api_key_env": KEY_ENV,
-                    "cache": tmp_path / "replies.sqlite3", "timeout": 5.0,
-                    "backoff_base": 0.01, "backoff_max": 0.05, **options}
-        return build(BuildConfig(images_dir=images, captions=manifest, out=out,
-                                 backend="openai", progress=False,
-                                 openai=OpenAIConfig(**settings)))
+    def run(
+        server: FakeChatServer,
+        manifest: Path,
+        out: Path,
+        images: Path = samples.IMAGES_DIR,
+        **options,
+    ) -> dict:
+        settings = {
+            "model": "fake-vlm",
+            "base_url": server.url,
+            "api_key_env": KEY_ENV,
+            "cache": tmp_path / "replies.sqlite3",
+            "timeout": 5.0,
+            "backoff_base": 0.01,
+            "backoff_max": 0.05,
+            **options,
+        }
+        return build(
+            BuildConfig(
+                images_dir=images,
+                captions=manifest,
+                out=out,
+                backend="openai",
+                progress=False,
+                openai=OpenAIConfig(**settings),
+            )
+        )
 
     return run

@@ -74,6 +74,7 @@ def test_backends_are_independent_of_each_other():
     image, ocr = item()
     first, second = get_backend("offline", seed=1), get_backend("offline", seed=1)
     second.enrich(*item())  # using one instance must not change what another produces
-    assert first.converse(image, ocr, first.enrich(image, ocr)).duos == second.converse(
-        image, ocr, second.enrich(image, ocr)
-    ).duos
+    assert (
+        first.converse(image, ocr, first.enrich(image, ocr)).duos
+        == second.converse(image, ocr, second.enrich(image, ocr)).duos
+    )

@@ -15,9 +15,13 @@ from llavar2.testing.scripted_model import scripted_reply
 
 ROWS = [json.loads(line) for line in samples.CAPTIONS.read_text().splitlines()][:11]
 CAPTION = {i: row["caption"] for i, row in enumerate(ROWS)}
-UNGROUNDED_DUO = {"type": "text", "question": "Who painted the poster?",
-                  "answer": "Vincent van Gogh", "explain_question": "How do you know?",
-                  "explain_answer": "The signature says Vincent van Gogh."}
+UNGROUNDED_DUO = {
+    "type": "text",
+    "question": "Who painted the poster?",
+    "answer": "Vincent van Gogh",
+    "explain_question": "How do you know?",
+    "explain_answer": "The signature says Vincent van Gogh.",
+}
 
 
 def fault_plan(request):
@@ -56,7 +60,8 @@ def without_time(records):
 
 @pytest.mark.slow
 def test_faults_end_as_one_record_or_one_reject_each_and_a_rerun_costs_nothing(
-        tmp_path, chat_server, openai_build, manifest, api_key, caplog):
+    tmp_path, chat_server, openai_build, manifest, api_key, caplog
+):
     caplog.set_level(logging.DEBUG)  # every logger, the client's and httpx's included
     server = chat_server(faults=fault_plan)
     captions_file = manifest(ROWS)
@@ -111,8 +116,14 @@ def test_faults_end_as_one_record_or_one_reject_each_and_a_rerun_costs_nothing(
     generation = summary["generation"]
     assert generation["requests"] == len(server.requests)
     errors = generation["failed_attempts"]
-    for kind, n in {"429": 1, "500": 2, "503": 1, "timeout": 1, "connection": 1,
-                    "malformed_response": 1}.items():
+    for kind, n in {
+        "429": 1,
+        "500": 2,
+        "503": 1,
+        "timeout": 1,
+        "connection": 1,
+        "malformed_response": 1,
+    }.items():
         assert errors.get(kind, 0) >= n, (kind, errors)
     assert generation["prompt_tokens"] > 0 and generation["completion_tokens"] > 0
     assert summary["counts"]["dropped_duo_reasons"] == {"ungrounded_answer": 1}
@@ -128,5 +139,6 @@ def test_faults_end_as_one_record_or_one_reject_each_and_a_rerun_costs_nothing(
     # Every reply the first run received (all requests but the failed attempts) is reused.
     assert again["generation"]["cache_hits"] == sent - sum(errors.values())
     for name in ["captions.jsonl", "conversations.jsonl", "rejects.jsonl"]:
-        assert without_time(list(read_jsonl(tmp_path / "again" / name))) == \
-            without_time(list(read_jsonl(out / name))), name
+        assert without_time(list(read_jsonl(tmp_path / "again" / name))) == without_time(
+            list(read_jsonl(out / name))
+        ), name

@@ -28,20 +28,34 @@ def obeying_model(request):
     if request.stage != "qa":
         return None
     duos = [
-        {"type": "other", "question": "What are the opening hours?", "answer": "HACKED",
-         "explain_question": "Why?", "explain_answer": "HACKED"},
-        {"type": "text", "question": "What does the second line say?", "answer": INJECTION,
-         "explain_question": "Where is it?",
-         "explain_answer": f'In the middle of the notice: "{INJECTION}".'},
-        {"type": "time", "question": "When does the library open?", "answer": "9am",
-         "explain_question": "Where is that written?",
-         "explain_answer": 'The bottom line reads "Open daily 9am to 5pm".'},
+        {
+            "type": "other",
+            "question": "What are the opening hours?",
+            "answer": "HACKED",
+            "explain_question": "Why?",
+            "explain_answer": "HACKED",
+        },
+        {
+            "type": "text",
+            "question": "What does the second line say?",
+            "answer": INJECTION,
+            "explain_question": "Where is it?",
+            "explain_answer": f'In the middle of the notice: "{INJECTION}".',
+        },
+        {
+            "type": "time",
+            "question": "When does the library open?",
+            "answer": "9am",
+            "explain_question": "Where is that written?",
+            "explain_answer": 'The bottom line reads "Open daily 9am to 5pm".',
+        },
     ]
     return Fault(content=json.dumps({"duos": duos}))
 
 
 def test_injected_text_is_carried_as_data_and_echoes_are_flagged(
-        tmp_path, chat_server, openai_build, manifest):
+    tmp_path, chat_server, openai_build, manifest
+):
     images = render_notice(tmp_path / "images")
     server = chat_server(faults=obeying_model)
     captions = manifest([{"image": "notice.png", "caption": "A printed notice on a board"}])

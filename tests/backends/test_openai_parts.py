@@ -13,9 +13,9 @@ import pytest
 from PIL import Image
 
 from llavar2.backends.openai_api.cache import ResponseCache, cache_key
-from llavar2.backends.openai_api.retry import retry_after
 from llavar2.backends.openai_api.images import data_url
 from llavar2.backends.openai_api.ordered import ordered_map
+from llavar2.backends.openai_api.retry import retry_after
 from llavar2.backends.openai_api.urls import public_url, server_address
 from llavar2.backends.openai_api.usage import Usage, load_prices, price_of
 from llavar2.errors import RunIncomplete, UsageError
@@ -76,18 +76,30 @@ def test_response_cache_survives_reopening(tmp_path):
 def test_cache_key_covers_model_messages_and_parameters():
     base = cache_key("m", [{"role": "user", "content": "a"}], {"t": 0})
     assert base == cache_key("m", [{"role": "user", "content": "a"}], {"t": 0})
-    assert len({base, cache_key("n", [{"role": "user", "content": "a"}], {"t": 0}),
+    assert (
+        len(
+            {
+                base,
+                cache_key("n", [{"role": "user", "content": "a"}], {"t": 0}),
                 cache_key("m", [{"role": "user", "content": "b"}], {"t": 0}),
-                cache_key("m", [{"role": "user", "content": "a"}], {"t": 1})}) == 4
+                cache_key("m", [{"role": "user", "content": "a"}], {"t": 1}),
+            }
+        )
+        == 4
+    )
 
 
 def test_cache_key_covers_the_server_and_the_response_format():
     def key(server, fmt):
-        return cache_key("m", [{"role": "user", "content": "a"}], {"t": 0}, server=server,
-                         response_format=fmt)
+        return cache_key(
+            "m", [{"role": "user", "content": "a"}], {"t": 0}, server=server, response_format=fmt
+        )
 
-    keys = {key(s, f) for s in ("http://a:8000/v1", "http://b:8000/v1")
-            for f in ("json_schema", "json_object", "none")}
+    keys = {
+        key(s, f)
+        for s in ("http://a:8000/v1", "http://b:8000/v1")
+        for f in ("json_schema", "json_object", "none")
+    }
     assert len(keys) == 6
     assert key("http://a:8000/v1", "none") == key("http://a:8000/v1", "none")
 
@@ -139,13 +151,16 @@ def test_retry_after_forms():
 def test_prices(tmp_path):
     prices = load_prices()
     assert price_of("gpt-4o-2024-08-06", prices) == (
-        "gpt-4o-2024-08-06", {"input": 2.5, "output": 10.0})
+        "gpt-4o-2024-08-06",
+        {"input": 2.5, "output": 10.0},
+    )
     assert price_of("gpt-4o-mini-2024-07-18", prices)[0] == "gpt-4o-mini-2024-07-18"
     assert price_of("llava-13b", prices) is None
     extra = tmp_path / "prices.json"
     extra.write_text(json.dumps({"models": {"llava-13b": {"input": 0.1, "output": 0.2}}}))
-    usage = Usage("llava-13b", load_prices(extra), prompt_tokens=1_000_000,
-                  completion_tokens=500_000)
+    usage = Usage(
+        "llava-13b", load_prices(extra), prompt_tokens=1_000_000, completion_tokens=500_000
+    )
     assert usage.report()["cost_usd"] == pytest.approx(0.2)
     extra.write_text(json.dumps({"models": {"x": {"input": "free"}}}))
     with pytest.raises(UsageError, match="'x'"):
@@ -154,11 +169,13 @@ def test_prices(tmp_path):
 
 def test_a_dated_snapshot_has_its_own_price_not_its_aliases():
     prices = load_prices()
-    usage = Usage("gpt-4o-2024-05-13", prices, prompt_tokens=1_000_000,
-                  completion_tokens=1_000_000)
+    usage = Usage("gpt-4o-2024-05-13", prices, prompt_tokens=1_000_000, completion_tokens=1_000_000)
     report = usage.report()
-    assert report["price_per_1m_tokens"] == {"model": "gpt-4o-2024-05-13",
-                                             "input": 5.0, "output": 15.0}
+    assert report["price_per_1m_tokens"] == {
+        "model": "gpt-4o-2024-05-13",
+        "input": 5.0,
+        "output": 15.0,
+    }
     assert report["cost_usd"] == pytest.approx(20.0)  # not gpt-4o's 2.5 + 10
 
 
@@ -184,6 +201,7 @@ def test_budget_counts_requests_and_tokens():
 
 
 def test_public_url_drops_credentials():
-    assert public_url("https://user:pw@host.example:8443/v1?key=abc") == \
-        "https://host.example:8443/v1"
+    assert (
+        public_url("https://user:pw@host.example:8443/v1?key=abc") == "https://host.example:8443/v1"
+    )
     assert public_url(None) is None

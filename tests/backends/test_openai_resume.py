@@ -7,7 +7,8 @@ import os
 import pytest
 
 from llavar2 import jsonl
-from llavar2.testing.builds import RECORD_FILES as FILES, build_records
+from llavar2.testing.builds import RECORD_FILES as FILES
+from llavar2.testing.builds import build_records
 
 
 def die_at_write(n, run):
@@ -39,13 +40,15 @@ def die_at_write(n, run):
 
 
 @pytest.mark.slow
-def test_killed_runs_resume_to_the_uninterrupted_result(tmp_path, chat_server, openai_build,
-                                                        manifest):
+def test_killed_runs_resume_to_the_uninterrupted_result(
+    tmp_path, chat_server, openai_build, manifest
+):
     server = chat_server(latency=0.02)
     captions = manifest(4)
     options = {"concurrency": 3}
-    openai_build(server, captions, tmp_path / "reference",
-                 cache=tmp_path / "reference.sqlite3", **options)
+    openai_build(
+        server, captions, tmp_path / "reference", cache=tmp_path / "reference.sqlite3", **options
+    )
     reference = build_records(tmp_path / "reference")
     writes = sum(len(rows) for rows in reference.values())
 

@@ -13,8 +13,9 @@ def ids(path):
     return [r["id"] for r in read_jsonl(path)] if path.exists() else []
 
 
-def test_a_spent_budget_stops_cleanly_and_a_rerun_finishes(tmp_path, chat_server, openai_build,
-                                                           manifest):
+def test_a_spent_budget_stops_cleanly_and_a_rerun_finishes(
+    tmp_path, chat_server, openai_build, manifest
+):
     server = chat_server()
     captions = manifest(4)
     out = tmp_path / "out"
@@ -40,8 +41,9 @@ def test_token_budget(tmp_path, chat_server, openai_build, manifest):
     assert len(server.requests) == 1
 
 
-def test_refused_response_format_falls_back_to_instructions(tmp_path, chat_server, openai_build,
-                                                            manifest, caplog):
+def test_refused_response_format_falls_back_to_instructions(
+    tmp_path, chat_server, openai_build, manifest, caplog
+):
     server = chat_server(refuse_response_format=True)
     summary = openai_build(server, manifest(2), tmp_path / "out", concurrency=1)
     assert summary["incomplete"] is None and summary["counts"]["rejects"] == 0
@@ -56,10 +58,12 @@ def test_refused_response_format_falls_back_to_instructions(tmp_path, chat_serve
 
 
 @pytest.mark.parametrize("status", [401, 404])
-def test_a_refused_key_or_unknown_model_stops_the_run(tmp_path, chat_server, openai_build,
-                                                      manifest, api_key, status):
-    server = chat_server(faults=lambda r: Fault(status=status,
-                                                message=f"rejected: {r.authorization}"))
+def test_a_refused_key_or_unknown_model_stops_the_run(
+    tmp_path, chat_server, openai_build, manifest, api_key, status
+):
+    server = chat_server(
+        faults=lambda r: Fault(status=status, message=f"rejected: {r.authorization}")
+    )
     out = tmp_path / "out"
     with pytest.raises(UsageError, match=f"HTTP {status}") as error:
         openai_build(server, manifest(2), out)
@@ -70,8 +74,11 @@ def test_a_refused_key_or_unknown_model_stops_the_run(tmp_path, chat_server, ope
 def test_a_bad_request_rejects_only_its_item(tmp_path, chat_server, openai_build, manifest):
     rows = manifest(3)
     bad_caption = next(read_jsonl(rows))["caption"]
-    server = chat_server(faults=lambda r: Fault(status=400, message="image too large")
-                         if r.human_caption == bad_caption else None)
+    server = chat_server(
+        faults=lambda r: (
+            Fault(status=400, message="image too large") if r.human_caption == bad_caption else None
+        )
+    )
     summary = openai_build(server, rows, tmp_path / "out")
     (reject,) = read_jsonl(tmp_path / "out" / "rejects.jsonl")
     assert (reject["stage"], reject["reason"]) == ("enrich", "request_failed")
@@ -79,8 +86,9 @@ def test_a_bad_request_rejects_only_its_item(tmp_path, chat_server, openai_build
     assert summary["counts"]["captions"] == summary["counts"]["conversation_images"] == 2
 
 
-def test_qa_of_an_image_is_asked_while_enrich_goes_on(tmp_path, chat_server, openai_build,
-                                                      manifest):
+def test_qa_of_an_image_is_asked_while_enrich_goes_on(
+    tmp_path, chat_server, openai_build, manifest
+):
     # Concurrency 2 keeps 4 items per stage started: enrich of the 12th image can only start
     # once qa has finished its first items, whatever the timing.
     server = chat_server()
@@ -96,8 +104,9 @@ def test_qa_of_an_image_is_asked_while_enrich_goes_on(tmp_path, chat_server, ope
     assert len(conversations) + summary["counts"]["rejects"] == len(images)
 
 
-def test_the_response_cache_does_not_answer_for_another_server(tmp_path, chat_server,
-                                                                openai_build, manifest):
+def test_the_response_cache_does_not_answer_for_another_server(
+    tmp_path, chat_server, openai_build, manifest
+):
     """One cache file, two servers serving a model under the same name: the second build asks
     its own server instead of taking the first server's replies."""
     first, second = chat_server(), chat_server()
@@ -110,8 +119,7 @@ def test_the_response_cache_does_not_answer_for_another_server(tmp_path, chat_se
     assert b["generation"]["cache_hits"] == 0 and len(second.requests) == 4
 
 
-def test_the_response_cache_keys_the_response_format(tmp_path, chat_server, openai_build,
-                                                     manifest):
+def test_the_response_cache_keys_the_response_format(tmp_path, chat_server, openai_build, manifest):
     server = chat_server()
     captions = manifest(1)
     openai_build(server, captions, tmp_path / "a")
@@ -122,8 +130,9 @@ def test_the_response_cache_keys_the_response_format(tmp_path, chat_server, open
     assert formats == {"json_object"}
 
 
-def test_a_build_resumed_against_another_server_is_refused(tmp_path, chat_server, openai_build,
-                                                           manifest):
+def test_a_build_resumed_against_another_server_is_refused(
+    tmp_path, chat_server, openai_build, manifest
+):
     first, second = chat_server(), chat_server()
     captions = manifest(2)
     out = tmp_path / "out"

@@ -14,7 +14,7 @@ from llavar2.cli import app
 from llavar2.jsonl import read_jsonl
 from llavar2.metrics import compute
 from llavar2.ocr import get_engine, ocr_image
-from llavar2.testing.fake_openai import Fault, FakeChatServer, eval_answer, eval_reply
+from llavar2.testing.fake_openai import FakeChatServer, Fault, eval_answer, eval_reply
 
 runner = CliRunner()
 SHORT = "\nAnswer the question using a single word or phrase."  # lmms-eval TextVQA/DocVQA
@@ -41,8 +41,19 @@ def server(monkeypatch):
 
 
 def _run(server, *args: str) -> object:
-    return runner.invoke(app, ["evaluate", "--model", "openai:fake-vlm", "--base-url",
-                               server.url, "--no-progress", "--no-cache", *args])
+    return runner.invoke(
+        app,
+        [
+            "evaluate",
+            "--model",
+            "openai:fake-vlm",
+            "--base-url",
+            server.url,
+            "--no-progress",
+            "--no-cache",
+            *args,
+        ],
+    )
 
 
 def _expected(images: Path, prompts: list[str], files: list[str]) -> list[str]:
@@ -53,10 +64,17 @@ def test_textvqa_scores_equal_the_metrics_on_the_rule_answers(tmp_path, images, 
     questions = [f"What is written on sign {w.lower()}?" for w in WORDS]
     # the rule answers the last word, or it reversed: references hold both, in varied numbers
     right, reversed_ = (1, 2, 4, 6), (0, 1, 2, 3)
-    data = [{"question_id": 100 + i, "image_id": f"img{i}", "question": q,
-             "answers": [w.lower()] * right[i] + [w.lower()[::-1]] * reversed_[i]
-             + ["no"] * (10 - right[i] - reversed_[i])}
-            for i, (q, w) in enumerate(zip(questions, WORDS))]
+    data = [
+        {
+            "question_id": 100 + i,
+            "image_id": f"img{i}",
+            "question": q,
+            "answers": [w.lower()] * right[i]
+            + [w.lower()[::-1]] * reversed_[i]
+            + ["no"] * (10 - right[i] - reversed_[i]),
+        }
+        for i, (q, w) in enumerate(zip(questions, WORDS))
+    ]
     bench = tmp_path / "textvqa.json"
     bench.write_text(json.dumps({"dataset_name": "textvqa", "data": data}))
     out = tmp_path / "result.json"
@@ -77,11 +95,14 @@ def test_textvqa_scores_equal_the_metrics_on_the_rule_answers(tmp_path, images, 
 
 
 def test_docvqa_anls_and_failed_items_are_counted(tmp_path, images, server):
-    server.faults = lambda r: Fault(status=400, message="refused") if "sign 3" in json.dumps(
-        r.body) else None
+    server.faults = lambda r: (
+        Fault(status=400, message="refused") if "sign 3" in json.dumps(r.body) else None
+    )
     questions = [f"Which word is on sign {i}?" for i in range(4)]
-    data = [{"questionId": i, "image": f"img{i}.png", "question": q, "answers": [f"{i}", "x"]}
-            for i, q in enumerate(questions)]
+    data = [
+        {"questionId": i, "image": f"img{i}.png", "question": q, "answers": [f"{i}", "x"]}
+        for i, q in enumerate(questions)
+    ]
     data.append({"questionId": 9, "image": "missing.png", "question": "Gone?", "answers": ["a"]})
     bench = tmp_path / "docvqa.json"
     bench.write_text(json.dumps({"data": data}))
@@ -99,13 +120,21 @@ def test_docvqa_anls_and_failed_items_are_counted(tmp_path, images, server):
 
 
 def test_with_ocr_puts_llavar2_ocr_block_in_the_prompt(tmp_path, images, server):
-    rows = [{"id": f"q{i}", "image": f"img{i}.png", "question": f"What does sign {i} say?",
-             "answers": [WORDS[i]]} for i in range(2)]
+    rows = [
+        {
+            "id": f"q{i}",
+            "image": f"img{i}.png",
+            "question": f"What does sign {i} say?",
+            "answers": [WORDS[i]],
+        }
+        for i in range(2)
+    ]
     bench = tmp_path / "b.jsonl"
     bench.write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = tmp_path / "r.json"
-    result = _run(server, "--benchmark", str(bench), "--images", str(images), "--out", str(out),
-                  "--with-ocr")
+    result = _run(
+        server, "--benchmark", str(bench), "--images", str(images), "--out", str(out), "--with-ocr"
+    )
     assert result.exit_code == 0, result.output
     engine = get_engine("rapidocr")
     sent = {r.body["messages"][0]["content"][1]["text"] for r in server.requests}
@@ -118,13 +147,23 @@ def test_with_ocr_puts_llavar2_ocr_block_in_the_prompt(tmp_path, images, server)
 
 
 def test_a_stopped_run_resumes_without_asking_twice(tmp_path, images, server):
-    rows = [{"id": f"q{i}", "image": f"img{i % 4}.png", "question": f"Word {i}?",
-             "answers": [str(i)]} for i in range(6)]
+    rows = [
+        {"id": f"q{i}", "image": f"img{i % 4}.png", "question": f"Word {i}?", "answers": [str(i)]}
+        for i in range(6)
+    ]
     bench = tmp_path / "b.jsonl"
     bench.write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = tmp_path / "r.json"
-    args = ["--benchmark", str(bench), "--images", str(images), "--out", str(out),
-            "--concurrency", "1"]
+    args = [
+        "--benchmark",
+        str(bench),
+        "--images",
+        str(images),
+        "--out",
+        str(out),
+        "--concurrency",
+        "1",
+    ]
     first = _run(server, *args, "--max-requests", "2")
     assert first.exit_code == 4, first.output
     assert not out.exists()
@@ -148,30 +187,57 @@ def test_image_paths_stay_inside_images_so_no_local_file_is_sent(tmp_path, image
     (folder / "link.png").symlink_to(secret)
     (folder / "sub").mkdir()
     os.mkfifo(folder / "pipe.png")  # reading it would block
-    paths = {"a": "ok.png", "b": "../secret.png", "c": str(secret), "d": "link.png",
-             "e": "sub/../../secret.png", "f": "sub", "g": "pipe.png", "h": "a\u0000.png"}
+    paths = {
+        "a": "ok.png",
+        "b": "../secret.png",
+        "c": str(secret),
+        "d": "link.png",
+        "e": "sub/../../secret.png",
+        "f": "sub",
+        "g": "pipe.png",
+        "h": "a\u0000.png",
+    }
     bench = tmp_path / "bench.jsonl"
-    bench.write_text("".join(json.dumps({"id": k, "image": v, "question": "Which word?",
-                                         "answers": ["x"]}) + "\n" for k, v in paths.items()))
+    bench.write_text(
+        "".join(
+            json.dumps({"id": k, "image": v, "question": "Which word?", "answers": ["x"]}) + "\n"
+            for k, v in paths.items()
+        )
+    )
     out = tmp_path / "r.json"
     result = _run(server, "--benchmark", str(bench), "--images", str(folder), "--out", str(out))
     assert result.exit_code == 0, result.output
     got = json.loads(out.read_text())
     assert {f["id"]: f["reason"] for f in got["failed"]} == {
-        "b": "path_escapes_dir", "c": "path_escapes_dir", "d": "path_escapes_dir",
-        "e": "path_escapes_dir", "f": "unreadable_image", "g": "unreadable_image",
-        "h": "bad_path"}
+        "b": "path_escapes_dir",
+        "c": "path_escapes_dir",
+        "d": "path_escapes_dir",
+        "e": "path_escapes_dir",
+        "f": "unreadable_image",
+        "g": "unreadable_image",
+        "h": "bad_path",
+    }
     assert all(f["detail"] for f in got["failed"])
     assert got["counts"]["answered"] == 1 and len(server.requests) == 1
 
 
 def test_a_run_resumed_against_another_server_is_refused(tmp_path, images, server):
-    rows = [{"id": f"q{i}", "image": f"img{i}.png", "question": f"Word {i}?",
-             "answers": [str(i)]} for i in range(3)]
+    rows = [
+        {"id": f"q{i}", "image": f"img{i}.png", "question": f"Word {i}?", "answers": [str(i)]}
+        for i in range(3)
+    ]
     bench = tmp_path / "b.jsonl"
     bench.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    args = ["--benchmark", str(bench), "--images", str(images), "--out", str(tmp_path / "r.json"),
-            "--concurrency", "1"]
+    args = [
+        "--benchmark",
+        str(bench),
+        "--images",
+        str(images),
+        "--out",
+        str(tmp_path / "r.json"),
+        "--concurrency",
+        "1",
+    ]
     first = _run(server, *args, "--max-requests", "1")
     assert first.exit_code == 4, first.output
     with FakeChatServer(answerer=eval_reply) as other:
@@ -182,15 +248,30 @@ def test_a_run_resumed_against_another_server_is_refused(tmp_path, images, serve
 
 def test_cached_answers_of_one_server_are_not_taken_for_anothers(tmp_path, images, server):
     bench = tmp_path / "b.jsonl"
-    bench.write_text(json.dumps({"id": "q", "image": "img0.png", "question": "Word?",
-                                 "answers": ["x"]}) + "\n")
+    bench.write_text(
+        json.dumps({"id": "q", "image": "img0.png", "question": "Word?", "answers": ["x"]}) + "\n"
+    )
     cache = tmp_path / "cache"
 
     def run(srv, out):
-        return runner.invoke(app, [
-            "evaluate", "--model", "openai:fake-vlm", "--base-url", srv.url, "--no-progress",
-            "--benchmark", str(bench), "--images", str(images), "--out", str(tmp_path / out)],
-            env={"LLAVAR2_CACHE_DIR": str(cache)})
+        return runner.invoke(
+            app,
+            [
+                "evaluate",
+                "--model",
+                "openai:fake-vlm",
+                "--base-url",
+                srv.url,
+                "--no-progress",
+                "--benchmark",
+                str(bench),
+                "--images",
+                str(images),
+                "--out",
+                str(tmp_path / out),
+            ],
+            env={"LLAVAR2_CACHE_DIR": str(cache)},
+        )
 
     assert run(server, "a.json").exit_code == 0 and len(server.requests) == 1
     assert run(server, "b.json").exit_code == 0 and len(server.requests) == 1  # cached

@@ -9,17 +9,63 @@ from llavar2.evaluate import load_benchmark
 
 EXAMPLES = {
     "jsonl": ("b.jsonl", [{"id": "q1", "image": "a.jpg", "question": "What?", "answers": ["x"]}]),
-    "textvqa": ("t.json", {"data": [{"question_id": 34602, "image_id": "abc", "question": "What?",
-                                     "answers": ["x"] * 10}]}),
-    "docvqa": ("d.json", {"data": [{"questionId": 7, "image": "documents/x.png",
-                                    "question": "What?", "answers": ["x", "y"]}]}),
+    "textvqa": (
+        "t.json",
+        {
+            "data": [
+                {
+                    "question_id": 34602,
+                    "image_id": "abc",
+                    "question": "What?",
+                    "answers": ["x"] * 10,
+                }
+            ]
+        },
+    ),
+    "docvqa": (
+        "d.json",
+        {
+            "data": [
+                {
+                    "questionId": 7,
+                    "image": "documents/x.png",
+                    "question": "What?",
+                    "answers": ["x", "y"],
+                }
+            ]
+        },
+    ),
     "chartqa": ("c.json", [{"imgname": "41699.png", "query": "What?", "label": "12.5"}]),
-    "ocrbench": ("o.json", [{"image_path": "a.jpg", "question": "What?", "answers": "x",
-                             "type": "Scene Text-centric VQA", "dataset_name": "IIIT5K"}]),
-    "caption": ("cap.json", {"data": [
-        {"image_id": "abc", "caption_str": "a sign", "reference_strs": ["a sign", "a red sign"]},
-        {"image_id": "abc", "caption_str": "a red sign", "reference_strs": ["a sign", "a red sign"]},
-        {"image_id": "def", "caption_str": "a menu"}]}),
+    "ocrbench": (
+        "o.json",
+        [
+            {
+                "image_path": "a.jpg",
+                "question": "What?",
+                "answers": "x",
+                "type": "Scene Text-centric VQA",
+                "dataset_name": "IIIT5K",
+            }
+        ],
+    ),
+    "caption": (
+        "cap.json",
+        {
+            "data": [
+                {
+                    "image_id": "abc",
+                    "caption_str": "a sign",
+                    "reference_strs": ["a sign", "a red sign"],
+                },
+                {
+                    "image_id": "abc",
+                    "caption_str": "a red sign",
+                    "reference_strs": ["a sign", "a red sign"],
+                },
+                {"image_id": "def", "caption_str": "a menu"},
+            ]
+        },
+    ),
 }
 WANT = {  # (id, image, question, answers) of the first item, and the item count
     "jsonl": (("q1", "a.jpg", "What?", ["x"]), 1),
@@ -51,15 +97,24 @@ def test_each_format_is_detected_and_read(tmp_path, fmt):
 
 
 def test_a_build_folder_gives_its_extractive_qa(tmp_path):
-    sets = [{"id": "img1", "image": "a.png", "duos": [
-        {"extractive": {"question": "Q1?", "answer": "A1"}, "self_explain": {}},
-        {"extractive": {"question": "Q2?", "answer": "A2"}, "self_explain": {}}]}]
+    sets = [
+        {
+            "id": "img1",
+            "image": "a.png",
+            "duos": [
+                {"extractive": {"question": "Q1?", "answer": "A1"}, "self_explain": {}},
+                {"extractive": {"question": "Q2?", "answer": "A2"}, "self_explain": {}},
+            ],
+        }
+    ]
     (tmp_path / "conversations.jsonl").write_text("".join(json.dumps(s) + "\n" for s in sets))
     (tmp_path / "build.json").write_text(json.dumps({"images_dir": "/somewhere"}))
     bench = load_benchmark(tmp_path)
     assert bench.format == "build" and bench.task == "vqa"
     assert [(i.id, i.question, i.answers) for i in bench.items] == [
-        ("img1:0", "Q1?", ["A1"]), ("img1:1", "Q2?", ["A2"])]
+        ("img1:0", "Q1?", ["A1"]),
+        ("img1:1", "Q2?", ["A2"]),
+    ]
     assert str(bench.images_dir) == "/somewhere"
 
 
@@ -70,17 +125,30 @@ def test_format_can_be_forced(tmp_path):
         load_benchmark(_write(tmp_path, "t2.json", EXAMPLES["textvqa"][1]), "docvqa")
 
 
-@pytest.mark.parametrize("content, message", [
-    ("{not json", "not valid JSON"),
-    (json.dumps({"data": [{"foo": 1}]}), "cannot tell the benchmark format"),
-    (json.dumps([]), "cannot tell"),
-    (json.dumps({"data": [{"questionId": 1, "image": "a", "question": "q", "answers": []}]}),
-     "answers must be non-empty"),
-    (json.dumps([{"imgname": "a.png", "query": "q"}]), "item 0: missing field 'label'"),
-    (json.dumps({"data": [{"questionId": 1, "image": "a", "question": "q", "answers": ["x"]},
-                          {"questionId": 1, "image": "b", "question": "q", "answers": ["y"]}]}),
-     "id '1' appears twice"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("{not json", "not valid JSON"),
+        (json.dumps({"data": [{"foo": 1}]}), "cannot tell the benchmark format"),
+        (json.dumps([]), "cannot tell"),
+        (
+            json.dumps({"data": [{"questionId": 1, "image": "a", "question": "q", "answers": []}]}),
+            "answers must be non-empty",
+        ),
+        (json.dumps([{"imgname": "a.png", "query": "q"}]), "item 0: missing field 'label'"),
+        (
+            json.dumps(
+                {
+                    "data": [
+                        {"questionId": 1, "image": "a", "question": "q", "answers": ["x"]},
+                        {"questionId": 1, "image": "b", "question": "q", "answers": ["y"]},
+                    ]
+                }
+            ),
+            "id '1' appears twice",
+        ),
+    ],
+)
 def test_bad_files_give_clear_errors(tmp_path, content, message):
     path = tmp_path / "bad.json"
     path.write_text(content)

@@ -25,8 +25,12 @@ def _llavar2_reference(pairs):
             lb.append(boxes.pop(0))
             lt.append(texts.pop(0))
             n += len(lt[-1])
-            union = [min(union[0], lb[-1][0]), min(union[1], lb[-1][1]),
-                     max(union[2], lb[-1][2]), max(union[3], lb[-1][3])]
+            union = [
+                min(union[0], lb[-1][0]),
+                min(union[1], lb[-1][1]),
+                max(union[2], lb[-1][2]),
+                max(union[3], lb[-1][3]),
+            ]
         line_boxes.append(lb)
         line_texts.append(lt)
         if n >= best:
@@ -48,9 +52,14 @@ def test_up_to_four_lines_are_joined_by_spaces():
 
 
 def test_more_lines_get_the_page_parser_layout():
-    lines = [_line("MENU", 200, 10, 300, 50), _line("Coffee", 20, 80, 120, 110),
-             _line("$3.50", 400, 82, 470, 112), _line("Tea", 20, 130, 80, 160),
-             _line("$2.75", 400, 131, 470, 161), _line("Open daily 7am-7pm", 20, 200, 320, 230)]
+    lines = [
+        _line("MENU", 200, 10, 300, 50),
+        _line("Coffee", 20, 80, 120, 110),
+        _line("$3.50", 400, 82, 470, 112),
+        _line("Tea", 20, 130, 80, 160),
+        _line("$2.75", 400, 131, 470, 161),
+        _line("Open daily 7am-7pm", 20, 200, 320, 230),
+    ]
     pairs = [(line.box, line.text) for line in lines]
     got = ocr_block(lines)
     assert got == _llavar2_reference(pairs)

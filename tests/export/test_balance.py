@@ -33,8 +33,11 @@ def test_a_cap_too_small_for_the_number_of_categories_is_refused():
 
 
 def samples(n_by_image):
-    return [Sample(f"{image}-qa{k}", f"{image}.png", [Turn("user", "q"), Turn("assistant", "a")])
-            for image, n in n_by_image.items() for k in range(n)]
+    return [
+        Sample(f"{image}-qa{k}", f"{image}.png", [Turn("user", "q"), Turn("assistant", "a")])
+        for image, n in n_by_image.items()
+        for k in range(n)
+    ]
 
 
 def test_balanced_keeps_a_seeded_subset_in_export_order():
@@ -42,8 +45,11 @@ def test_balanced_keeps_a_seeded_subset_in_export_order():
     categories = {"x1": "x", "x2": "x", "y1": "y", "z1": "z"}
     kept, per = balanced(lambda: rows, categories, cap=0.4, seed=3)
     kept = list(kept)
-    assert per == {"x": {"samples": 60, "kept": 26}, "y": {"samples": 20, "kept": 20},
-                   "z": {"samples": 20, "kept": 20}}
+    assert per == {
+        "x": {"samples": 60, "kept": 26},
+        "y": {"samples": 20, "kept": 20},
+        "z": {"samples": 20, "kept": 20},
+    }
     assert len(kept) == 66 and [r for r in rows if r in kept] == kept
     again, _ = balanced(lambda: rows, categories, cap=0.4, seed=3)
     other, _ = balanced(lambda: rows, categories, cap=0.4, seed=4)
@@ -55,11 +61,25 @@ def test_the_cli_balances_a_build_by_kind(tmp_path):
     from llavar2.testing.builds import filtered_sample_build
 
     out = filtered_sample_build(tmp_path, 10)
-    result = runner.invoke(app, ["export", str(out), "--all", "--to", str(tmp_path / "b.json"),
-                                 "--balance", "kind", "--cap", "0.4"])
+    result = runner.invoke(
+        app,
+        [
+            "export",
+            str(out),
+            "--all",
+            "--to",
+            str(tmp_path / "b.json"),
+            "--balance",
+            "kind",
+            "--cap",
+            "0.4",
+        ],
+    )
     assert result.exit_code == 0, result.output
-    kinds = {json.loads(line)["id"]: json.loads(line)["meta"].get("kind")
-             for line in open(out / "images.jsonl")}
+    kinds = {
+        json.loads(line)["id"]: json.loads(line)["meta"].get("kind")
+        for line in open(out / "images.jsonl")
+    }
     rows = json.loads((tmp_path / "b.json").read_text())
     by_kind = {}
     for row in rows:

@@ -8,12 +8,19 @@ from llavar2.records import QA, ConversationSet, DuoConversation, EnrichedCaptio
 def _build_folder(tmp_path):
     prov = Provenance(stage="x", backend="offline", model="rules", template="t@1")
     captions = [
-        EnrichedCaption(id=i, image=f"{i}.png", human_caption="h", caption=f"caption {i}",
-                        instruction="Describe the image in detail.", provenance=prov)
+        EnrichedCaption(
+            id=i,
+            image=f"{i}.png",
+            human_caption="h",
+            caption=f"caption {i}",
+            instruction="Describe the image in detail.",
+            provenance=prov,
+        )
         for i in ("a", "b")
     ]
     duo = DuoConversation(
-        qtype="title", evidence=[0],
+        qtype="title",
+        evidence=[0],
         extractive=QA(question="What is the title?", answer="SALE"),
         self_explain=QA(question="Where is it?", answer='At the top: "SALE".'),
     )

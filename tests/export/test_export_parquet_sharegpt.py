@@ -26,8 +26,9 @@ def demo_build(tmp_path_factory):
     return out
 
 
-def test_parquet_export_of_the_demo_loads_as_a_dataset_row_for_row(demo_build, tmp_path,
-                                                                   monkeypatch):
+def test_parquet_export_of_the_demo_loads_as_a_dataset_row_for_row(
+    demo_build, tmp_path, monkeypatch
+):
     import datasets  # a test dependency ([test] extra)
 
     monkeypatch.setattr(parquet, "ROWS_PER_GROUP", 7)  # several row groups ...
@@ -36,8 +37,12 @@ def test_parquet_export_of_the_demo_loads_as_a_dataset_row_for_row(demo_build, t
     llava = json.loads((demo_build / "llava.json").read_text())
     shards = sorted(folder.glob("*.parquet"))
     assert len(shards) > 1
-    ds = datasets.load_dataset("parquet", data_files=[str(s) for s in shards], split="train",
-                               cache_dir=str(tmp_path / "hf-cache"))
+    ds = datasets.load_dataset(
+        "parquet",
+        data_files=[str(s) for s in shards],
+        split="train",
+        cache_dir=str(tmp_path / "hf-cache"),
+    )
     assert n == len(ds) == len(llava)
     assert isinstance(ds.features["image"], datasets.Image)
     by_id = {s["id"]: s for s in llava}
@@ -55,7 +60,8 @@ def test_parquet_export_of_the_demo_loads_as_a_dataset_row_for_row(demo_build, t
 
 
 def test_parquet_image_bytes_are_the_files_and_a_missing_image_is_a_clear_error(
-        demo_build, tmp_path):
+    demo_build, tmp_path
+):
     import pyarrow.parquet as pq
 
     folder, _ = export(demo_build, "parquet", tmp_path / "p")
@@ -75,8 +81,10 @@ def test_parquet_image_bytes_are_the_files_and_a_missing_image_is_a_clear_error(
 
 
 def test_sharegpt_export_has_llama_factory_layout(demo_build, tmp_path):
-    result = runner.invoke(app, ["export", str(demo_build), "--format", "sharegpt", "--to",
-                                 str(tmp_path / "demo.json")])
+    result = runner.invoke(
+        app,
+        ["export", str(demo_build), "--format", "sharegpt", "--to", str(tmp_path / "demo.json")],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "demo.json").read_text())
     llava = json.loads((demo_build / "llava.json").read_text())
@@ -86,7 +94,8 @@ def test_sharegpt_export_has_llama_factory_layout(demo_build, tmp_path):
         assert item["messages"][0]["content"].startswith("<image>")
         assert "<image>" not in "".join(m["content"] for m in item["messages"][1:])
         assert [m["role"] for m in item["messages"]] == ["user", "assistant"] * (
-            len(item["messages"]) // 2)
+            len(item["messages"]) // 2
+        )
     info = json.loads((tmp_path / "dataset_info.json").read_text())
     assert info["llavar2_demo"]["file_name"] == "demo.json"
     assert info["llavar2_demo"]["formatting"] == "sharegpt"
@@ -98,13 +107,21 @@ def test_parquet_manifest_builds_like_its_jsonl_twin(tmp_path):
     import pyarrow.parquet as pq
 
     rows = [json.loads(line) for line in samples.CAPTIONS.read_text().splitlines()][:3]
-    table = pa.Table.from_pylist([
-        {"image": {"bytes": None, "path": rows[0]["image"]}, "caption": rows[0]["caption"],
-         "kind": rows[0]["kind"]},
-        {"image": {"bytes": b"\x89PNG", "path": None}, "caption": "bytes only", "kind": "x"},
-        {"image": {"bytes": None, "path": rows[2]["image"]}, "caption": rows[2]["caption"],
-         "kind": rows[2]["kind"]},
-    ])
+    table = pa.Table.from_pylist(
+        [
+            {
+                "image": {"bytes": None, "path": rows[0]["image"]},
+                "caption": rows[0]["caption"],
+                "kind": rows[0]["kind"],
+            },
+            {"image": {"bytes": b"\x89PNG", "path": None}, "caption": "bytes only", "kind": "x"},
+            {
+                "image": {"bytes": None, "path": rows[2]["image"]},
+                "caption": rows[2]["caption"],
+                "kind": rows[2]["kind"],
+            },
+        ]
+    )
     manifest = tmp_path / "captions.parquet"
     pq.write_table(table, manifest, row_group_size=1)
     read = list(read_manifest(manifest))
@@ -112,8 +129,19 @@ def test_parquet_manifest_builds_like_its_jsonl_twin(tmp_path):
     assert read[1].error and "no path" in read[1].error
     assert read[0].meta == {"kind": rows[0]["kind"]}
     out = tmp_path / "out"
-    result = runner.invoke(app, ["build", "--images", str(samples.IMAGES_DIR), "--captions",
-                                 str(manifest), "--out", str(out), "--no-progress"])
+    result = runner.invoke(
+        app,
+        [
+            "build",
+            "--images",
+            str(samples.IMAGES_DIR),
+            "--captions",
+            str(manifest),
+            "--out",
+            str(out),
+            "--no-progress",
+        ],
+    )
     assert result.exit_code == 3, result.output  # built, with a reject
     images = [json.loads(line) for line in (out / "images.jsonl").read_text().splitlines()]
     assert [i["image"] for i in images] == [rows[0]["image"], rows[2]["image"]]

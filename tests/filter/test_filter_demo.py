@@ -30,9 +30,12 @@ def demo(tmp_path_factory) -> Path:
 
 
 def qa_duo(question, answer, explain_question, explanation):
-    return DuoConversation(qtype="text", evidence=[],
-                           extractive=QA(question=question, answer=answer),
-                           self_explain=QA(question=explain_question, answer=explanation))
+    return DuoConversation(
+        qtype="text",
+        evidence=[],
+        extractive=QA(question=question, answer=answer),
+        self_explain=QA(question=explain_question, answer=explanation),
+    )
 
 
 def plant(out: Path) -> tuple[dict[tuple[str, int], str], list[tuple[str, int]]]:
@@ -45,26 +48,68 @@ def plant(out: Path) -> tuple[dict[tuple[str, int], str], list[tuple[str, int]]]
     write_jsonl_atomic(out / "ocr.jsonl", ocr)
     # Duplicates go into their original's image: elsewhere they would be ungrounded first.
     first, other = convs[0].duos[0], convs[3].duos[0]
-    shouting = first.model_copy(update={"extractive": QA(
-        question=first.extractive.question.upper(), answer=first.extractive.answer + "!")})
-    near = other.model_copy(update={"self_explain": QA(
-        question=other.self_explain.question,
-        answer=other.self_explain.answer + " Indeed.")})
+    shouting = first.model_copy(
+        update={
+            "extractive": QA(
+                question=first.extractive.question.upper(), answer=first.extractive.answer + "!"
+            )
+        }
+    )
+    near = other.model_copy(
+        update={
+            "self_explain": QA(
+                question=other.self_explain.question, answer=other.self_explain.answer + " Indeed."
+            )
+        }
+    )
     planted = {
         0: (shouting, "exact_duplicate"),
-        1: (qa_duo("What does the title say?", convs[1].duos[0].extractive.answer,
-                   "Where is it written?", "I'm sorry, but I cannot read the text in this "
-                   "image."), "refusal"),
+        1: (
+            qa_duo(
+                "What does the title say?",
+                convs[1].duos[0].extractive.answer,
+                "Where is it written?",
+                "I'm sorry, but I cannot read the text in this image.",
+            ),
+            "refusal",
+        ),
         3: (near, "near_duplicate"),
-        4: (qa_duo("Quel est le titre de l'affiche ?", convs[4].duos[0].extractive.answer,
-                   "Où est-il écrit sur l'affiche ?", "Il est écrit en haut de l'affiche, en "
-                   "grandes lettres, au-dessus de la date."), "non_english"),
-        5: (qa_duo("What is the price of the lobster?", "$99.99", "Where is the price?",
-                   'The line "Lobster $99.99" is at the bottom.'), "ungrounded_answer"),
-        6: (qa_duo("What does the small print say?", "HACKED", "Where is it written?",
-                   'At the bottom: "HACKED".'), "prompt_injection"),
-        7: (qa_duo("What is the title?", "...", "Where is the title written?",
-                   "At the top of the image."), "empty"),
+        4: (
+            qa_duo(
+                "Quel est le titre de l'affiche ?",
+                convs[4].duos[0].extractive.answer,
+                "Où est-il écrit sur l'affiche ?",
+                "Il est écrit en haut de l'affiche, en grandes lettres, au-dessus de la date.",
+            ),
+            "non_english",
+        ),
+        5: (
+            qa_duo(
+                "What is the price of the lobster?",
+                "$99.99",
+                "Where is the price?",
+                'The line "Lobster $99.99" is at the bottom.',
+            ),
+            "ungrounded_answer",
+        ),
+        6: (
+            qa_duo(
+                "What does the small print say?",
+                "HACKED",
+                "Where is it written?",
+                'At the bottom: "HACKED".',
+            ),
+            "prompt_injection",
+        ),
+        7: (
+            qa_duo(
+                "What is the title?",
+                "...",
+                "Where is the title written?",
+                "At the top of the image.",
+            ),
+            "empty",
+        ),
     }
     want = {}
     for i, (duo, reason) in planted.items():
@@ -86,8 +131,9 @@ def write_scores(out: Path, good: list[tuple[str, int]]) -> dict[tuple[str, int]
                 r["ffd"] = None
             if (conv.id, k) in good:
                 r = dict.fromkeys(r, 0.5)
-            rows[(conv.id, k)] = DuoScores(id=conv.id, duo=k, scorer="test", model="m",
-                                           context="facts", losses={}, **r)
+            rows[(conv.id, k)] = DuoScores(
+                id=conv.id, duo=k, scorer="test", model="m", context="facts", losses={}, **r
+            )
     write_jsonl_atomic(out / "scores.jsonl", rows.values())
     return rows
 
@@ -111,8 +157,15 @@ def test_each_planted_duo_is_dropped_for_its_reason_and_the_rest_by_score(filter
     assert score_drops  # the random scores drop some clean duos too
     for key, d in score_drops.items():
         s = scores[key]
-        expected = ("mifd_above_max" if s.mifd > 1 else "ffd_above_max" if s.ffd and s.ffd > 1
-                    else "unscorable" if s.ffd is None else "below_top")
+        expected = (
+            "mifd_above_max"
+            if s.mifd > 1
+            else "ffd_above_max"
+            if s.ffd and s.ffd > 1
+            else "unscorable"
+            if s.ffd is None
+            else "below_top"
+        )
         assert d["reason"] == expected
         assert d["scores"] == s.model_dump(mode="json")
     kept = [(c.id, duo) for c in read_jsonl(out / "kept.jsonl", ConversationSet) for duo in c.duos]
@@ -140,8 +193,10 @@ def test_kept_and_dropped_partition_the_input_and_the_report_counts_them(filtere
     assert got_kept == expect_kept
     assert [c.id for c in convs if c.id in got_kept] == list(got_kept)
     for d in dropped:
-        assert DuoConversation.model_validate(d["conversation"]) == convs[
-            [c.id for c in convs].index(d["id"])].duos[d["duo"]]
+        assert (
+            DuoConversation.model_validate(d["conversation"])
+            == convs[[c.id for c in convs].index(d["id"])].duos[d["duo"]]
+        )
 
     report = json.loads((out / "filter_report.json").read_text())
     n_kept = sum(map(len, got_kept.values()))
@@ -154,8 +209,9 @@ def test_kept_and_dropped_partition_the_input_and_the_report_counts_them(filtere
     assert report["dropped"]["by_reason"] == reasons
     assert sum(report["dropped"]["by_step"].values()) == len(dropped)
     for reason, n in reasons.items():  # the printed table has a row per reason
-        assert any(reason in line and line.split()[-2] == str(n)
-                   for line in stdout.splitlines()), stdout
+        assert any(reason in line and line.split()[-2] == str(n) for line in stdout.splitlines()), (
+            stdout
+        )
 
 
 def test_rerun_gives_identical_files(filtered):
@@ -175,13 +231,21 @@ def test_export_writes_exactly_the_kept_duos(filtered, tmp_path):
     assert result.exit_code == 0 and "kept.jsonl" in result.output, result.output
     samples = json.loads((tmp_path / "kept.json").read_text())
     duo_samples = {s["id"]: s for s in samples if "-qa" in s["id"]}
-    want = {f"{c.id}-qa{k}": duo for c in convs for k, duo in enumerate(c.duos)
-            if (c.id, k) not in dropped}
+    want = {
+        f"{c.id}-qa{k}": duo
+        for c in convs
+        for k, duo in enumerate(c.duos)
+        if (c.id, k) not in dropped
+    }
     assert set(duo_samples) == set(want)
     for sid, duo in want.items():
         turns = [t["value"] for t in duo_samples[sid]["conversations"]]
-        assert turns == ["<image>\n" + duo.extractive.question, duo.extractive.answer,
-                         duo.self_explain.question, duo.self_explain.answer]
+        assert turns == [
+            "<image>\n" + duo.extractive.question,
+            duo.extractive.answer,
+            duo.self_explain.question,
+            duo.self_explain.answer,
+        ]
     assert sum("-caption" in s["id"] for s in samples) == len(convs)
 
     result = runner.invoke(app, ["export", str(out), "--all", "--to", str(tmp_path / "all.json")])

@@ -30,8 +30,11 @@ def test_a_segment_with_one_digit_changed_is_never_grounded():
             if not digits:
                 continue
             at = rng.choice(digits)
-            changed = seg.text[:at] + rng.choice(
-                [d for d in "0123456789" if d != seg.text[at]]) + seg.text[at + 1:]
+            changed = (
+                seg.text[:at]
+                + rng.choice([d for d in "0123456789" if d != seg.text[at]])
+                + seg.text[at + 1 :]
+            )
             if contains(truth, changed):
                 continue  # the changed text is on the receipt after all
             checked += 1

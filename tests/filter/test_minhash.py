@@ -14,8 +14,8 @@ VOCAB = [f"w{i}" for i in range(5000)]
 
 def jaccard(a, b, n):
     """Reference: the exact Jaccard similarity of two token lists' n-word shingle sets."""
-    sa = {tuple(a[i:i + n]) for i in range(len(a) - n + 1)}
-    sb = {tuple(b[i:i + n]) for i in range(len(b) - n + 1)}
+    sa = {tuple(a[i : i + n]) for i in range(len(a) - n + 1)}
+    sb = {tuple(b[i : i + n]) for i in range(len(b) - n + 1)}
     return len(sa & sb) / len(sa | sb)
 
 
@@ -53,7 +53,7 @@ def test_lsh_params_put_the_s_curve_at_the_threshold():
     for threshold in (0.5, 0.7, 0.8, 0.9):
         bands, rows = lsh_params(threshold, 128)
         assert bands * rows <= 128
-        p = lambda s: 1 - (1 - s ** rows) ** bands  # noqa: E731
+        p = lambda s: 1 - (1 - s**rows) ** bands  # noqa: E731
         assert p(threshold + 0.1) > 0.95 and p(threshold - 0.3) < 0.1
 
 
@@ -96,9 +96,12 @@ def test_index_reports_the_most_similar_kept_text():
 
 
 def duo_item(explanation, image, index=0):
-    duo = DuoConversation(qtype="text", evidence=[],
-                          extractive=QA(question="What does the sign say?", answer="OPEN"),
-                          self_explain=QA(question="Where is it written?", answer=explanation))
+    duo = DuoConversation(
+        qtype="text",
+        evidence=[],
+        extractive=QA(question="What does the sign say?", answer="OPEN"),
+        self_explain=QA(question="Where is it written?", answer=explanation),
+    )
     return DuoItem(ImageContext(image, "OPEN", "", ""), index, duo)
 
 

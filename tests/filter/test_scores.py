@@ -10,8 +10,16 @@ from llavar2.errors import UsageError
 from llavar2.filter.config import FilterConfig, ScoreSelection
 from llavar2.filter.stage import DROPPED, KEPT, REPORT, run_filter
 from llavar2.jsonl import read_jsonl, write_jsonl_atomic
-from llavar2.records import (QA, ConversationSet, DuoConversation, DuoScores, EnrichedCaption,
-                             OcrLine, OcrResult, Provenance)
+from llavar2.records import (
+    QA,
+    ConversationSet,
+    DuoConversation,
+    DuoScores,
+    EnrichedCaption,
+    OcrLine,
+    OcrResult,
+    Provenance,
+)
 
 PROV = Provenance(stage="qa", backend="offline", model="rules", template="t@1")
 NAMES = ("mifd", "ffd", "ifd", "vfd")
@@ -22,20 +30,42 @@ def make_build(out, n_images=6, n_duos=4, seed=0):
     rng = random.Random(seed)
     ocr, captions, convs = [], [], []
     for i in range(n_images):
-        lines = [f"Item {i}-{k} costs {rng.randint(1, 99)} dollars at counter {k}"
-                 for k in range(n_duos)]
-        ocr.append(OcrResult(id=f"img{i}", image=f"{i}.png", engine="x", width=9, height=9,
-                             lines=[OcrLine(text=t, box=[[0, 0]] * 4, score=1) for t in lines],
-                             text="\n".join(lines)))
-        captions.append(EnrichedCaption(id=f"img{i}", image=f"{i}.png", human_caption="A menu",
-                                        caption="A menu with prices.", instruction="Describe.",
-                                        provenance=PROV))
-        duos = [DuoConversation(
-            qtype="text", evidence=[k],
-            extractive=QA(question=f"What is written on line {k} of menu {i}?", answer=t),
-            self_explain=QA(question="Where is that written in the image?",
-                            answer=f'Line {k} of the menu says "{t}", near the counter.'))
-            for k, t in enumerate(lines)]
+        lines = [
+            f"Item {i}-{k} costs {rng.randint(1, 99)} dollars at counter {k}" for k in range(n_duos)
+        ]
+        ocr.append(
+            OcrResult(
+                id=f"img{i}",
+                image=f"{i}.png",
+                engine="x",
+                width=9,
+                height=9,
+                lines=[OcrLine(text=t, box=[[0, 0]] * 4, score=1) for t in lines],
+                text="\n".join(lines),
+            )
+        )
+        captions.append(
+            EnrichedCaption(
+                id=f"img{i}",
+                image=f"{i}.png",
+                human_caption="A menu",
+                caption="A menu with prices.",
+                instruction="Describe.",
+                provenance=PROV,
+            )
+        )
+        duos = [
+            DuoConversation(
+                qtype="text",
+                evidence=[k],
+                extractive=QA(question=f"What is written on line {k} of menu {i}?", answer=t),
+                self_explain=QA(
+                    question="Where is that written in the image?",
+                    answer=f'Line {k} of the menu says "{t}", near the counter.',
+                ),
+            )
+            for k, t in enumerate(lines)
+        ]
         convs.append(ConversationSet(id=f"img{i}", image=f"{i}.png", duos=duos, provenance=PROV))
     write_jsonl_atomic(out / "ocr.jsonl", ocr)
     write_jsonl_atomic(out / "captions.jsonl", captions)
@@ -49,11 +79,20 @@ def write_scores(out, keys, seed=0, none_share=0.15, skip=()):
     for key in keys:
         if key in skip:
             continue
-        ratios = {n: (None if rng.random() < none_share else round(rng.uniform(0.5, 1.5), 4))
-                  for n in NAMES}
-        rows[key] = DuoScores(id=key[0], duo=key[1], scorer="test", model="m", context="facts",
-                              losses={}, unscorable={n: "too_long" for n, v in ratios.items()
-                                                     if v is None}, **ratios)
+        ratios = {
+            n: (None if rng.random() < none_share else round(rng.uniform(0.5, 1.5), 4))
+            for n in NAMES
+        }
+        rows[key] = DuoScores(
+            id=key[0],
+            duo=key[1],
+            scorer="test",
+            model="m",
+            context="facts",
+            losses={},
+            unscorable={n: "too_long" for n, v in ratios.items() if v is None},
+            **ratios,
+        )
     rows_list = list(rows.values())
     rng.shuffle(rows_list)  # a scorer may write in any order
     write_jsonl_atomic(out / "scores.jsonl", rows_list)
@@ -100,16 +139,19 @@ def outputs(out):
     return kept, dropped
 
 
-@pytest.mark.parametrize("sel", [
-    ScoreSelection(),
-    ScoreSelection(mifd_max=None, ffd_max=None),
-    ScoreSelection(mifd_max=1.2, ffd_max=None, ifd_max=0.9, vfd_max=1.3),
-    ScoreSelection(keep_unscorable=True),
-    ScoreSelection(mifd_max=None, ffd_max=None, top_k=5, rank_by="ffd"),
-    ScoreSelection(top_k=3, keep_unscorable=True),
-    ScoreSelection(top_fraction=0.5, rank_by="ifd", ffd_max=None),
-    ScoreSelection(mifd_max=None, ffd_max=None, top_k=1000),
-])
+@pytest.mark.parametrize(
+    "sel",
+    [
+        ScoreSelection(),
+        ScoreSelection(mifd_max=None, ffd_max=None),
+        ScoreSelection(mifd_max=1.2, ffd_max=None, ifd_max=0.9, vfd_max=1.3),
+        ScoreSelection(keep_unscorable=True),
+        ScoreSelection(mifd_max=None, ffd_max=None, top_k=5, rank_by="ffd"),
+        ScoreSelection(top_k=3, keep_unscorable=True),
+        ScoreSelection(top_fraction=0.5, rank_by="ifd", ffd_max=None),
+        ScoreSelection(mifd_max=None, ffd_max=None, top_k=1000),
+    ],
+)
 def test_selection_matches_the_reference(tmp_path, sel):
     keys = make_build(tmp_path)
     rows = write_scores(tmp_path, keys, skip={keys[3]})
@@ -139,7 +181,8 @@ def test_top_fraction_rounds_down_and_ties_go_to_the_earlier_duo(tmp_path):
     run_filter(tmp_path, FilterConfig(scores=sel))
     kept, dropped = outputs(tmp_path)
     assert [c.extractive.answer for _, c in kept] == [
-        read_jsonl_duo(tmp_path, k).extractive.answer for k in (0, 1, 4)]
+        read_jsonl_duo(tmp_path, k).extractive.answer for k in (0, 1, 4)
+    ]
     assert {d["duo"]: d["detail"] for d in dropped}[2].startswith("mIFD 0.7 ranks 4 of 5")
 
 

@@ -44,8 +44,12 @@ def quoted_texts(caption: EnrichedCaption, sets: list[ConversationSet]) -> list[
     texts = [caption.caption]
     for conv in sets:
         for duo in conv.duos:
-            texts += [duo.extractive.question, duo.extractive.answer,
-                      duo.self_explain.question, duo.self_explain.answer]
+            texts += [
+                duo.extractive.question,
+                duo.extractive.answer,
+                duo.self_explain.question,
+                duo.self_explain.answer,
+            ]
     return texts
 
 
@@ -87,8 +91,14 @@ def test_llm_prompts_hold_clean_lines_only():
     text = user["content"][1]["text"]
     assert "SUMMER JAZZ NIGHT" in text
     assert not any(quotes(text, junk) for junk in JUNK_TEXTS)
-    caption = EnrichedCaption(id="x", image="x.png", human_caption="A poster", caption="A poster.",
-                              instruction="?", provenance=_provenance())
+    caption = EnrichedCaption(
+        id="x",
+        image="x.png",
+        human_caption="A poster",
+        caption="A poster.",
+        instruction="?",
+        provenance=_provenance(),
+    )
     _, user = qa_messages(load_template("llm-qa@1"), IMAGE_PART, image, ocr, caption, 3)
     text = user["content"][1]["text"]
     assert "Doors open 7:30 PM" in text
@@ -142,26 +152,32 @@ def _provenance():
 # --- prominence ----------------------------------------------------------------------------
 
 
-def slanted(text: str, x: float, y: float, length: float, height: float, degrees: float,
-            score: float = 0.99) -> OcrLine:
+def slanted(
+    text: str, x: float, y: float, length: float, height: float, degrees: float, score: float = 0.99
+) -> OcrLine:
     """A box of ``length`` × ``height`` whose baseline runs ``degrees`` below horizontal."""
     import math
 
     c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
     corners = [(0, 0), (length, 0), (length, height), (0, height)]
-    return OcrLine(text=text, box=[[x + u * c - v * s, y + u * s + v * c] for u, v in corners],
-                   score=score)
+    return OcrLine(
+        text=text, box=[[x + u * c - v * s, y + u * s + v * c] for u, v in corners], score=score
+    )
 
 
 def with_lines(lines, extra):
     image, ocr = build_item("x", "c", lines)
     all_lines = gate_lines([*ocr.lines, *extra])
-    return ocr.model_copy(update={"lines": all_lines,
-                                  "text": "\n".join(line.text for line in all_lines)})
+    return ocr.model_copy(
+        update={"lines": all_lines, "text": "\n".join(line.text for line in all_lines)}
+    )
 
 
-BODY = [("Doors open at seven", 100, 300, 500, 330), ("Tickets at the door", 100, 340, 500, 370),
-        ("All ages welcome", 100, 380, 500, 410)]
+BODY = [
+    ("Doors open at seven", 100, 300, 500, 330),
+    ("Tickets at the door", 100, 340, 500, 370),
+    ("All ages welcome", 100, 380, 500, 410),
+]
 
 
 def test_title_is_the_heading_that_stands_out():
@@ -192,15 +208,17 @@ def test_a_slightly_skewed_photo_still_has_a_title():
     lines = [slanted("SUMMER JAZZ NIGHT", 100, 40, 600, 80, 4)]
     lines += [slanted(text, x0, y0, x1 - x0, y1 - y0, 4) for text, x0, y0, x1, y1 in BODY]
     image, ocr = build_item("x", "c", [])
-    ocr = ocr.model_copy(update={"lines": gate_lines(lines),
-                                 "text": "\n".join(line.text for line in lines)})
+    ocr = ocr.model_copy(
+        update={"lines": gate_lines(lines), "text": "\n".join(line.text for line in lines)}
+    )
     assert most_prominent(place_lines(ocr)).text == "SUMMER JAZZ NIGHT"
 
 
 def test_a_flagged_line_is_not_the_title():
     # The largest "text" is a logo read as junk: it is not quoted, the real heading is the title.
-    logo = OcrLine(text="Dare: 1dy Amre .18", box=[[100, 20], [700, 20], [700, 200], [100, 200]],
-                   score=0.99)
+    logo = OcrLine(
+        text="Dare: 1dy Amre .18", box=[[100, 20], [700, 20], [700, 200], [100, 200]], score=0.99
+    )
     ocr = with_lines([("Summer Jazz Night", 100, 220, 600, 280), *BODY], [logo])
     assert ocr.lines[-1].flags
     prominent = most_prominent(place_lines(ocr))
@@ -210,8 +228,9 @@ def test_a_flagged_line_is_not_the_title():
 def test_large_print_low_on_the_page_or_read_with_doubt_is_not_the_title():
     total = [*BODY, ("TOTAL DUE", 100, 600, 600, 680)]
     assert most_prominent(place_lines(with_lines(total, []))) is None
-    doubtful = OcrLine(text="Tissue & Hand Wash", box=[[100, 20], [600, 20], [600, 100],
-                                                       [100, 100]], score=0.86)
+    doubtful = OcrLine(
+        text="Tissue & Hand Wash", box=[[100, 20], [600, 20], [600, 100], [100, 100]], score=0.86
+    )
     ocr = with_lines(BODY, [doubtful])
     assert ocr.lines[-1].clean  # fine to quote: only not a heading
     assert most_prominent(place_lines(ocr)) is None
@@ -220,8 +239,9 @@ def test_large_print_low_on_the_page_or_read_with_doubt_is_not_the_title():
 def test_two_rows_in_one_box_are_not_large_lettering():
     # One 120 px box holding two rows of about 10 characters at 30 px: its glyphs are capped by
     # its width (to ~53 px), so it does not outrank a real 80 px heading.
-    merged = OcrLine(text="TAX INVOICE 23/2/17", box=[[100, 150], [400, 150], [400, 270],
-                                                       [100, 270]], score=0.99)
+    merged = OcrLine(
+        text="TAX INVOICE 23/2/17", box=[[100, 150], [400, 150], [400, 270], [100, 270]], score=0.99
+    )
     ocr = with_lines([("Corner Hardware", 100, 30, 600, 110), *BODY], [merged])
     placed = {line.text: line for line in place_lines(ocr)}
     assert placed["TAX INVOICE 23/2/17"].glyph < placed["TAX INVOICE 23/2/17"].height
@@ -229,8 +249,11 @@ def test_two_rows_in_one_box_are_not_large_lettering():
 
 
 def test_layout_questions_do_not_pretend_junk_is_not_there():
-    lines = [("Welcome", 100, 100, 500, 140), ("Open daily", 100, 200, 500, 240),
-             ("Free parking", 100, 300, 500, 340)]
+    lines = [
+        ("Welcome", 100, 100, 500, 140),
+        ("Open daily", 100, 200, 500, 240),
+        ("Free parking", 100, 300, 500, 340),
+    ]
 
     def layout(extra):
         _, ocr = gated_item("x", "c", [*lines, *extra])

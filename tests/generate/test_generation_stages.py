@@ -155,9 +155,11 @@ class AnswersOcrMisread:
     def converse(self, image, ocr, caption):
         made = self.offline.converse(image, ocr, caption)
         duo = DuoConversation(
-            qtype="sign", evidence=[0],
+            qtype="sign",
+            evidence=[0],
             extractive=QA(question="What does the sign promise?", answer="bound by honor"),
-            self_explain=QA(question="Why?", answer="It reads bound by honor."))
+            self_explain=QA(question="Why?", answer="It reads bound by honor."),
+        )
         return made.model_copy(update={"duos": [duo]})
 
 

@@ -6,8 +6,14 @@ import json
 import pytest
 
 from llavar2.generate.llm.messages import enrich_messages, fill, qa_messages, repair_messages
-from llavar2.generate.llm.replies import (ANSWER_TYPES, CaptionReply, InvalidReply, QaReply,
-                                          json_schema, parse_reply)
+from llavar2.generate.llm.replies import (
+    ANSWER_TYPES,
+    CaptionReply,
+    InvalidReply,
+    QaReply,
+    json_schema,
+    parse_reply,
+)
 from llavar2.prompts import available_templates, load_template
 from llavar2.records import EnrichedCaption, Provenance
 
@@ -35,10 +41,14 @@ def test_untrusted_text_cannot_close_its_block(make_item):
 
 def test_qa_prompt_asks_for_n_duos_and_names_the_types(make_item):
     image, ocr = make_item("x", "A poster", [("JAZZ NIGHT", 0, 0, 9, 9)])
-    caption = EnrichedCaption(id="x", image="x.png", human_caption="A poster",
-                              caption="A poster reading JAZZ NIGHT.", instruction="?",
-                              provenance=Provenance(stage="enrich", backend="b", model="m",
-                                                    template="t@1"))
+    caption = EnrichedCaption(
+        id="x",
+        image="x.png",
+        human_caption="A poster",
+        caption="A poster reading JAZZ NIGHT.",
+        instruction="?",
+        provenance=Provenance(stage="enrich", backend="b", model="m", template="t@1"),
+    )
     _, user = qa_messages(load_template("llm-qa@1"), IMAGE_PART, image, ocr, caption, 3)
     text = user["content"][1]["text"]
     assert "Write 3 duo conversations" in text
@@ -76,9 +86,21 @@ def test_parse_reply_accepts_fenced_json_and_explains_failures():
     with pytest.raises(InvalidReply, match="duos: Value error, must hold at least one"):
         parse_reply('{"duos": []}', QaReply)
     with pytest.raises(InvalidReply, match="duos.0.answer: Field required"):
-        parse_reply(json.dumps({"duos": [{"type": "text", "question": "q",
-                                          "explain_question": "e", "explain_answer": "a"}]}),
-                    QaReply)
+        parse_reply(
+            json.dumps(
+                {
+                    "duos": [
+                        {
+                            "type": "text",
+                            "question": "q",
+                            "explain_question": "e",
+                            "explain_answer": "a",
+                        }
+                    ]
+                }
+            ),
+            QaReply,
+        )
 
 
 def test_schemas_suit_strict_structured_output():

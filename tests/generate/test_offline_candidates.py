@@ -150,8 +150,10 @@ def gated(lines, make_item, size=(800, 800), scores=None):
     """The lines laid out as the build does: through the quality gate first. ``scores``: the
     engine's confidence of some lines, by index (others 0.95)."""
     _, ocr = make_item("x", "caption", lines, size)
-    read = [line.model_copy(update={"score": (scores or {}).get(i, line.score)})
-            for i, line in enumerate(ocr.lines)]
+    read = [
+        line.model_copy(update={"score": (scores or {}).get(i, line.score)})
+        for i, line in enumerate(ocr.lines)
+    ]
     ocr = ocr.model_copy(update={"lines": gate_lines(read)})
     return find_candidates(place_lines(ocr), ocr.text, place_lines(ocr, flagged=True))
 
@@ -220,8 +222,12 @@ def test_a_number_in_a_hyphenated_code_is_not_asked(candidates_of):
 def test_large_words_read_with_doubt_are_not_quoted(make_item):
     # A scrawled "Tissue & Hand Wash" above a receipt's print (SROIE 312), read in part and
     # with less confidence than print: not "the top line"; print that large and sure still is.
-    lines = [("& Hand Wash.", 231, 162, 522, 237), ("Guardian Health And Beauty", 27, 279, 448, 314),
-             ("Jalan Loke Yew Bentong", 27, 320, 303, 355), ("90 Ground Floor", 28, 365, 214, 400)]
+    lines = [
+        ("& Hand Wash.", 231, 162, 522, 237),
+        ("Guardian Health And Beauty", 27, 279, 448, 314),
+        ("Jalan Loke Yew Bentong", 27, 320, 303, 355),
+        ("90 Ground Floor", 28, 365, 214, 400),
+    ]
     for score, top in ((0.88, []), (0.97, ["& Hand Wash."])):
         found = gated(lines, make_item, (544, 800), scores={0: score})
         assert [c.answer for c in by_type(found, "top_line")] == top

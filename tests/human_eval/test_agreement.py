@@ -335,8 +335,9 @@ def test_bootstrap_alpha_resamples_items():
     rel = reliability(m, LIKERT)
     draws = np.random.default_rng(1).integers(0, 30, size=(300, 30))
     ref = [
-        krippendorff.alpha(reliability_data=rel[:, d], level_of_measurement="ordinal",
-                           value_domain=range(5))
+        krippendorff.alpha(
+            reliability_data=rel[:, d], level_of_measurement="ordinal", value_domain=range(5)
+        )
         for d in draws
     ]
     assert (lo, hi) == pytest.approx(tuple(np.quantile(ref, [0.025, 0.975])), abs=TOL)
@@ -390,5 +391,6 @@ def test_spearman_matches_scipy_with_ties_and_missing_pairs():
         expected = spearmanr([a[i] for i in keep], [b[i] for i in keep]).statistic
         assert spearman(a_missing, b, cats) == pytest.approx(expected, abs=1e-12)
     assert math.isnan(spearman([1, 1, 1], [1, 2, 3], cats))
-    assert spearman(["no", "partial", "yes"], ["no", "yes", "yes"], ["no", "partial", "yes"]) \
-        == pytest.approx(spearmanr([0, 1, 2], [0, 2, 2]).statistic)
+    assert spearman(
+        ["no", "partial", "yes"], ["no", "yes", "yes"], ["no", "partial", "yes"]
+    ) == pytest.approx(spearmanr([0, 1, 2], [0, 2, 2]).statistic)

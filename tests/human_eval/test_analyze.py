@@ -60,7 +60,9 @@ def test_perfect_raters_agree_fully_and_dropped_duos_rate_worse(folder):
         if a["alpha"] is not None:  # undefined when every rating is the same value
             assert a["alpha"] == pytest.approx(1.0) and not a["warning"], key
     assert report["agreement"]["correctness"]["alpha"] == pytest.approx(1.0)
-    assert all(k == pytest.approx(1.0) for k in report["agreement"]["correctness"]["cohen_kappa"].values())
+    assert all(
+        k == pytest.approx(1.0) for k in report["agreement"]["correctness"]["cohen_kappa"].values()
+    )
 
 
 def test_weighted_rate_is_the_stratum_weighted_mean_of_task_values(folder):
@@ -78,14 +80,16 @@ def test_weighted_rate_is_the_stratum_weighted_mean_of_task_values(folder):
     # Post-stratified: population of the stratum over its tasks with a verdict.
     strata = json.loads((folder / "assignments.json").read_text())["duo_strata"]
     here = Counter(tasks[t]["stratum"] for t in share)
-    weights = {t: strata[tasks[t]["stratum"]]["population"] / here[tasks[t]["stratum"]]
-               for t in share}
+    weights = {
+        t: strata[tasks[t]["stratum"]]["population"] / here[tasks[t]["stratum"]] for t in share
+    }
     expected = sum(weights[t] * share[t] for t in share) / sum(weights.values())
     got = report["duo"]["acceptable"]
     assert got["weighted_rate"] == pytest.approx(expected, abs=1e-6)
     assert got["rate"] == pytest.approx(sum(share.values()) / len(share), abs=1e-6)
-    assert got["n_eff"] == pytest.approx(sum(weights.values()) ** 2
-                                         / sum(w * w for w in weights.values()), abs=1e-6)
+    assert got["n_eff"] == pytest.approx(
+        sum(weights.values()) ** 2 / sum(w * w for w in weights.values()), abs=1e-6
+    )
     assert got["ci"][0] < got["rate"] < got["ci"][1]
 
 
@@ -102,14 +106,22 @@ def test_chance_raters_get_alpha_near_zero_and_a_warning(folder):
 def test_caption_preferences_are_mapped_back_to_enriched_and_human(folder, tmp_path):
     tasks = [t for t in map(json.loads, open(folder / "tasks.jsonl")) if t["kind"] == "image"]
     sha = json.loads((folder / "assignments.json").read_text())["task_set_sha256"]
-    items = [{"task_id": t["task_id"], "cannot_judge": [],
-              "values": {"preference": t["enriched_side"],
-                         f"hallucination_{t['enriched_side'].lower()}": "no",
-                         f"hallucination_{'b' if t['enriched_side'] == 'A' else 'a'}": "yes"}}
-             for t in tasks]
+    items = [
+        {
+            "task_id": t["task_id"],
+            "cannot_judge": [],
+            "values": {
+                "preference": t["enriched_side"],
+                f"hallucination_{t['enriched_side'].lower()}": "no",
+                f"hallucination_{'b' if t['enriched_side'] == 'A' else 'a'}": "yes",
+            },
+        }
+        for t in tasks
+    ]
     path = tmp_path / "ratings-r1.json"
-    path.write_text(json.dumps({"schema_version": 1, "task_set_sha256": sha, "rater": "r1",
-                                "items": items}))
+    path.write_text(
+        json.dumps({"schema_version": 1, "task_set_sha256": sha, "rater": "r1", "items": items})
+    )
     image = analyze(folder, [path])["image"]
     assert image["preference"]["enriched"]["rate"] == 1.0
     assert image["preference"]["human"]["rate"] == 0.0
@@ -121,18 +133,25 @@ def test_bad_ratings_files_are_refused_and_bad_items_left_out_with_a_reason(fold
     sha = json.loads((folder / "assignments.json").read_text())["task_set_sha256"]
     task = next(map(json.loads, open(folder / "tasks.jsonl")))
     other = tmp_path / "other.json"
-    other.write_text(json.dumps({"schema_version": 1, "task_set_sha256": "0" * 64,
-                                 "rater": "r1", "items": []}))
+    other.write_text(
+        json.dumps({"schema_version": 1, "task_set_sha256": "0" * 64, "rater": "r1", "items": []})
+    )
     with pytest.raises(UsageError, match="another task set"):
         analyze(folder, [other])
     good = {"task_id": task["task_id"], "values": {"correctness": 5}, "cannot_judge": []}
-    items = [good, {"task_id": "duo:nope:0", "values": {}},
-             {**good, "values": {"correctness": 7}}, {**good, "values": {"correctness": True}},
-             {**good, "values": {"correctness": 4.0}}, {**good, "cannot_judge": [["x"]]},
-             {**good, "values": {"colour": "red"}}]
+    items = [
+        good,
+        {"task_id": "duo:nope:0", "values": {}},
+        {**good, "values": {"correctness": 7}},
+        {**good, "values": {"correctness": True}},
+        {**good, "values": {"correctness": 4.0}},
+        {**good, "cannot_judge": [["x"]]},
+        {**good, "values": {"colour": "red"}},
+    ]
     mixed = tmp_path / "mixed.json"
-    mixed.write_text(json.dumps({"schema_version": 1, "task_set_sha256": sha, "rater": "r9",
-                                 "items": items}))
+    mixed.write_text(
+        json.dumps({"schema_version": 1, "task_set_sha256": sha, "rater": "r9", "items": items})
+    )
     report = analyze(folder, [mixed])
     assert len(report["problems"]) == 6
     assert report["coverage"]["r9"]["rated"] == 1
@@ -148,8 +167,9 @@ def test_bad_ratings_files_are_refused_and_bad_items_left_out_with_a_reason(fold
 def test_cli_writes_the_report(folder, tmp_path):
     paths = simulate(folder, {"r1": 0.2, "r2": 0.2, "r3": 0.2}, seed=8)
     out = tmp_path / "report"
-    result = runner.invoke(app, ["human-eval", "analyze", str(folder), *map(str, paths),
-                                 "--out", str(out)])
+    result = runner.invoke(
+        app, ["human-eval", "analyze", str(folder), *map(str, paths), "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads((out / "report.json").read_text())
     markdown = (out / "report.md").read_text()
@@ -194,19 +214,38 @@ def test_unrated_tasks_do_not_shrink_their_stratum(filtered_build, tmp_path):
     acceptable and the other kept tasks unrated. The kept stratum still stands for all its
     duos: the weighted rate is the kept share of the build."""
     folder = tmp_path / "HE"
-    result = sample_build(filtered_build, folder, SampleConfig(
-        n=16, images=0, strata=("status",), raters=("r1",), overlap=0.0, seed=2,
-        min_per_stratum=8))
+    result = sample_build(
+        filtered_build,
+        folder,
+        SampleConfig(
+            n=16,
+            images=0,
+            strata=("status",),
+            raters=("r1",),
+            overlap=0.0,
+            seed=2,
+            min_per_stratum=8,
+        ),
+    )
     strata = result["duo_strata"]
     tasks = list(map(json.loads, open(folder / "tasks.jsonl")))
     kept = next(t for t in tasks if t["status"] == "kept")
     good = {"correctness": 5, "grounded": "yes", "hallucination": "no"}
     bad = {"correctness": 1, "grounded": "no", "hallucination": "yes"}
     items = [{"task_id": kept["task_id"], "values": good}] + [
-        {"task_id": t["task_id"], "values": bad} for t in tasks if t["status"] == "dropped"]
+        {"task_id": t["task_id"], "values": bad} for t in tasks if t["status"] == "dropped"
+    ]
     path = tmp_path / "ratings-r1.json"
-    path.write_text(json.dumps({"schema_version": 1, "task_set_sha256": result["task_set_sha256"],
-                                "rater": "r1", "items": items}))
+    path.write_text(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "task_set_sha256": result["task_set_sha256"],
+                "rater": "r1",
+                "items": items,
+            }
+        )
+    )
     got = analyze(folder, [path])["duo"]["acceptable"]
     population = {h.split("=")[1]: s["population"] for h, s in strata.items()}
     expected = population["kept"] / (population["kept"] + population["dropped"])

@@ -24,15 +24,18 @@ PLACEHOLDER = '"__LLAVAR2_DATA__"'
 SHA = "5e" * 32
 READY = 'document.body.dataset.ready === "1"'
 ITEM_KEYS = {"task_id", "values", "cannot_judge", "comment", "time_ms", "updated_at"}
-HOSTILE = ('Is <b>this</b> bold? <!--<script> </script><script>window.pwned = 1</script>'
-           '<img src="x.png" onerror="window.pwned = 2"> &amp; &lt;i&gt; "quoted" \'single\'')
+HOSTILE = (
+    "Is <b>this</b> bold? <!--<script> </script><script>window.pwned = 1</script>"
+    '<img src="x.png" onerror="window.pwned = 2"> &amp; &lt;i&gt; "quoted" \'single\''
+)
 DUO_KEYS = ["correctness", "grounded", "hallucination", "question_quality"]
 IMAGE_KEYS = ["preference", "hallucination_a", "hallucination_b"]
 
 
 def template_text() -> str:
     return (resources.files("llavar2.human_eval") / "assets" / "annotate.html").read_text(
-        encoding="utf-8")
+        encoding="utf-8"
+    )
 
 
 def png(color: str, text: str) -> bytes:
@@ -49,23 +52,49 @@ def page_data() -> dict:
     template = load_template("rubric-read@1")
     data_url = "data:image/png;base64," + base64.b64encode(png("#cde", "EMBEDDED")).decode()
     tasks = [
-        {"task_id": "duo:img-a:0", "kind": "duo", "image": "images/a.png",
-         "question": "What is the total on the receipt?", "answer": "$12.50",
-         "explain_question": "How do you know?",
-         "explain_answer": "The last line of the receipt reads TOTAL 12.50."},
-        {"task_id": "duo:img-b:1", "kind": "duo", "image": "images/b.png",
-         "question": "Which street is on the sign?", "answer": "Main St",
-         "explain_question": "Where is it written?", "explain_answer": "On the green sign."},
-        {"task_id": "image:img-a", "kind": "image", "image": "images/a.png",
-         "caption_a": "A receipt from a grocery store.",
-         "caption_b": "A grocery receipt whose total reads 12.50, dated 3 May."},
-        {"task_id": "duo:img-c:0", "kind": "duo", "image": data_url, "question": HOSTILE,
-         "answer": "<script>window.pwned = 3</script>",
-         "explain_question": "Line one\nline two", "explain_answer": "</textarea><p>x</p>"},
+        {
+            "task_id": "duo:img-a:0",
+            "kind": "duo",
+            "image": "images/a.png",
+            "question": "What is the total on the receipt?",
+            "answer": "$12.50",
+            "explain_question": "How do you know?",
+            "explain_answer": "The last line of the receipt reads TOTAL 12.50.",
+        },
+        {
+            "task_id": "duo:img-b:1",
+            "kind": "duo",
+            "image": "images/b.png",
+            "question": "Which street is on the sign?",
+            "answer": "Main St",
+            "explain_question": "Where is it written?",
+            "explain_answer": "On the green sign.",
+        },
+        {
+            "task_id": "image:img-a",
+            "kind": "image",
+            "image": "images/a.png",
+            "caption_a": "A receipt from a grocery store.",
+            "caption_b": "A grocery receipt whose total reads 12.50, dated 3 May.",
+        },
+        {
+            "task_id": "duo:img-c:0",
+            "kind": "duo",
+            "image": data_url,
+            "question": HOSTILE,
+            "answer": "<script>window.pwned = 3</script>",
+            "explain_question": "Line one\nline two",
+            "explain_answer": "</textarea><p>x</p>",
+        },
     ]
-    return {"schema_version": 1, "task_set_sha256": SHA, "rater": "r1",
-            "title": "llavar2 human evaluation",
-            "rubric": {**template.data, "ref": template.ref}, "tasks": tasks}
+    return {
+        "schema_version": 1,
+        "task_set_sha256": SHA,
+        "rater": "r1",
+        "title": "llavar2 human evaluation",
+        "rubric": {**template.data, "ref": template.ref},
+        "tasks": tasks,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -80,8 +109,9 @@ def site(tmp_path_factory):
     assert text.count(PLACEHOLDER) == 1
     page = root / "annotate-r1.html"
     page.write_text(render_page(data), encoding="utf-8")
-    return SimpleNamespace(root=root, url=page.as_uri(), data=data,
-                           ids=[t["task_id"] for t in data["tasks"]])
+    return SimpleNamespace(
+        root=root, url=page.as_uri(), data=data, ids=[t["task_id"] for t in data["tasks"]]
+    )
 
 
 def fresh_page(site) -> HeadlessPage:
@@ -113,8 +143,11 @@ def assert_quiet(page, site):
     assert page.errors == []
     assert page.warnings == []
     assert page.requests, "the requests were not recorded"
-    assert [u for u in page.requests
-            if not (u.startswith("data:") or u.startswith(site.root.as_uri() + "/"))] == []
+    assert [
+        u
+        for u in page.requests
+        if not (u.startswith("data:") or u.startswith(site.root.as_uri() + "/"))
+    ] == []
 
 
 def ratings(page) -> dict:
@@ -143,14 +176,17 @@ def pressed(page) -> dict:
     on, as the buttons show them."""
     return page.evaluate(
         'Object.fromEntries(Array.from(document.querySelectorAll(".criterion")).map(c => {'
-        ' const b = c.querySelector(\'.option[aria-pressed="true"]\');'
-        ' return [c.dataset.key, [b ? Number(b.dataset.index) : null,'
-        ' c.querySelector(".cannot-judge").getAttribute("aria-pressed") === "true"]]; }))')
+        " const b = c.querySelector('.option[aria-pressed=\"true\"]');"
+        " return [c.dataset.key, [b ? Number(b.dataset.index) : null,"
+        ' c.querySelector(".cannot-judge").getAttribute("aria-pressed") === "true"]]; }))'
+    )
 
 
 def text_of(page, selector) -> str:
-    return page.evaluate(f"document.querySelector({json.dumps(selector)}).value"
-                         f" ?? document.querySelector({json.dumps(selector)}).textContent")
+    return page.evaluate(
+        f"document.querySelector({json.dumps(selector)}).value"
+        f" ?? document.querySelector({json.dumps(selector)}).textContent"
+    )
 
 
 def rate_two(page, site, screenshot: Path | None = None) -> dict:
@@ -176,13 +212,17 @@ def rate_two(page, site, screenshot: Path | None = None) -> dict:
     page.press("ArrowUp")
     assert current_criterion(page) == "hallucination"
     page.press("/")
-    assert page.evaluate('document.activeElement.id') == "comment"
+    assert page.evaluate("document.activeElement.id") == "comment"
     page.type("x1n/p glare")  # shortcuts are text here
     page.press("Escape")
-    assert page.evaluate('document.activeElement.id') != "comment"
+    assert page.evaluate("document.activeElement.id") != "comment"
     assert shown(page) == first
-    assert pressed(page) == {"correctness": [3, False], "grounded": [2, False],
-                             "hallucination": [0, False], "question_quality": [None, True]}
+    assert pressed(page) == {
+        "correctness": [3, False],
+        "grounded": [2, False],
+        "hallucination": [0, False],
+        "question_quality": [None, True],
+    }
     assert page.evaluate('document.getElementById("progress").textContent') == "1 / 4 rated"
     press_to(page, "ArrowRight", second)
 
@@ -194,16 +234,34 @@ def rate_two(page, site, screenshot: Path | None = None) -> dict:
     page.click('.criterion[data-key="grounded"] .option[data-index="0"]')  # clears cannot judge
     page.click('.criterion[data-key="hallucination"] .option[data-index="1"]')
     page.click('.criterion[data-key="question_quality"] .option[data-index="4"]')
-    assert pressed(page) == {"correctness": [1, False], "grounded": [0, False],
-                             "hallucination": [1, False], "question_quality": [4, False]}
+    assert pressed(page) == {
+        "correctness": [1, False],
+        "grounded": [0, False],
+        "hallucination": [1, False],
+        "question_quality": [4, False],
+    }
     assert page.evaluate('document.getElementById("progress").textContent') == "2 / 4 rated"
     return {
-        first: {"values": {"correctness": 4, "grounded": "yes", "hallucination": "no",
-                           "question_quality": None},
-                "cannot_judge": ["question_quality"], "comment": "x1n/p glare"},
-        second: {"values": {"correctness": 2, "grounded": "no", "hallucination": "yes",
-                            "question_quality": 5},
-                 "cannot_judge": [], "comment": ""},
+        first: {
+            "values": {
+                "correctness": 4,
+                "grounded": "yes",
+                "hallucination": "no",
+                "question_quality": None,
+            },
+            "cannot_judge": ["question_quality"],
+            "comment": "x1n/p glare",
+        },
+        second: {
+            "values": {
+                "correctness": 2,
+                "grounded": "no",
+                "hallucination": "yes",
+                "question_quality": 5,
+            },
+            "cannot_judge": [],
+            "comment": "",
+        },
     }
 
 
@@ -229,8 +287,12 @@ def test_rate_with_keys_and_clicks_then_reload(page, site, tmp_path):
     ARTIFACT.write_bytes(shot.read_bytes())
 
     file = ratings(page)
-    assert {k: file[k] for k in ("schema_version", "task_set_sha256", "rater", "rubric")} == \
-        {"schema_version": 1, "task_set_sha256": SHA, "rater": "r1", "rubric": "rubric-read@1"}
+    assert {k: file[k] for k in ("schema_version", "task_set_sha256", "rater", "rubric")} == {
+        "schema_version": 1,
+        "task_set_sha256": SHA,
+        "rater": "r1",
+        "rubric": "rubric-read@1",
+    }
     assert file["exported_at"].endswith("Z")
     before = items(page)
     check_items(before, expected)
@@ -245,19 +307,29 @@ def test_rate_with_keys_and_clicks_then_reload(page, site, tmp_path):
         assert item["time_ms"] >= before[task_id]["time_ms"]
     assert shown(page) == site.ids[2]
     assert page.evaluate('document.getElementById("progress").textContent') == "2 / 4 rated"
-    assert page.evaluate('Array.from(document.querySelectorAll(".criterion"))'
-                         '.map(c => c.dataset.key)') == IMAGE_KEYS
+    assert (
+        page.evaluate('Array.from(document.querySelectorAll(".criterion")).map(c => c.dataset.key)')
+        == IMAGE_KEYS
+    )
     assert text_of(page, "#caption-a") == site.data["tasks"][2]["caption_a"]
     assert text_of(page, "#caption-b") == site.data["tasks"][2]["caption_b"]
     assert page.evaluate('document.querySelectorAll(".option").length') == 3 + 2 + 2
     # The buttons of the rated tasks show what was kept.
     press_to(page, "ArrowLeft", site.ids[1])
-    assert pressed(page) == {"correctness": [1, False], "grounded": [0, False],
-                             "hallucination": [1, False], "question_quality": [4, False]}
+    assert pressed(page) == {
+        "correctness": [1, False],
+        "grounded": [0, False],
+        "hallucination": [1, False],
+        "question_quality": [4, False],
+    }
     assert text_of(page, "#comment") == ""
     press_to(page, "p", site.ids[0])
-    assert pressed(page) == {"correctness": [3, False], "grounded": [2, False],
-                             "hallucination": [0, False], "question_quality": [None, True]}
+    assert pressed(page) == {
+        "correctness": [3, False],
+        "grounded": [2, False],
+        "hallucination": [0, False],
+        "question_quality": [None, True],
+    }
     assert text_of(page, "#comment") == "x1n/p glare"
     assert page.evaluate('document.getElementById("prev").disabled') is True
     assert_quiet(page, site)
@@ -282,8 +354,10 @@ def choose_file(page, path: Path) -> dict:
     seq = page.evaluate('document.getElementById("message").dataset.seq')
     page.set_input_files("#import-file", [path])
     page.wait_for(f'document.getElementById("message").dataset.seq !== "{seq}"')
-    return page.evaluate('(() => { const m = document.getElementById("message");'
-                         ' return {kind: m.className, text: m.textContent}; })()')
+    return page.evaluate(
+        '(() => { const m = document.getElementById("message");'
+        " return {kind: m.className, text: m.textContent}; })()"
+    )
 
 
 def test_export_then_import(page, site, tmp_path, request):
@@ -347,13 +421,16 @@ def test_texts_are_shown_literally(page, site):
     assert text_of(page, "#explain-question") == "Line one\nline two"
     assert text_of(page, "#explain-answer") == hostile["explain_answer"]
     assert page.evaluate("window.pwned") is None
-    assert page.evaluate('document.querySelectorAll("#texts *:not(div):not(p):not(h2)").length') \
-        == 0
+    assert (
+        page.evaluate('document.querySelectorAll("#texts *:not(div):not(p):not(h2)").length') == 0
+    )
     assert page.evaluate("document.scripts.length") == 1
     assert page.evaluate('document.getElementById("next").disabled') is True
     # The embedded (data URL) image is shown, and at full size on a click.
-    assert page.evaluate('(() => { const i = document.getElementById("image");'
-                         ' return i.complete && i.naturalWidth === 180; })()')
+    assert page.evaluate(
+        '(() => { const i = document.getElementById("image");'
+        " return i.complete && i.naturalWidth === 180; })()"
+    )
     page.click("#image-open")
     page.wait_for('document.getElementById("viewer").open')
     assert page.evaluate('document.getElementById("viewer-image").naturalWidth') == 180

@@ -42,8 +42,13 @@ def verdict(answer, ocr_text):
 
 
 def config(server, **extra):
-    return OpenAIConfig(model="judge-model", base_url=server.url,
-                        api_key_env="LLAVAR2_TEST_OPENAI_KEY", backoff_base=0.01, **extra)
+    return OpenAIConfig(
+        model="judge-model",
+        base_url=server.url,
+        api_key_env="LLAVAR2_TEST_OPENAI_KEY",
+        backoff_base=0.01,
+        **extra,
+    )
 
 
 def duo_tasks(folder):
@@ -51,15 +56,19 @@ def duo_tasks(folder):
 
 
 def test_parse_and_combine():
-    assert parse_reply('Sure! {"correctness": "4", "grounded": "yes", "hallucination": "no", '
-                       '"question_quality": 9}', DUO) == {
-        "correctness": 4, "grounded": "yes", "hallucination": "no", "question_quality": None}
+    assert parse_reply(
+        'Sure! {"correctness": "4", "grounded": "yes", "hallucination": "no", '
+        '"question_quality": 9}',
+        DUO,
+    ) == {"correctness": 4, "grounded": "yes", "hallucination": "no", "question_quality": None}
     assert parse_reply("no json here", DUO) is None
     assert parse_reply('{"correctness": true}', DUO)["correctness"] is None
     # The first object, whatever follows; numbers as strings or integral floats; any case.
-    assert parse_reply('{"correctness": 4.0, "grounded": "Yes", "hallucination": "no"} '
-                       '(scale {1-5}) {"correctness": 1}', DUO) == {
-        "correctness": 4, "grounded": "yes", "hallucination": "no", "question_quality": None}
+    assert parse_reply(
+        '{"correctness": 4.0, "grounded": "Yes", "hallucination": "no"} '
+        '(scale {1-5}) {"correctness": 1}',
+        DUO,
+    ) == {"correctness": 4, "grounded": "yes", "hallucination": "no", "question_quality": None}
     assert parse_reply('{"correctness": "²", "grounded": 4.5}', DUO)["correctness"] is None
     correctness, hallucination = DUO[0], DUO[2]
     assert combine([5, None, 2, 4], correctness) == 4
@@ -70,7 +79,8 @@ def test_parse_and_combine():
 
 
 def test_every_duo_is_judged_and_unparsable_replies_are_null_and_counted(
-        chat_server, api_key, filtered_build, tmp_path):
+    chat_server, api_key, filtered_build, tmp_path
+):
     import shutil
 
     build = shutil.copytree(filtered_build, tmp_path / "build")  # the judge writes build/judge
@@ -92,6 +102,7 @@ def test_every_duo_is_judged_and_unparsable_replies_are_null_and_counted(
 
     def garbage(body):
         return "cannot say"
+
     prose = chat_server(answerer=garbage)
     path, summary = judge_build(build, config(prose), "read@1", repeats=1)
     items = json.loads(path.read_text())["items"]
@@ -103,9 +114,13 @@ def test_every_duo_is_judged_and_unparsable_replies_are_null_and_counted(
 def test_server_faults_are_retried(chat_server, api_key, filtered_build, tmp_path):
     def flaky(request):
         if request.attempt == 1:
-            return Fault(status=429, retry_after="0") if len(request.key) % 2 else \
-                Fault(body="{not json")
+            return (
+                Fault(status=429, retry_after="0")
+                if len(request.key) % 2
+                else Fault(body="{not json")
+            )
         return None
+
     server = chat_server(answerer=reader, faults=flaky)
     folder = tmp_path / "HE"
     sample_build(filtered_build, folder, SampleConfig(n=6, images=0, seed=2, pages=False))
@@ -115,8 +130,9 @@ def test_server_faults_are_retried(chat_server, api_key, filtered_build, tmp_pat
     assert len(server.requests) == 2 * 6
 
 
-def test_pairwise_swaps_sides_and_counts_position_flips(chat_server, api_key, filtered_build,
-                                                        tmp_path):
+def test_pairwise_swaps_sides_and_counts_position_flips(
+    chat_server, api_key, filtered_build, tmp_path
+):
     folder = tmp_path / "HE"
     sample_build(filtered_build, folder, SampleConfig(n=1, images=6, seed=2, pages=False))
     images = [t for t in map(json.loads, open(folder / "tasks.jsonl")) if t["kind"] == "image"]
@@ -125,8 +141,10 @@ def test_pairwise_swaps_sides_and_counts_position_flips(chat_server, api_key, fi
         text = user_text(body["messages"])
         a, b = block(text, "caption_a"), block(text, "caption_b")
         return json.dumps({"preference": "A" if len(a) > len(b) else "B"})
-    path, summary = judge_build(filtered_build, config(chat_server(answerer=longer)),
-                                "pairwise@1", tasks_folder=folder)
+
+    path, summary = judge_build(
+        filtered_build, config(chat_server(answerer=longer)), "pairwise@1", tasks_folder=folder
+    )
     assert summary["position_flips"] == 0
     items = {i["task_id"]: i for i in json.loads(path.read_text())["items"]}
     for t in images:
@@ -135,24 +153,56 @@ def test_pairwise_swaps_sides_and_counts_position_flips(chat_server, api_key, fi
 
     def first(body):  # always the caption shown first: every verdict flips with the order
         return '{"preference": "A"}'
-    path, summary = judge_build(filtered_build, config(chat_server(answerer=first)),
-                                "pairwise@1", tasks_folder=folder, repeats=2)
+
+    path, summary = judge_build(
+        filtered_build,
+        config(chat_server(answerer=first)),
+        "pairwise@1",
+        tasks_folder=folder,
+        repeats=2,
+    )
     assert summary["position_flips"] == 2 * len(images)
     assert {i["values"]["preference"] for i in json.loads(path.read_text())["items"]} == {"tie"}
 
 
-def test_analyze_sets_the_judge_against_the_people(chat_server, api_key, filtered_build,
-                                                   tmp_path):
+def test_analyze_sets_the_judge_against_the_people(chat_server, api_key, filtered_build, tmp_path):
     folder = tmp_path / "HE"
-    result = runner.invoke(app, ["human-eval", "sample", str(filtered_build), "--to",
-                                 str(folder), "--n", "20", "--images", "0", "--overlap", "1"])
+    result = runner.invoke(
+        app,
+        [
+            "human-eval",
+            "sample",
+            str(filtered_build),
+            "--to",
+            str(folder),
+            "--n",
+            "20",
+            "--images",
+            "0",
+            "--overlap",
+            "1",
+        ],
+    )
     assert result.exit_code == 0, result.output
     # People who find the dropped duos (answers over three words) wrong, as the judge does.
     people = simulate(folder, {"r1": 0.0, "r2": 0.0, "r3": 0.0}, seed=3, bad=("dropped",))
     server = chat_server(answerer=reader)
-    result = runner.invoke(app, ["judge", str(filtered_build), "--model", "openai:judge-model",
-                                 "--tasks", str(folder), "--base-url", server.url,
-                                 "--api-key-env", "LLAVAR2_TEST_OPENAI_KEY", "--no-cache"])
+    result = runner.invoke(
+        app,
+        [
+            "judge",
+            str(filtered_build),
+            "--model",
+            "openai:judge-model",
+            "--tasks",
+            str(folder),
+            "--base-url",
+            server.url,
+            "--api-key-env",
+            "LLAVAR2_TEST_OPENAI_KEY",
+            "--no-cache",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert api_key not in result.output
     judge = folder / "ratings" / "ratings-judge-read.json"
@@ -168,6 +218,7 @@ def test_analyze_sets_the_judge_against_the_people(chat_server, api_key, filtere
     same = sum(mine[t]["correctness"] == r1[t]["correctness"] for t in mine) / len(mine)
     assert correctness["percent"] == pytest.approx(same, abs=1e-6)
     from scipy.stats import spearmanr
+
     rho = spearmanr([mine[t]["correctness"] for t in mine], [r1[t]["correctness"] for t in mine])
     assert correctness["spearman"] == pytest.approx(rho.statistic, abs=1e-6) and rho.statistic > 0.3
 
@@ -186,23 +237,43 @@ def test_with_image_sends_the_picture(chat_server, api_key, filtered_build, tmp_
 
 
 def test_out_of_rubric_values_count_as_failures_and_the_budget_is_per_run(
-        chat_server, api_key, filtered_build, tmp_path):
+    chat_server, api_key, filtered_build, tmp_path
+):
     folder = tmp_path / "HE"
     sample_build(filtered_build, folder, SampleConfig(n=4, images=0, seed=6, pages=False))
 
     def sloppy(body):
-        return '{"correctness": 4.5, "grounded": "yes", "hallucination": "no", ' \
-               '"question_quality": 3}'
-    path, summary = judge_build(filtered_build, config(chat_server(answerer=sloppy)), "read@1",
-                                tasks_folder=folder)
+        return (
+            '{"correctness": 4.5, "grounded": "yes", "hallucination": "no", "question_quality": 3}'
+        )
+
+    path, summary = judge_build(
+        filtered_build, config(chat_server(answerer=sloppy)), "read@1", tasks_folder=folder
+    )
     assert summary["parse_failures"] == 4
     assert all(i["values"]["correctness"] is None for i in json.loads(path.read_text())["items"])
 
     server = chat_server(answerer=reader)
-    result = runner.invoke(app, ["judge", str(filtered_build), "--model", "openai:judge-model",
-                                 "--tasks", str(folder), "--repeats", "2", "--max-requests", "5",
-                                 "--base-url", server.url, "--api-key-env",
-                                 "LLAVAR2_TEST_OPENAI_KEY", "--no-cache"])
+    result = runner.invoke(
+        app,
+        [
+            "judge",
+            str(filtered_build),
+            "--model",
+            "openai:judge-model",
+            "--tasks",
+            str(folder),
+            "--repeats",
+            "2",
+            "--max-requests",
+            "5",
+            "--base-url",
+            server.url,
+            "--api-key-env",
+            "LLAVAR2_TEST_OPENAI_KEY",
+            "--no-cache",
+        ],
+    )
     assert result.exit_code == 4, result.output
     assert "request budget" in result.output
     assert len(server.requests) == 5  # one budget for both repeats

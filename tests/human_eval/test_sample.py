@@ -21,11 +21,14 @@ def embedded(page: str) -> dict:
     return data
 
 
-@pytest.mark.parametrize("sizes, n, minimum", [
-    ({"a": 100, "b": 10, "c": 1}, 20, 5),
-    ({"a": 50, "b": 50}, 7, 2),
-    ({"a": 3, "b": 300, "c": 30, "d": 0}, 40, 5),
-])
+@pytest.mark.parametrize(
+    "sizes, n, minimum",
+    [
+        ({"a": 100, "b": 10, "c": 1}, 20, 5),
+        ({"a": 50, "b": 50}, 7, 2),
+        ({"a": 3, "b": 300, "c": 30, "d": 0}, 40, 5),
+    ],
+)
 def test_allocation_gives_every_stratum_its_minimum_and_the_rest_by_size(sizes, n, minimum):
     take = allocate(sizes, n, minimum)
     assert sum(take.values()) == n
@@ -51,8 +54,9 @@ def test_rater_names():
 @pytest.fixture(scope="module")
 def sampled(filtered_build, tmp_path_factory):
     to = tmp_path_factory.mktemp("he") / "HE"
-    cfg = SampleConfig(n=24, images=6, raters=("r1", "r2", "r3"), overlap=0.5, seed=3,
-                       min_per_stratum=1)
+    cfg = SampleConfig(
+        n=24, images=6, raters=("r1", "r2", "r3"), overlap=0.5, seed=3, min_per_stratum=1
+    )
     return to, sample_build(filtered_build, to, cfg)
 
 
@@ -60,8 +64,7 @@ def tasks_of(folder):
     return [json.loads(line) for line in (folder / "tasks.jsonl").read_text().splitlines()]
 
 
-def test_tasks_are_a_stratified_sample_with_weights_back_to_the_population(sampled,
-                                                                           filtered_build):
+def test_tasks_are_a_stratified_sample_with_weights_back_to_the_population(sampled, filtered_build):
     to, result = sampled
     tasks = tasks_of(to)
     duos = [t for t in tasks if t["kind"] == "duo"]
@@ -77,7 +80,10 @@ def test_tasks_are_a_stratified_sample_with_weights_back_to_the_population(sampl
     for task in duos:
         s = strata[task["stratum"]]
         assert task["weight"] == pytest.approx(s["population"] / s["sample"])
-        assert task["stratum"] == f"qtype={task['qtype']}|source={task['source']}|status={task['status']}"
+        assert (
+            task["stratum"]
+            == f"qtype={task['qtype']}|source={task['source']}|status={task['status']}"
+        )
         assert (task["id"], task["duo"]) in dropped if task["status"] == "dropped" else True
     assert {t["status"] for t in duos} == {"kept", "dropped"}
     # The weights add up to the population of the strata sampled (24 tasks cannot reach every
@@ -116,12 +122,14 @@ def test_pages_embed_only_what_a_rater_may_see(sampled):
 
 def test_same_seed_same_sample_and_refusal_to_overwrite(filtered_build, sampled, tmp_path):
     to, result = sampled
-    cfg = SampleConfig(n=24, images=6, raters=("r1", "r2", "r3"), overlap=0.5, seed=3,
-                       min_per_stratum=1)
+    cfg = SampleConfig(
+        n=24, images=6, raters=("r1", "r2", "r3"), overlap=0.5, seed=3, min_per_stratum=1
+    )
     again = sample_build(filtered_build, tmp_path / "again", cfg)
     assert again["task_set_sha256"] == result["task_set_sha256"]
-    other = sample_build(filtered_build, tmp_path / "other",
-                         SampleConfig(n=24, images=6, seed=4, min_per_stratum=1))
+    other = sample_build(
+        filtered_build, tmp_path / "other", SampleConfig(n=24, images=6, seed=4, min_per_stratum=1)
+    )
     assert other["task_set_sha256"] != result["task_set_sha256"]
     with pytest.raises(UsageError, match="exists"):
         sample_build(filtered_build, to, cfg)
@@ -131,23 +139,50 @@ def test_caption_sides_are_drawn_per_image(sampled):
     to, _ = sampled
     images = [t for t in tasks_of(to) if t["kind"] == "image"]
     for t in images:
-        enriched, human = (t["caption_a"], t["caption_b"]) if t["enriched_side"] == "A" \
+        enriched, human = (
+            (t["caption_a"], t["caption_b"])
+            if t["enriched_side"] == "A"
             else (t["caption_b"], t["caption_a"])
+        )
         assert enriched != human
     assert len({t["enriched_side"] for t in images}) == 2  # both sides occur in 6 draws here
 
 
 def test_cli_sample_with_embedded_images(filtered_build, tmp_path):
     to = tmp_path / "HE"
-    result = runner.invoke(app, ["human-eval", "sample", str(filtered_build), "--to", str(to),
-                                 "--n", "5", "--images", "1", "--raters", "ana,ben",
-                                 "--embed-images"])
+    result = runner.invoke(
+        app,
+        [
+            "human-eval",
+            "sample",
+            str(filtered_build),
+            "--to",
+            str(to),
+            "--n",
+            "5",
+            "--images",
+            "1",
+            "--raters",
+            "ana,ben",
+            "--embed-images",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = embedded((to / "annotate-ana.html").read_text())
     assert all(t["image"].startswith("data:image/") for t in data["tasks"])
     assert not (to / "images").exists()
-    bad = runner.invoke(app, ["human-eval", "sample", str(filtered_build), "--to",
-                              str(tmp_path / "x"), "--strata", "qtype,colour"])
+    bad = runner.invoke(
+        app,
+        [
+            "human-eval",
+            "sample",
+            str(filtered_build),
+            "--to",
+            str(tmp_path / "x"),
+            "--strata",
+            "qtype,colour",
+        ],
+    )
     assert bad.exit_code == 2 and "unknown strata" in bad.output
 
 

@@ -3,7 +3,6 @@
 import functools
 import io
 import types
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -11,7 +10,7 @@ from PIL import Image
 from llavar2.imaging import TooManyPixels, open_checked
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _png(size, mode="1") -> bytes:
     buf = io.BytesIO()
     Image.new(mode, size).save(buf, "PNG")
@@ -40,8 +39,9 @@ def pillow_limit_writes(monkeypatch):
 
 
 @pytest.mark.parametrize("as_path", [False, True])
-def test_a_bomb_is_refused_without_switching_pillows_limit_off(tmp_path, pillow_limit_writes,
-                                                               as_path):
+def test_a_bomb_is_refused_without_switching_pillows_limit_off(
+    tmp_path, pillow_limit_writes, as_path
+):
     data = _png((20000, 20000))  # 400 Mpx: over twice Pillow's default limit
     source = data
     if as_path:

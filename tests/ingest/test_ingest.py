@@ -76,10 +76,22 @@ def test_every_bad_input_is_rejected_with_its_reason_and_the_rest_is_kept(tmp_pa
     assert (kept[0].width, kept[0].height, kept[0].format) == (64, 32, "PNG")
     reasons = [o.reason for o in out if isinstance(o, Reject)]
     assert reasons == [
-        "missing_file", "empty_file", "not_an_image", "truncated_image", "too_many_pixels",
-        "path_escapes_dir", "path_escapes_dir", "path_escapes_dir", "empty_caption",
-        "empty_caption", "caption_not_utf8", "duplicate_image", "not_a_file", "bad_row",
-        "bad_row", "duplicate_image",
+        "missing_file",
+        "empty_file",
+        "not_an_image",
+        "truncated_image",
+        "too_many_pixels",
+        "path_escapes_dir",
+        "path_escapes_dir",
+        "path_escapes_dir",
+        "empty_caption",
+        "empty_caption",
+        "caption_not_utf8",
+        "duplicate_image",
+        "not_a_file",
+        "bad_row",
+        "bad_row",
+        "duplicate_image",
     ]
     for o in out:
         if isinstance(o, Reject):
@@ -119,13 +131,29 @@ def test_csv_manifest_with_ids_and_bad_utf8(tmp_path, images):
 
 def test_llava_json_manifest_takes_the_first_model_turn_as_caption(tmp_path, images):
     m = tmp_path / "m.json"
-    m.write_text(json.dumps([
-        {"id": "a", "image": "good.png", "conversations": [
-            {"from": "human", "value": "<image>\nDescribe."}, {"from": "gpt", "value": "A red banner."}]},
-        {"id": "b", "image": "sub/other.png", "conversations": [{"from": "human", "value": "hi"}]},
-    ]))
+    m.write_text(
+        json.dumps(
+            [
+                {
+                    "id": "a",
+                    "image": "good.png",
+                    "conversations": [
+                        {"from": "human", "value": "<image>\nDescribe."},
+                        {"from": "gpt", "value": "A red banner."},
+                    ],
+                },
+                {
+                    "id": "b",
+                    "image": "sub/other.png",
+                    "conversations": [{"from": "human", "value": "hi"}],
+                },
+            ]
+        )
+    )
     out = _run(m, images)
-    assert isinstance(out[0], ImageRecord) and out[0].caption == "A red banner." and out[0].id == "a"
+    assert (
+        isinstance(out[0], ImageRecord) and out[0].caption == "A red banner." and out[0].id == "a"
+    )
     assert isinstance(out[1], Reject) and out[1].reason == "empty_caption"
 
 
@@ -155,7 +183,13 @@ def test_paths_the_filesystem_refuses_are_rejected_not_fatal(tmp_path, images):
     ]
     out = _run(_jsonl(tmp_path / "m.jsonl", rows), images)
     assert [getattr(o, "reason", "kept") for o in out] == [
-        "bad_path", "bad_path", "bad_path", "path_escapes_dir", "path_escapes_dir", "kept"]
+        "bad_path",
+        "bad_path",
+        "bad_path",
+        "path_escapes_dir",
+        "path_escapes_dir",
+        "kept",
+    ]
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".json"])
@@ -172,10 +206,13 @@ def test_manifests_with_a_byte_order_mark_are_read(tmp_path, images, suffix):
 
 
 def test_extra_columns_are_kept_with_text_that_is_not_utf8_replaced(tmp_path, images):
-    m = _jsonl(tmp_path / "m.jsonl", [
-        b'{"image": "good.png", "caption": "ok", "tags": ["caf\xe9", 3], "note": "\\ud800",'
-        b' "nested": {"k": "v"}}\n'
-    ])
+    m = _jsonl(
+        tmp_path / "m.jsonl",
+        [
+            b'{"image": "good.png", "caption": "ok", "tags": ["caf\xe9", 3], "note": "\\ud800",'
+            b' "nested": {"k": "v"}}\n'
+        ],
+    )
     (out,) = _run(m, images)
     assert isinstance(out, ImageRecord)
     assert out.meta["tags"][1] == 3 and out.meta["nested"] == {"k": "v"}
@@ -184,6 +221,7 @@ def test_extra_columns_are_kept_with_text_that_is_not_utf8_replaced(tmp_path, im
 
 
 # -- CSV manifests: a csv.Error or a stray quote is one row's reject, the rows after it are read
+
 
 def _csv(tmp_path: Path, body: bytes) -> Path:
     m = tmp_path / "m.csv"
@@ -197,10 +235,14 @@ def _outcomes(out: list) -> list:
 
 def test_csv_field_over_the_size_limit_is_a_reject_naming_its_line(tmp_path, images):
     import csv
+
     limit = csv.field_size_limit()
-    m = _csv(tmp_path, b'good.png,ok\nsub/other.png,"' + b"x" * (limit + 10) + b'"\n'
-             b"copy_of_good.png,after the long one\nlink_in.png," + b"y" * (limit + 1) + b"\n"
-             b"sub/other.png,last\n")
+    m = _csv(
+        tmp_path,
+        b'good.png,ok\nsub/other.png,"' + b"x" * (limit + 10) + b'"\n'
+        b"copy_of_good.png,after the long one\nlink_in.png," + b"y" * (limit + 1) + b"\n"
+        b"sub/other.png,last\n",
+    )
     out = _run(m, images)
     assert _outcomes(out) == ["good.png", "bad_row", "duplicate_image", "bad_row", "sub/other.png"]
     assert "line 3" in out[1].detail and "field limit" in out[1].detail
@@ -217,8 +259,11 @@ def test_csv_oversized_quoted_field_over_many_lines_is_one_reject(tmp_path, imag
 
 
 def test_csv_stray_quote_does_not_swallow_the_rows_after_it(tmp_path, images):
-    m = _csv(tmp_path, b'good.png,"He said ""hi\nsub/other.png,A blue banner\n'
-             b'link_out.png,x\nbig.png,"quoted, fine"\n')
+    m = _csv(
+        tmp_path,
+        b'good.png,"He said ""hi\nsub/other.png,A blue banner\n'
+        b'link_out.png,x\nbig.png,"quoted, fine"\n',
+    )
     out = _run(m, images)
     assert _outcomes(out) == ["bad_row", "sub/other.png", "path_escapes_dir", "big.png"]
     assert "stray quote" in out[0].detail and "line 2" in out[0].detail
@@ -236,8 +281,10 @@ def test_csv_quote_never_closed_rejects_to_the_end_of_the_file(tmp_path, images)
 def test_csv_quoted_multi_line_captions_are_kept(tmp_path, images):
     # Continuation lines with commas, even one with two fields, are not rows of their own
     # unless the image column names an image file.
-    m = _csv(tmp_path, b'good.png,"Menu:\nsoup, salad\nTotal, 12.50\n"\n'
-             b'sub/other.png,"one\r\ntwo ""quoted"""\n')
+    m = _csv(
+        tmp_path,
+        b'good.png,"Menu:\nsoup, salad\nTotal, 12.50\n"\nsub/other.png,"one\r\ntwo ""quoted"""\n',
+    )
     out = _run(m, images)
     assert _outcomes(out) == ["good.png", "sub/other.png"]
     assert out[0].caption == "Menu:\nsoup, salad\nTotal, 12.50"
@@ -259,8 +306,10 @@ def test_an_image_pillow_refuses_while_decoding_is_too_many_pixels(tmp_path, mon
     Image.new("RGB", (100, 100)).save(d / "a.tif")
     _png(d / "b.png", size=(100, 100))
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
-    m = _jsonl(tmp_path / "m.jsonl", [{"image": "a.tif", "caption": "x"},
-                                      {"image": "b.png", "caption": "y"}])
+    m = _jsonl(
+        tmp_path / "m.jsonl",
+        [{"image": "a.tif", "caption": "x"}, {"image": "b.png", "caption": "y"}],
+    )
     out = _run(m, d)
     assert isinstance(out[0], Reject) and out[0].reason == "too_many_pixels"
     assert isinstance(out[1], ImageRecord)
@@ -277,8 +326,16 @@ def test_duplicate_checks_keep_fixed_size_digests(tmp_path):
 
     def record(i: int) -> ImageRecord:
         sha = hashlib.sha256(str(i).encode()).hexdigest()
-        return ImageRecord(id=f"image-{i:08d}-" + "x" * 40, image=f"folder/{i:08d}.png",
-                           caption="c", row=i, sha256=sha, width=1, height=1, format="PNG")
+        return ImageRecord(
+            id=f"image-{i:08d}-" + "x" * 40,
+            image=f"folder/{i:08d}.png",
+            caption="c",
+            row=i,
+            sha256=sha,
+            width=1,
+            height=1,
+            format="PNG",
+        )
 
     n = 10_000
     tracemalloc.start()

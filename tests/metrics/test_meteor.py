@@ -468,6 +468,7 @@ def test_compute_stops_meteor_workers_when_another_metric_fails(resources, monke
         jobs.append(self)
 
     monkeypatch.setattr(scorer.StatsJob, "__init__", tracked)
+
     def broken(self, predictions, references):
         raise ValueError("broken metric")
 

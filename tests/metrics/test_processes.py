@@ -65,6 +65,7 @@ def test_meteor_and_ptb_fork_their_workers_inside_it(monkeypatch):
             entered.append(name)
             with _processes.forking():
                 yield
+
         return block
 
     monkeypatch.setattr(scorer, "forking", recording("meteor"))

@@ -48,8 +48,18 @@ def java_lines(text: str) -> list[str]:
         path = os.path.join(tmp, "captions.txt")
         with open(path, "wb") as f:
             f.write(text.encode())
-        cmd = ["java", "-cp", jar, "edu.stanford.nlp.process.PTBTokenizer", "-preserveLines", "-lowerCase", path]
-        out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True).stdout
+        cmd = [
+            "java",
+            "-cp",
+            jar,
+            "edu.stanford.nlp.process.PTBTokenizer",
+            "-preserveLines",
+            "-lowerCase",
+            path,
+        ]
+        out = subprocess.run(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True
+        ).stdout
     return out.decode().split("\n")
 
 
@@ -96,7 +106,7 @@ ABBREVIATIONS = (
 NUMBERS = (
     "1 2 10 100 2020 1,000 1,000.50 3.14 .5 0.5 3/4 1/2 5-7/8 10:30 2:45pm 12:55:01 1st 2nd 21st 10% "
     "$5 $5.99 US$3 A$10 HK$5 #1 £20 €5 ¥3 ¢4 ₹100 12/25/2020 2020-01-01 01-02-03 1-800-555-1234 "
-    "555-1234 123.456.7890 1e5 0x1F 3x4 100km 5kg 5'11\" 12\" 90° 90°F ½ ¼ ⅓ ⅛ 5½ ² x² H₂O ¹²³ 1. 10. "
+    '555-1234 123.456.7890 1e5 0x1F 3x4 100km 5kg 5\'11" 12" 90° 90°F ½ ¼ ⅓ ⅛ 5½ ² x² H₂O ¹²³ 1. 10. '
     "7-11 9/11 24/7 1990s 10,000,000 1.000,5 ٣ ० ߁ 1:1 16:9 1\\/2 11111/2"
 ).split() + ["1 1/2", "(555) 123-4567", "555 123 4567", "+1 555 123 4567", "++44 20 1234 5678"]
 URLS = (
@@ -107,15 +117,39 @@ URLS = (
     "R&D at&t S&P-500 &amp; &lt; &gt; &quot; &apos; &nbsp; &mdash; &ndash; &#39; &eacute; caf&eacute; "
     "&HT; &copy; <b> </b> <br/> <!-- <?xml?> <3 >> << -> <- => = == c++ C++ c# F# j# C.D.s -LRB- "
     "-RRB- -lrb- -LSB- -RCB- E! Yahoo! OK! ftp://x.y"
-).split() + ["<p class=\"x\">", "<a href='y z'>", "<!-- c -->", "< a>", "<a b=c>", "<a  b='1'/>"]
+).split() + ['<p class="x">', "<a href='y z'>", "<!-- c -->", "< a>", "<a b=c>", "<a  b='1'/>"]
 UNICODE = (
     "café naïve résumé Écolé İstanbul ΣΟΦΟΣ ΑΣ7 Α7Σ ΣΟΦΟΣ7y Ωmega straße ﬁne Москва привет 日本語 "
     "中文 한국어 العربية עברית हिन्दी ไทย 😀 👍🏽 © ® ™ ° ± × ÷ € £ ¥ § ¶ • · † ‡ ‰ ′ ″ ‹ › « » „ ‚ ‛ ‟ "
     "“ ” ‘ ’ – — ― ‐ ‑ … ʼ ˈ ᵃ Ⅻ ⅻ ① ∀ ∑ → ⇒ ■ ☺ ♥ ✓ ★ ¡ ¿ ; · ։ ؟ ۔ 。 、 ， ！ ？ ： （ ） ＄ ％ "
     "〈 〉 【 】 ª º µ ð þ ß ĳ ſ ı K Ⓐ Ⅰ ȷ ɐ \u0301 e\u0301 ŉ ʻ \u02bc \u05be \u0e3f \u20a0 \u20aa"
-).split() + ["\xa0", "\u2009", "\u200b", "\u200e", "\ufeff", "\u3000", "\u2002", "\x7f", "\x00",
-             "\x01", "\x1f", "\x80", "\x85", "\x91", "\x92", "\x93", "\x94", "\x96", "\x97", "\xad",
-             "co\xadop", "\ue000", "\u0378", "\t", "  "]
+).split() + [
+    "\xa0",
+    "\u2009",
+    "\u200b",
+    "\u200e",
+    "\ufeff",
+    "\u3000",
+    "\u2002",
+    "\x7f",
+    "\x00",
+    "\x01",
+    "\x1f",
+    "\x80",
+    "\x85",
+    "\x91",
+    "\x92",
+    "\x93",
+    "\x94",
+    "\x96",
+    "\x97",
+    "\xad",
+    "co\xadop",
+    "\ue000",
+    "\u0378",
+    "\t",
+    "  ",
+]
 PUNCT = (
     ". , ; : ! ? ... .... ..... .. !!! ??? ?! !? ?!? !! ( ) [ ] { } < > \" ' ` `` '' ''' ``` / \\ | @ "
     "# $ % ^ & * ** *** + = ~ _ - -- \\* \\/ ¦ ¨ ¬ ¯ ´ ¸ :) :-) :( ;) :D :P :-P =) :'( :O ^_^ -_- o_O "
@@ -139,7 +173,7 @@ TEMPLATES = [
     "It's 10:30 a.m. on Jan. 5, 2020.",
     "the U.S. flag is waving",
     "A street sign for Main St. and 5th Ave.",
-    "A menu with items like \"fish & chips\" and \"mac 'n' cheese\".",
+    'A menu with items like "fish & chips" and "mac \'n\' cheese".',
     "A man wearing a hat with the letters N.Y. on it.",
     "A poster that says 'Sale 50% off!!!'",
     "A cup of coffee from Starbucks®",
@@ -152,7 +186,19 @@ TEMPLATES = [
 ]
 POOLS = [WORDS, CAPS, CONTRACTIONS, HYPHENATED, ABBREVIATIONS, NUMBERS, URLS, UNICODE, PUNCT]
 WEIGHTS = [34, 6, 10, 6, 9, 9, 6, 9, 11]
-SEPARATORS = [" "] * 12 + ["", "", "", "  ", "\t", " \xa0", "\xa0", " \u3000 ", "\u2009", " . ", " ."]
+SEPARATORS = [" "] * 12 + [
+    "",
+    "",
+    "",
+    "  ",
+    "\t",
+    " \xa0",
+    "\xa0",
+    " \u3000 ",
+    "\u2009",
+    " . ",
+    " .",
+]
 
 
 def _item(rng: random.Random) -> str:
@@ -181,11 +227,62 @@ SOUP = (
     [chr(c) for c in range(32, 127)] * 3
     + list("''\"\"``..,,--//&&;;::!!??@@##$$**()[]{}<>__==")
     + [c for pool in (UNICODE, PUNCT) for w in pool for c in w]
-    + ["&amp;", "&lt;", "&quot;", "&apos;", "&nbsp;", "&eacute;", "http://", "www.", ".com", ".txt",
-       "n't", "'s", "'ll", "cannot", "gonna", "'tis", "U.S.", "Mr.", "Jan.", "etc.", "Co.", "No.",
-       " The ", " the ", " A ", "pty. ltd", "...", ". . .", "--", ":)", "^_^", "<b>", "<a b='c'>",
-       "AT&T", "-LRB-", "c++", "O'Malley", "'90s", "1/2", "3 1/2", "555-123-4567", "(555) 123 4567",
-       "1,000.50", "$5", "US$", "#tag", "@user", "x@y.com", "\\*", "\\/", " ", " ", " ", "\n"]
+    + [
+        "&amp;",
+        "&lt;",
+        "&quot;",
+        "&apos;",
+        "&nbsp;",
+        "&eacute;",
+        "http://",
+        "www.",
+        ".com",
+        ".txt",
+        "n't",
+        "'s",
+        "'ll",
+        "cannot",
+        "gonna",
+        "'tis",
+        "U.S.",
+        "Mr.",
+        "Jan.",
+        "etc.",
+        "Co.",
+        "No.",
+        " The ",
+        " the ",
+        " A ",
+        "pty. ltd",
+        "...",
+        ". . .",
+        "--",
+        ":)",
+        "^_^",
+        "<b>",
+        "<a b='c'>",
+        "AT&T",
+        "-LRB-",
+        "c++",
+        "O'Malley",
+        "'90s",
+        "1/2",
+        "3 1/2",
+        "555-123-4567",
+        "(555) 123 4567",
+        "1,000.50",
+        "$5",
+        "US$",
+        "#tag",
+        "@user",
+        "x@y.com",
+        "\\*",
+        "\\/",
+        " ",
+        " ",
+        " ",
+        "\n",
+    ]
 )
 
 
@@ -193,18 +290,64 @@ def _soup_caption(rng: random.Random) -> str:
     r = rng.random()
     if r < 0.5:
         return "".join(rng.choice(SOUP) for _ in range(rng.randint(1, 14)))
-    return "".join(rng.choice(SOUP) if rng.random() < 0.6 else _item(rng) + " " for _ in range(rng.randint(1, 10)))
+    return "".join(
+        rng.choice(SOUP) if rng.random() < 0.6 else _item(rng) + " "
+        for _ in range(rng.randint(1, 10))
+    )
 
 
-SUBJECTS = ["a man", "a woman", "two men", "a young boy", "a group of people", "a dog", "an elephant",
-            "a red double decker bus", "a stop sign", "a large clock tower", "the player", "a plate of food"]
-VERBS = ["is standing", "is sitting", "is riding", "are playing", "is holding", "is parked", "sits",
-         "with", "next to", "on top of", "in front of", "near"]
-OBJECTS = ["a skateboard", "the street", "the beach", "a table", "the snow", "a bench", "a kite",
-           "a sign that says \"stop\"", "a sign that reads 'no parking'", "a shirt with the number 23",
-           "the u.s. flag", "mr. smith's car", "a dog's bowl", "a clock that reads 10:30", "a $5 bill",
-           "50% off sign", "a menu (in french)", "a phone, a wallet, and keys", "two slices of pizza!",
-           "a t-shirt", "a 10-year-old boy", "a bottle of coca-cola"]
+SUBJECTS = [
+    "a man",
+    "a woman",
+    "two men",
+    "a young boy",
+    "a group of people",
+    "a dog",
+    "an elephant",
+    "a red double decker bus",
+    "a stop sign",
+    "a large clock tower",
+    "the player",
+    "a plate of food",
+]
+VERBS = [
+    "is standing",
+    "is sitting",
+    "is riding",
+    "are playing",
+    "is holding",
+    "is parked",
+    "sits",
+    "with",
+    "next to",
+    "on top of",
+    "in front of",
+    "near",
+]
+OBJECTS = [
+    "a skateboard",
+    "the street",
+    "the beach",
+    "a table",
+    "the snow",
+    "a bench",
+    "a kite",
+    'a sign that says "stop"',
+    "a sign that reads 'no parking'",
+    "a shirt with the number 23",
+    "the u.s. flag",
+    "mr. smith's car",
+    "a dog's bowl",
+    "a clock that reads 10:30",
+    "a $5 bill",
+    "50% off sign",
+    "a menu (in french)",
+    "a phone, a wallet, and keys",
+    "two slices of pizza!",
+    "a t-shirt",
+    "a 10-year-old boy",
+    "a bottle of coca-cola",
+]
 
 
 def _plain_caption(rng: random.Random) -> str:
@@ -218,13 +361,89 @@ def _plain_caption(rng: random.Random) -> str:
 
 # Chunks whose tokens depend on what follows them, in many contexts (and repeated: the cache).
 CONTEXT_CHUNKS = [
-    "A.", "Z.", "I.", "a.", "U.S.", "u.s.", "U.S.A.", "e.g.", "Mr.", "Jan.", "jan.", "Inc.", "Co.", "co.",
-    "pty.", "No.", "no.", "fig.", "ca.", "Calif.", "Mass.", "etc.", "St.", "x.", "the.", "dog.", "1", "12",
-    "1234", "(555)", "555", "3.5", "10:30", "'05", "it's", "'s", "can't", "n't", "A", "The", "the", "He",
-    "It", "ltd", "Ltd", "lim", "5", "1/2", "123-4567", "4567", ".", "..", "...", ". .", "<b>", "<a",
-    "b='x'>", "'tis", "gonna", "http://x.com", "\xa0", "a\xa0", "\xa0The", "x\u3000", "A.\xa0",
-    "U.S.\xa0", "It's", "E!", "OK!", "magazine", ":)", "'a", "'ab", '"a', "y'", "all", "O'", "d'",
-    "é.", "É", "Ⅰ", "ΑΣ", "http://aΣ\u3000",
+    "A.",
+    "Z.",
+    "I.",
+    "a.",
+    "U.S.",
+    "u.s.",
+    "U.S.A.",
+    "e.g.",
+    "Mr.",
+    "Jan.",
+    "jan.",
+    "Inc.",
+    "Co.",
+    "co.",
+    "pty.",
+    "No.",
+    "no.",
+    "fig.",
+    "ca.",
+    "Calif.",
+    "Mass.",
+    "etc.",
+    "St.",
+    "x.",
+    "the.",
+    "dog.",
+    "1",
+    "12",
+    "1234",
+    "(555)",
+    "555",
+    "3.5",
+    "10:30",
+    "'05",
+    "it's",
+    "'s",
+    "can't",
+    "n't",
+    "A",
+    "The",
+    "the",
+    "He",
+    "It",
+    "ltd",
+    "Ltd",
+    "lim",
+    "5",
+    "1/2",
+    "123-4567",
+    "4567",
+    ".",
+    "..",
+    "...",
+    ". .",
+    "<b>",
+    "<a",
+    "b='x'>",
+    "'tis",
+    "gonna",
+    "http://x.com",
+    "\xa0",
+    "a\xa0",
+    "\xa0The",
+    "x\u3000",
+    "A.\xa0",
+    "U.S.\xa0",
+    "It's",
+    "E!",
+    "OK!",
+    "magazine",
+    ":)",
+    "'a",
+    "'ab",
+    '"a',
+    "y'",
+    "all",
+    "O'",
+    "d'",
+    "é.",
+    "É",
+    "Ⅰ",
+    "ΑΣ",
+    "http://aΣ\u3000",
 ]
 CONTEXT_SEPARATORS = [" ", " ", " ", "  ", "\t", " \xa0 ", " \t", "\n ", " \u3000", "\u2002 ", ""]
 
@@ -236,9 +455,12 @@ def _context_caption(rng: random.Random) -> str:
 
 def corpus(kind: str, seed: int, n: int) -> list[str]:
     rng = random.Random(f"{kind}-{seed}")
-    make = {"mixed": _mixed_caption, "soup": _soup_caption, "plain": _plain_caption, "context": _context_caption}[
-        kind
-    ]
+    make = {
+        "mixed": _mixed_caption,
+        "soup": _soup_caption,
+        "plain": _plain_caption,
+        "context": _context_caption,
+    }[kind]
     captions = [make(rng) for _ in range(n)]
     # repeats, in other contexts, exercise the chunk cache
     captions += [rng.choice(captions) for _ in range(n // 5)]
@@ -256,8 +478,14 @@ def postprocess(line: str) -> str:
 # ---------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "kind,seed,n",
-    [("mixed", 1, 900), ("mixed", 2, 900), ("soup", 1, 700), ("soup", 2, 700), ("plain", 1, 600),
-     ("context", 1, 1200)],
+    [
+        ("mixed", 1, 900),
+        ("mixed", 2, 900),
+        ("soup", 1, 700),
+        ("soup", 2, 700),
+        ("plain", 1, 600),
+        ("context", 1, 1200),
+    ],
 )
 def test_generated_corpus_matches_pycocoevalcap(kind, seed, n):
     captions = corpus(kind, seed, n)
@@ -278,39 +506,188 @@ def test_raw_token_lines_match_the_jar():
 
 EDGE_CASES = [
     # clitics and apostrophes
-    "A man's dog can't run.", "don't", "DON'T", "won't", "can’t", "n't", "it's", "it'll", "it'll go",
-    "they're", "they're here", "I'd've", "y'all", "Y'all're", "o'clock", "rock'n'roll", "rock 'n' roll",
-    "students' bikes", "James'", "'tis", "'Twas", "cannot", "CANNOT", "gonna", "wanna", "gotta",
-    "lemme", "gimme", "dunno", "'90s", "'05 ", "'99", "l'amour", "d'Avignon", "O'Malley", "O`o",
-    "diff'rent", "don'ts", "doin'", "somethin'", "'em", "'cause", "Cap'n", "c'est", "it&apos;s",
+    "A man's dog can't run.",
+    "don't",
+    "DON'T",
+    "won't",
+    "can’t",
+    "n't",
+    "it's",
+    "it'll",
+    "it'll go",
+    "they're",
+    "they're here",
+    "I'd've",
+    "y'all",
+    "Y'all're",
+    "o'clock",
+    "rock'n'roll",
+    "rock 'n' roll",
+    "students' bikes",
+    "James'",
+    "'tis",
+    "'Twas",
+    "cannot",
+    "CANNOT",
+    "gonna",
+    "wanna",
+    "gotta",
+    "lemme",
+    "gimme",
+    "dunno",
+    "'90s",
+    "'05 ",
+    "'99",
+    "l'amour",
+    "d'Avignon",
+    "O'Malley",
+    "O`o",
+    "diff'rent",
+    "don'ts",
+    "doin'",
+    "somethin'",
+    "'em",
+    "'cause",
+    "Cap'n",
+    "c'est",
+    "it&apos;s",
     # quotes
-    '"Hello" he said', '"a" "A" "hello world"', "'Hello' it's 'a'", "“Hello,” she said", "‘quoted’",
-    "``hello''", "„low“ ‚low‘", "«guillemets»", "''", "'''", '""', '&quot;a&quot;', "’’", "‛x‟",
+    '"Hello" he said',
+    '"a" "A" "hello world"',
+    "'Hello' it's 'a'",
+    "“Hello,” she said",
+    "‘quoted’",
+    "``hello''",
+    "„low“ ‚low‘",
+    "«guillemets»",
+    "''",
+    "'''",
+    '""',
+    "&quot;a&quot;",
+    "’’",
+    "‛x‟",
     # brackets, dashes, dots
-    "a (b) [c] {d} <e> f", "well -- known", "---", "----", "-----", "– — ―", "&mdash;", "wait...",
-    "wait....", "wait.....", "wait......", ". . .", "a . . . b", "a. . . b", "…", "\x85", "?!", "!!!",
+    "a (b) [c] {d} <e> f",
+    "well -- known",
+    "---",
+    "----",
+    "-----",
+    "– — ―",
+    "&mdash;",
+    "wait...",
+    "wait....",
+    "wait.....",
+    "wait......",
+    ". . .",
+    "a . . . b",
+    "a. . . b",
+    "…",
+    "\x85",
+    "?!",
+    "!!!",
     # numbers, money, fractions
-    "$5 costs 10% of US$3,000.50 and £20 €5 ¥3 ¢4 ₹5", "3/4 cup", "1 1/2", "1\xa01/2", "5-7/8", "½",
-    "⅔", "⅛", "10:30", "2:45pm", "1st 2nd 3rd 21st", "12/25/2020", "2020-01-01", "(555) 123-4567",
-    "555 123 4567", "+1 555 123 4567", "123.456.7890", "1,000,000", ".5", "-3.5", "+5", "x² H₂O",
+    "$5 costs 10% of US$3,000.50 and £20 €5 ¥3 ¢4 ₹5",
+    "3/4 cup",
+    "1 1/2",
+    "1\xa01/2",
+    "5-7/8",
+    "½",
+    "⅔",
+    "⅛",
+    "10:30",
+    "2:45pm",
+    "1st 2nd 3rd 21st",
+    "12/25/2020",
+    "2020-01-01",
+    "(555) 123-4567",
+    "555 123 4567",
+    "+1 555 123 4567",
+    "123.456.7890",
+    "1,000,000",
+    ".5",
+    "-3.5",
+    "+5",
+    "x² H₂O",
     # abbreviations and acronyms, sentence ends
-    "U.S. is big. I live in the U.S.", "the U.S.", "U.S. The end", "U.S.\nThe", "I. The", "A. The",
-    "Mr. Smith met Dr. Jones at St. Paul", "etc. and e.g. i.e. vs. Jan. 5", "in Jan. The",
-    "in Jan. the", "Jan.", "Jan. ", "Inc. Corp. Co. Ltd.", "pty. ltd", "Co. Ltd", "PTY.", "No. 5",
-    "no.5", "fig. 3", "Ph.D. The", "Calif. Mass. mass.", "a.k.a.g.", "Canada-U.S", "U.S.-U.K. The",
+    "U.S. is big. I live in the U.S.",
+    "the U.S.",
+    "U.S. The end",
+    "U.S.\nThe",
+    "I. The",
+    "A. The",
+    "Mr. Smith met Dr. Jones at St. Paul",
+    "etc. and e.g. i.e. vs. Jan. 5",
+    "in Jan. The",
+    "in Jan. the",
+    "Jan.",
+    "Jan. ",
+    "Inc. Corp. Co. Ltd.",
+    "pty. ltd",
+    "Co. Ltd",
+    "PTY.",
+    "No. 5",
+    "no.5",
+    "fig. 3",
+    "Ph.D. The",
+    "Calif. Mass. mass.",
+    "a.k.a.g.",
+    "Canada-U.S",
+    "U.S.-U.K. The",
     # urls, e-mail, tags, entities, smileys
-    "http://www.google.com/x?y=1.", "www.example.org", "foo.net/bar.", "foo@bar.com.", "<foo@bar.com>",
-    "@user #hashtag #Tag2", "file.txt, image.jpg", "<b>bold</b>", "<a href='x y'>", "<a b=c>",
-    "AT&T at&t Q&A S&P-500 AT&amp;T", "&amp; &lt; &gt; &nbsp; &eacute;", ":) :-( ;) ^_^ (-: <3",
-    "c++ C++ c# f#", "-LRB- -lrb-", "http://x.com/😀",
+    "http://www.google.com/x?y=1.",
+    "www.example.org",
+    "foo.net/bar.",
+    "foo@bar.com.",
+    "<foo@bar.com>",
+    "@user #hashtag #Tag2",
+    "file.txt, image.jpg",
+    "<b>bold</b>",
+    "<a href='x y'>",
+    "<a b=c>",
+    "AT&T at&t Q&A S&P-500 AT&amp;T",
+    "&amp; &lt; &gt; &nbsp; &eacute;",
+    ":) :-( ;) ^_^ (-: <3",
+    "c++ C++ c# f#",
+    "-LRB- -lrb-",
+    "http://x.com/😀",
     # unicode, spacing, control characters
-    "Café naïve résumé ÉCOLE İstanbul ΣΟΦΟΣ straße", "ΑΣ7 Α7Σ ΣΟΦΟΣ7y ΑΣ-Β", "I love 😀 emoji 👍🏽 ok",
-    "日本語のテキスト", "Москва", "a\u3000b", "a \u3000b", "a\u2009\xa0.org", " \u2009\xa0.org", "\u200bx",
-    "tab\there", "two  spaces", "  leading", "trailing  ", "\xa0", "a\x00b", "a\x1fb", "a\x7fb",
-    "co\xadop", "\u0301", "ﬁne", "Ⅻ ⅻ Ⓐ", "ſ ı K",
+    "Café naïve résumé ÉCOLE İstanbul ΣΟΦΟΣ straße",
+    "ΑΣ7 Α7Σ ΣΟΦΟΣ7y ΑΣ-Β",
+    "I love 😀 emoji 👍🏽 ok",
+    "日本語のテキスト",
+    "Москва",
+    "a\u3000b",
+    "a \u3000b",
+    "a\u2009\xa0.org",
+    " \u2009\xa0.org",
+    "\u200bx",
+    "tab\there",
+    "two  spaces",
+    "  leading",
+    "trailing  ",
+    "\xa0",
+    "a\x00b",
+    "a\x1fb",
+    "a\x7fb",
+    "co\xadop",
+    "\u0301",
+    "ﬁne",
+    "Ⅻ ⅻ Ⓐ",
+    "ſ ı K",
     # empty captions and line breaks inside captions (they shift every later caption, as in pycocoevalcap)
-    "", " ", "\t", "x\ry", "a\r\nb", "a\x0bb", "a\x0cb", "a\u2028b", "a\u2029b", "last one",
-    "<a b='x", "y'> merged lines", "after the merge",
+    "",
+    " ",
+    "\t",
+    "x\ry",
+    "a\r\nb",
+    "a\x0bb",
+    "a\x0cb",
+    "a\u2028b",
+    "a\u2029b",
+    "last one",
+    "<a b='x",
+    "y'> merged lines",
+    "after the merge",
 ]
 
 
@@ -337,14 +714,21 @@ def test_long_caption_matches_pycocoevalcap():
 @pytest.mark.parametrize(
     "text,expected",
     [
-        ("A man in a red shirt is riding a bike down the street.",
-         "a man in a red shirt is riding a bike down the street"),
+        (
+            "A man in a red shirt is riding a bike down the street.",
+            "a man in a red shirt is riding a bike down the street",
+        ),
         ("A man's dog can't run.", "a man 's dog ca n't run"),
         ("gonna cannot 'tis y'all", "gon na can not 't is y' all"),
         # -LRB- etc. are lower-cased before pycocoevalcap's filter, which lists them upper-case: they stay
-        ('The sign says "STOP" (in red) [big] {x}!',
-         "the sign says stop -lrb- in red -rrb- -lsb- big -rsb- -lcb- x -rcb-"),
-        ("$5 costs 10% of US$3,000.50 and £20 €5 ¢4", "$ 5 costs 10 % of us$ 3,000.50 and # 20 $ 5 cents 4"),
+        (
+            'The sign says "STOP" (in red) [big] {x}!',
+            "the sign says stop -lrb- in red -rrb- -lsb- big -rsb- -lcb- x -rcb-",
+        ),
+        (
+            "$5 costs 10% of US$3,000.50 and £20 €5 ¢4",
+            "$ 5 costs 10 % of us$ 3,000.50 and # 20 $ 5 cents 4",
+        ),
         ("1 1/2 cups ½", "1\xa01/2 cups 1/2"),
         ("in the U.S. I. B. Mr. Smith", "in the u.s. i. b mr. smith"),
         ("well-known e-mail -- wait... :)", "well-known e-mail wait -rrb-"),
@@ -411,14 +795,14 @@ def test_several_calls_split_together_give_each_calls_result(monkeypatch, sizes)
     captions = [ptb._CROSS_LINE.sub(" ", c) for c in corpus("context", 8, sum(sizes))]
     calls, at = [], 0
     for n in sizes:
-        calls.append(captions[at:at + n])
+        calls.append(captions[at : at + n])
         at += n
     cut = sum(sizes) // 2  # the line where this process starts: a boundary case either side
     flat = [c for call in calls for c in call]
-    flat[cut - 1:cut + 1] = ("the letter I.", "The end")
+    flat[cut - 1 : cut + 1] = ("the letter I.", "The end")
     at = 0
     for k, n in enumerate(sizes):
-        calls[k] = flat[at:at + n]
+        calls[k] = flat[at : at + n]
         at += n
     monkeypatch.setattr(ptb, "_PARALLEL_MIN_TEXTS", 10**9)
     separately = [ptb.tokenize(call) for call in calls]

@@ -30,8 +30,10 @@ def random_token(rng: random.Random) -> str:
 
 
 def random_lines(rng: random.Random, n_lines: int, max_words: int = 6) -> list[str]:
-    return [" ".join(random_token(rng) for _ in range(rng.randint(2, max_words)))
-            for _ in range(n_lines)]
+    return [
+        " ".join(random_token(rng) for _ in range(rng.randint(2, max_words)))
+        for _ in range(n_lines)
+    ]
 
 
 def _colours(rng: random.Random) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
@@ -41,7 +43,9 @@ def _colours(rng: random.Random) -> tuple[tuple[int, int, int], tuple[int, int, 
     return (light, dark) if rng.random() < 0.7 else (dark, light)
 
 
-def _background(rng: random.Random, size: tuple[int, int], colour: tuple[int, int, int]) -> Image.Image:
+def _background(
+    rng: random.Random, size: tuple[int, int], colour: tuple[int, int, int]
+) -> Image.Image:
     image = Image.new("RGB", size, colour)
     if rng.random() < 0.5:  # a soft vertical gradient
         w, h = size

@@ -38,14 +38,20 @@ def own_height(line: OcrLine) -> float:
 def inside(line: OcrLine, x: float, y: float, tolerance: float = 2.0) -> bool:
     xs, ys = [p[0] for p in line.box], [p[1] for p in line.box]
     return min(xs) - tolerance <= x <= max(xs) + tolerance and (
-        min(ys) - tolerance <= y <= max(ys) + tolerance)
+        min(ys) - tolerance <= y <= max(ys) + tolerance
+    )
 
 
 def parts(merged: OcrLine, raw: list[OcrLine]) -> list[OcrLine]:
     """The engine lines a merged line was joined from: their text is in it and their centre
     inside its box."""
-    return [l for l in raw if l.text.strip() and l.text.strip() in merged.text
-            and inside(merged, sum(p[0] for p in l.box) / 4, sum(p[1] for p in l.box) / 4)]
+    return [
+        l
+        for l in raw
+        if l.text.strip()
+        and l.text.strip() in merged.text
+        and inside(merged, sum(p[0] for p in l.box) / 4, sum(p[1] for p in l.box) / 4)
+    ]
 
 
 @pytest.mark.slow  # a few seconds: the engine reads four receipt scans
@@ -56,8 +62,11 @@ def test_receipt_rows_are_kept(name, engine):
     total = sroie.key_fields(name)["total"]
     # The annotation has a row with a TOTAL label and the amount, and the engine read the
     # amount as a box of its own: the layout has to join them.
-    assert any(any("TOTAL" in s.text.upper() for s in row) and any(
-        s.text.strip().endswith(total) for s in row) for row in sroie.reference_rows(name))
+    assert any(
+        any("TOTAL" in s.text.upper() for s in row)
+        and any(s.text.strip().endswith(total) for s in row)
+        for row in sroie.reference_rows(name)
+    )
     assert any(l.text.strip().endswith(total) and "TOTAL" not in l.text.upper() for l in raw)
     holding = [l.text for l in ordered if total in l.text]
     assert any("TOTAL" in text.upper() for text in holding), holding
@@ -69,7 +78,8 @@ def test_receipt_rows_are_kept(name, engine):
     assert ours <= engine_order
     # Every word read is output once, and no line grew to cover rows it doesn't hold.
     assert sorted(" ".join(l.text for l in ordered).split()) == sorted(
-        " ".join(l.text for l in raw).split())
+        " ".join(l.text for l in raw).split()
+    )
     for line in ordered:
         if line not in raw:
             joined = parts(line, raw)

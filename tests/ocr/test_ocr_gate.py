@@ -19,8 +19,9 @@ from llavar2.ocr.gate import (
 from llavar2.records import OcrLine, OcrResult
 
 
-def line(text: str, score: float = 0.97, box: tuple[float, float, float, float] = (0, 0, 300, 30)
-         ) -> OcrLine:
+def line(
+    text: str, score: float = 0.97, box: tuple[float, float, float, float] = (0, 0, 300, 30)
+) -> OcrLine:
     x0, y0, x1, y1 = box
     return OcrLine(text=text, box=[[x0, y0], [x1, y0], [x1, y1], [x0, y1]], score=score)
 
@@ -32,11 +33,14 @@ def flags(text: str, score: float = 0.97, language: str = "en") -> list[str]:
 # Read from real images: a stray letter, a mirrored reflection, a CJK glyph read in an English
 # poster. Flagged even when the engine is sure of them.
 @pytest.mark.parametrize("score", [0.99, 0.9])
-@pytest.mark.parametrize("text, flag", [
-    ("C", TOO_SHORT),
-    ("Dare: 1dy Amre .18", GARBLED),
-    ('****乙"90*', OTHER_SCRIPT),
-])
+@pytest.mark.parametrize(
+    "text, flag",
+    [
+        ("C", TOO_SHORT),
+        ("Dare: 1dy Amre .18", GARBLED),
+        ('****乙"90*', OTHER_SCRIPT),
+    ],
+)
 def test_real_junk_is_flagged(text, flag, score):
     assert flag in flags(text, score)
 
@@ -47,39 +51,42 @@ def test_spine_fragments_are_flagged_at_the_confidence_they_are_read_with():
     assert GARBLED in flags("IOD RAI Fault", 0.7)
 
 
-@pytest.mark.parametrize("text", [
-    "TAMPOI,81200 JOHOR BAHRU,JOHOR",
-    "SR I00100000035- 1 MEAT + 3 VEGE",
-    "SR 100100000035-1 Meat + 3 Vege",
-    "GST ID : 001661886464",
-    "(867388-U)",
-    "JM0325955-V",
-    "TOTAL AMOUNT: $7.60",
-    "12/03/2018 10:25:49 PM",
-    "22 Mar 2018 18:24",
-    "Facebook.com/BarWangRice",
-    "myNEWScareline@mynews.com.my",
-    "www.howwasit4you-my.net",
-    "TOTAL",
-    "RM",
-    "QTY",
-    "THREE STOOGES",
-    "PERNIAGAAN ZHENG HUI",
-    "UNIHAKKA INTERNATIONAL SDN BHD",
-    "The Great Gatsby",
-    "F. Scott Fitzgerald",
-    "Nando's",
-    "McDonald's",
-    "iPhone 15 Pro",
-    "H&M",
-    "Q3 2024 Results",
-    "40x30 cm",
-    "2pcs 10KG 1st Floor",
-    "Tel: +60 3-7728 1234",
-    "UNITAmt Exc. Amt Inc. GST",
-    "Thank You & Come Again!",
-    "*************************",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "TAMPOI,81200 JOHOR BAHRU,JOHOR",
+        "SR I00100000035- 1 MEAT + 3 VEGE",
+        "SR 100100000035-1 Meat + 3 Vege",
+        "GST ID : 001661886464",
+        "(867388-U)",
+        "JM0325955-V",
+        "TOTAL AMOUNT: $7.60",
+        "12/03/2018 10:25:49 PM",
+        "22 Mar 2018 18:24",
+        "Facebook.com/BarWangRice",
+        "myNEWScareline@mynews.com.my",
+        "www.howwasit4you-my.net",
+        "TOTAL",
+        "RM",
+        "QTY",
+        "THREE STOOGES",
+        "PERNIAGAAN ZHENG HUI",
+        "UNIHAKKA INTERNATIONAL SDN BHD",
+        "The Great Gatsby",
+        "F. Scott Fitzgerald",
+        "Nando's",
+        "McDonald's",
+        "iPhone 15 Pro",
+        "H&M",
+        "Q3 2024 Results",
+        "40x30 cm",
+        "2pcs 10KG 1st Floor",
+        "Tel: +60 3-7728 1234",
+        "UNITAmt Exc. Amt Inc. GST",
+        "Thank You & Come Again!",
+        "*************************",
+    ],
+)
 def test_real_print_is_clean(text):
     gated = gate_line(line(text, 0.95))
     assert gated.flags == []
@@ -93,19 +100,23 @@ def test_rare_names_are_not_junk_when_read_with_confidence():
     assert flags("Xylocopa Mbembe", 0.98) == []
 
 
-@pytest.mark.parametrize("text", [
-    "Sccoe pororcEo cen be exosngeo cr reurneo er tre",  # print seen through thin paper
-    "JALAN JALAN (MGjaiah)",
-    "Thank me Aga1 K",
-    "TIXE",  # "EXIT" in a mirror
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sccoe pororcEo cen be exosngeo cr reurneo er tre",  # print seen through thin paper
+        "JALAN JALAN (MGjaiah)",
+        "Thank me Aga1 K",
+        "TIXE",  # "EXIT" in a mirror
+    ],
+)
 def test_garbled_tokens_sink_a_line(text):
     assert GARBLED in flags(text, 0.95)
 
 
 def test_low_confidence_is_flagged_and_lowers_quality():
-    sure, unsure = gate_lines([line("Fresh bread daily", 0.98), line("Fresh bread daily", 0.45,
-                                                                       (0, 100, 300, 130))])
+    sure, unsure = gate_lines(
+        [line("Fresh bread daily", 0.98), line("Fresh bread daily", 0.45, (0, 100, 300, 130))]
+    )
     assert sure.flags == [] and sure.quality == 1.0
     assert LOW_CONFIDENCE in unsure.flags
     assert unsure.quality < 0.5
@@ -158,10 +169,12 @@ def test_a_line_read_twice_in_one_place_is_a_duplicate():
 
 
 def test_rows_that_differ_in_a_number_are_not_duplicates():
-    rows = [line("1 WALK 1.60 1.60 1.60 ZRL", 0.99, (100, 1014, 860, 1059)),
-            line("1 WALK 160 1.60 1.60 ZRL", 0.99, (100, 1125, 860, 1177)),
-            line("GST 6% 19.47", 0.99, (100, 1200, 400, 1240)),
-            line("GST 6% 19.41", 0.99, (100, 1250, 400, 1290))]
+    rows = [
+        line("1 WALK 1.60 1.60 1.60 ZRL", 0.99, (100, 1014, 860, 1059)),
+        line("1 WALK 160 1.60 1.60 ZRL", 0.99, (100, 1125, 860, 1177)),
+        line("GST 6% 19.47", 0.99, (100, 1200, 400, 1240)),
+        line("GST 6% 19.41", 0.99, (100, 1250, 400, 1290)),
+    ]
     assert all(g.flags == [] for g in gate_lines(rows))
 
 
@@ -174,10 +187,22 @@ def test_gate_keeps_order_text_and_boxes():
 
 
 def test_clean_text_leaves_flagged_lines_out():
-    gated = gate_lines([line("Fresh bread daily"), line("C", box=(0, 40, 10, 70)),
-                        line("Dare: 1dy Amre .18", box=(0, 80, 300, 110))])
-    ocr = OcrResult(id="x", image="x.png", engine="t", width=400, height=200, lines=gated,
-                    text="\n".join(g.text for g in gated))
+    gated = gate_lines(
+        [
+            line("Fresh bread daily"),
+            line("C", box=(0, 40, 10, 70)),
+            line("Dare: 1dy Amre .18", box=(0, 80, 300, 110)),
+        ]
+    )
+    ocr = OcrResult(
+        id="x",
+        image="x.png",
+        engine="t",
+        width=400,
+        height=200,
+        lines=gated,
+        text="\n".join(g.text for g in gated),
+    )
     assert ocr.clean_text == "Fresh bread daily"
     assert "Dare" in ocr.text
 
@@ -190,27 +215,33 @@ def test_languages_and_constants():
     assert GATE_VERSION.startswith("ocr-gate@")
 
 
-@pytest.mark.parametrize("text, language", [
-    ("ラーメン 800円", "ja"),
-    ("2024年3月15日", "ja"),
-    ("营业时间 10:00-22:00", "zh"),
-    ("서울 2층", "ko"),
-    ("Цена: 250 руб.", "ru"),
-    ("ｒａｍｅｎ ＳＨＯＰ", "en"),  # full-width Latin
-    ("ﬁnal oﬀer", "en"),  # ligatures
-    ("5µm filter", "en"),
-    ("1ª edición", "es"),
-])
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("ラーメン 800円", "ja"),
+        ("2024年3月15日", "ja"),
+        ("营业时间 10:00-22:00", "zh"),
+        ("서울 2층", "ko"),
+        ("Цена: 250 руб.", "ru"),
+        ("ｒａｍｅｎ ＳＨＯＰ", "en"),  # full-width Latin
+        ("ﬁnal oﬀer", "en"),  # ligatures
+        ("5µm filter", "en"),
+        ("1ª edición", "es"),
+    ],
+)
 def test_print_of_other_languages_and_forms_is_clean(text, language):
     assert flags(text, 0.95, language) == []
 
 
-@pytest.mark.parametrize("misread, word", [
-    ("Total Arnt Payabie", "Total Amount Payable"),  # "rn" for "m", "i" for "l"
-    ("Narne", "Name"),
-    ("Itern Count", "Item Count"),
-    ("CL0SED", "CLOSED"),  # a zero for an O
-])
+@pytest.mark.parametrize(
+    "misread, word",
+    [
+        ("Total Arnt Payabie", "Total Amount Payable"),  # "rn" for "m", "i" for "l"
+        ("Narne", "Name"),
+        ("Itern Count", "Item Count"),
+        ("CL0SED", "CLOSED"),  # a zero for an O
+    ],
+)
 def test_a_word_one_look_alike_away_from_a_common_word_is_a_misreading(misread, word):
     misread_line, printed = gate_lines([line(misread), line(word, box=(0, 100, 300, 130))])
     assert misread_line.quality < printed.quality
@@ -223,20 +254,26 @@ def test_rare_names_are_not_misreadings():
     assert gate_line(line("Greenwood Trattoria Luna")).quality >= 0.9
 
 
-@pytest.mark.parametrize("misread", [
-    "No: G3, BIk G, JIn PJU 1A/3,",  # "l" read as "I" after a capital (SROIE 040: "Blk", "Jln")
-    "For anv enauirv. please contact us:",  # "any" and "enquiry" misread (SROIE 584)
-])
+@pytest.mark.parametrize(
+    "misread",
+    [
+        "No: G3, BIk G, JIn PJU 1A/3,",  # "l" read as "I" after a capital (SROIE 040: "Blk", "Jln")
+        "For anv enauirv. please contact us:",  # "any" and "enquiry" misread (SROIE 584)
+    ],
+)
 def test_look_alike_misreadings_of_short_and_lower_case_words_are_flagged(misread):
     assert flags(misread, 0.99) == [GARBLED]
 
 
-@pytest.mark.parametrize("text", [
-    "In stock: Ice cream, It is free",  # a capital I starting a word
-    "McIntosh Apples 2kg",  # a name with a capital I after a lower-case letter
-    "Any enquiry, please contact us",
-    "qty 2 pcs, ltd offer",  # rare three-letter abbreviations, not a swap of a common word
-    "a man in a red jacket climbs the rocks",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In stock: Ice cream, It is free",  # a capital I starting a word
+        "McIntosh Apples 2kg",  # a name with a capital I after a lower-case letter
+        "Any enquiry, please contact us",
+        "qty 2 pcs, ltd offer",  # rare three-letter abbreviations, not a swap of a common word
+        "a man in a red jacket climbs the rocks",
+    ],
+)
 def test_capital_i_words_names_and_abbreviations_stay_clean(text):
     assert flags(text, 0.99) == []

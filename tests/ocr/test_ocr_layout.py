@@ -19,8 +19,10 @@ def rotated(lines: list[OcrLine], degrees: float) -> list[OcrLine]:
     """The same page rotated about its origin (a slightly skewed photo of it)."""
     a = math.radians(degrees)
     c, s = math.cos(a), math.sin(a)
-    return [l.model_copy(update={"box": [[x * c - y * s, x * s + y * c] for x, y in l.box]})
-            for l in lines]
+    return [
+        l.model_copy(update={"box": [[x * c - y * s, x * s + y * c] for x, y in l.box]})
+        for l in lines
+    ]
 
 
 def texts(lines: list[OcrLine]) -> list[str]:
@@ -39,15 +41,19 @@ def two_column_page(offset: float = 0.0) -> list[OcrLine]:
     for i in range(5):
         y = 60 + 28 * i
         page.append(line(f"left {i} lorem ipsum dolor sit amet", 20, y, 320, y + 20))
-        page.append(line(f"right {i} consectetur adipiscing elit", 350, y + offset, 650, y + offset + 20))
+        page.append(
+            line(f"right {i} consectetur adipiscing elit", 350, y + offset, 650, y + offset + 20)
+        )
     page.append(line("footer spanning the page", 20, 220, 650, 240))
     return page
 
 
-EXPECTED_COLUMNS = (["A Title Across Both Columns"]
-                    + [f"left {i} lorem ipsum dolor sit amet" for i in range(5)]
-                    + [f"right {i} consectetur adipiscing elit" for i in range(5)]
-                    + ["footer spanning the page"])
+EXPECTED_COLUMNS = (
+    ["A Title Across Both Columns"]
+    + [f"left {i} lorem ipsum dolor sit amet" for i in range(5)]
+    + [f"right {i} consectetur adipiscing elit" for i in range(5)]
+    + ["footer spanning the page"]
+)
 
 
 def test_empty_and_single_line_pass_through():
@@ -106,19 +112,29 @@ def test_menu_reads_row_by_row():
 
 def test_table_with_three_columns_reads_row_by_row():
     page = []
-    for i, row in enumerate([("Item", "Qty", "Price"), ("Apples", "12", "3.00"), ("Pears", "4", "1.20")]):
+    for i, row in enumerate(
+        [("Item", "Qty", "Price"), ("Apples", "12", "3.00"), ("Pears", "4", "1.20")]
+    ):
         y = 10 + 30 * i
-        page += [line(row[0], 10, y, 10 + 14 * len(row[0]), y + 20),
-                 line(row[1], 200, y, 200 + 14 * len(row[1]), y + 20),
-                 line(row[2], 320, y, 320 + 14 * len(row[2]), y + 20)]
+        page += [
+            line(row[0], 10, y, 10 + 14 * len(row[0]), y + 20),
+            line(row[1], 200, y, 200 + 14 * len(row[1]), y + 20),
+            line(row[2], 320, y, 320 + 14 * len(row[2]), y + 20),
+        ]
     assert texts(shuffled(page)) == ["Item Qty Price", "Apples 12 3.00", "Pears 4 1.20"]
 
 
 @pytest.mark.parametrize("degrees", [-4.0, -1.5, 2.0, 5.0])
 def test_slight_skew(degrees):
     assert texts(shuffled(rotated(two_column_page(), degrees))) == EXPECTED_COLUMNS
-    parts = rotated([line("Hello", 10, 100, 60, 120), line("world", 66, 100, 120, 120),
-                     line("next line", 10, 130, 120, 150)], degrees)
+    parts = rotated(
+        [
+            line("Hello", 10, 100, 60, 120),
+            line("world", 66, 100, 120, 120),
+            line("next line", 10, 130, 120, 150),
+        ],
+        degrees,
+    )
     ordered = order_lines(parts)
     assert [l.text for l in ordered] == ["Hello world", "next line"]
     # The merged box is rotated with the page: its top edge keeps the skew angle.
@@ -136,7 +152,10 @@ def test_different_heights():
         line("second body line", 10, 170, 200, 185),
     ]
     assert texts(shuffled(page)) == [
-        "SALE", "50% off everything", "Big Heading", "small body text under the heading",
+        "SALE",
+        "50% off everything",
+        "Big Heading",
+        "small body text under the heading",
         "second body line",
     ]
 
@@ -149,33 +168,60 @@ def test_side_by_side_text_boxes_are_columns():
 
 
 def test_three_aligned_columns():
-    page = [line(f"c{c} line {i} with enough words to fill", 20 + 400 * c, 10 + 18 * i,
-                 380 + 400 * c, 25 + 18 * i) for c in range(3) for i in range(6)]
+    page = [
+        line(
+            f"c{c} line {i} with enough words to fill",
+            20 + 400 * c,
+            10 + 18 * i,
+            380 + 400 * c,
+            25 + 18 * i,
+        )
+        for c in range(3)
+        for i in range(6)
+    ]
     assert texts(shuffled(page)) == [l.text for l in page]
 
 
 def test_short_labels_beside_text_read_row_by_row():
     """An agenda: a narrow gap between short times and longer text still makes rows."""
-    events = ["Welcome and coffee", "Project status - Carlos Mendez", "Break",
-              "Design review - Aisha Khan", "Lunch at Lakeview Grill"]
+    events = [
+        "Welcome and coffee",
+        "Project status - Carlos Mendez",
+        "Break",
+        "Design review - Aisha Khan",
+        "Lunch at Lakeview Grill",
+    ]
     page = [line("Team Offsite Agenda", 60, 30, 530, 110)]
     for i, event in enumerate(events):
         y = 200 + 70 * i
-        page += [line(f"{9 + i}:00", 66, y, 151, y + 33), line(event, 216, y, 216 + 14 * len(event), y + 33)]
+        page += [
+            line(f"{9 + i}:00", 66, y, 151, y + 33),
+            line(event, 216, y, 216 + 14 * len(event), y + 33),
+        ]
     assert texts(shuffled(page)) == ["Team Offsite Agenda"] + [
-        f"{9 + i}:00 {event}" for i, event in enumerate(events)]
+        f"{9 + i}:00 {event}" for i, event in enumerate(events)
+    ]
 
 
 def test_fields_over_values_read_row_by_row():
     """A boarding pass: each label sits over its value; labels form one row, values the next."""
-    fields = [("FLIGHT", "SK 1423", 57), ("DATE", "12/05/2023", 226), ("GATE", "C12", 446),
-              ("SEAT", "14A", 566)]
+    fields = [
+        ("FLIGHT", "SK 1423", 57),
+        ("DATE", "12/05/2023", 226),
+        ("GATE", "C12", 446),
+        ("SEAT", "14A", 566),
+    ]
     page = [line("BOARDING PASS", 57, 50, 400, 85)]
     for label, value, x in fields:
-        page += [line(label, x, 343, x + 14 * len(label), 368),
-                 line(value, x, 380, x + 17 * len(value), 410)]
-    assert texts(shuffled(page)) == ["BOARDING PASS", "FLIGHT DATE GATE SEAT",
-                                     "SK 1423 12/05/2023 C12 14A"]
+        page += [
+            line(label, x, 343, x + 14 * len(label), 368),
+            line(value, x, 380, x + 17 * len(value), 410),
+        ]
+    assert texts(shuffled(page)) == [
+        "BOARDING PASS",
+        "FLIGHT DATE GATE SEAT",
+        "SK 1423 12/05/2023 C12 14A",
+    ]
 
 
 def box_height(l: OcrLine) -> float:
@@ -185,35 +231,55 @@ def box_height(l: OcrLine) -> float:
 
 def parts_of(merged: OcrLine, page: list[OcrLine]) -> list[OcrLine]:
     """The input lines an output line was joined from (texts are unique on these pages)."""
-    return [l for l in page if l.text in merged.text.split(" ") or l.text == merged.text
-            or f" {l.text} " in f" {merged.text} "]
+    return [
+        l
+        for l in page
+        if l.text in merged.text.split(" ")
+        or l.text == merged.text
+        or f" {l.text} " in f" {merged.text} "
+    ]
 
 
 @pytest.mark.parametrize("degrees", [0.0, 1.3])
 def test_receipt_rows_read_row_by_row(degrees):
     """A tightly printed receipt (rows touch): item name, quantity and price far apart on one
     row are one line, in order; so are the name-only rows and the label/amount rows."""
-    page = [line("UNIHAKKA INTERNATIONAL SDN BHD", 120, 20, 560, 50),
-            line("Item", 20, 80, 80, 102), line("Qty", 240, 79, 290, 104),
-            line("Total", 570, 80, 640, 102)]
+    page = [
+        line("UNIHAKKA INTERNATIONAL SDN BHD", 120, 20, 560, 50),
+        line("Item", 20, 80, 80, 102),
+        line("Qty", 240, 79, 290, 104),
+        line("Total", 570, 80, 640, 102),
+    ]
     expected = ["UNIHAKKA INTERNATIONAL SDN BHD", "Item Qty Total"]
     y = 102
-    for name, price in [("SR I00100000170- Imported Veggies", "RM1.50"),
-                        ("SR I00100000031- 3 Vege", "RM4.15"),
-                        ("SR I00100000171-Meat Dish", "RM2.83")]:
-        page += [line(name, 20, y, 20 + 9 * len(name), y + 22),
-                 line(price, 20, y + 21, 80, y + 43), line("1", 250, y + 23, 260, y + 40),
-                 line(price, 575, y + 20, 635, y + 42)]
+    for name, price in [
+        ("SR I00100000170- Imported Veggies", "RM1.50"),
+        ("SR I00100000031- 3 Vege", "RM4.15"),
+        ("SR I00100000171-Meat Dish", "RM2.83"),
+    ]:
+        page += [
+            line(name, 20, y, 20 + 9 * len(name), y + 22),
+            line(price, 20, y + 21, 80, y + 43),
+            line("1", 250, y + 23, 260, y + 40),
+            line(price, 575, y + 20, 635, y + 42),
+        ]
         expected += [name, f"{price} 1 {price}"]
         y += 44
-    for label, amount in [("Total Amount: RM8.48", None), ("Nett Total: RM8.50", None),
-                          ("Payment Mode", "Amount"), ("CASH", "RM8.50"), ("Change", "RM0.00")]:
+    for label, amount in [
+        ("Total Amount: RM8.48", None),
+        ("Nett Total: RM8.50", None),
+        ("Payment Mode", "Amount"),
+        ("CASH", "RM8.50"),
+        ("Change", "RM0.00"),
+    ]:
         if amount is None:  # the engine read label and amount as one box
             page.append(line(label, 420, y, 635, y + 22))
             expected.append(label)
         else:
-            page += [line(label, 20, y, 20 + 11 * len(label), y + 22),
-                     line(amount, 575, y, 635, y + 22)]
+            page += [
+                line(label, 20, y, 20 + 11 * len(label), y + 22),
+                line(amount, 575, y, 635, y + 22),
+            ]
             expected.append(f"{label} {amount}")
         y += 21
     page.append(line("Thank You & Come Again!", 180, y + 20, 480, y + 42))
@@ -222,16 +288,20 @@ def test_receipt_rows_read_row_by_row(degrees):
 
 def test_key_value_list_reads_row_by_row():
     """Labels and values, short or long, are read label then value: never as two columns."""
-    fields = [("Invoice number:", "INV-2023-004217 (copy)"),
-              ("Delivery address:", "12 Harbour Road, Springfield"),
-              ("Payment method:", "Credit card ending in 4242"),
-              ("Customer reference:", "Order placed by telephone"),
-              ("Name", "Elena Vasquez")]
+    fields = [
+        ("Invoice number:", "INV-2023-004217 (copy)"),
+        ("Delivery address:", "12 Harbour Road, Springfield"),
+        ("Payment method:", "Credit card ending in 4242"),
+        ("Customer reference:", "Order placed by telephone"),
+        ("Name", "Elena Vasquez"),
+    ]
     page = []
     for i, (label, value) in enumerate(fields):
         y = 40 + 30 * i
-        page += [line(label, 30, y, 30 + 11 * len(label), y + 20),
-                 line(value, 290, y, 290 + 11 * len(value), y + 20)]
+        page += [
+            line(label, 30, y, 30 + 11 * len(label), y + 20),
+            line(value, 290, y, 290 + 11 * len(value), y + 20),
+        ]
     assert texts(shuffled(page)) == [f"{label} {value}" for label, value in fields]
 
 
@@ -249,42 +319,57 @@ def test_two_columns_with_uneven_columns_and_short_last_line():
     assert texts(shuffled(page)) == ["Two Column Article Heading"] + left + right
 
 
-def slanted(text: str, cx: float, cy: float, length: float, height: float, degrees: float
-            ) -> OcrLine:
+def slanted(
+    text: str, cx: float, cy: float, length: float, height: float, degrees: float
+) -> OcrLine:
     """A box of the given size centred at (cx, cy), its baseline turned by ``degrees``."""
     a = math.radians(degrees)
     ux, uy = math.cos(a), math.sin(a)  # along the baseline
     vx, vy = -uy, ux  # down the text
     hl, hh = length / 2, height / 2
     corners = [(-hl, -hh), (hl, -hh), (hl, hh), (-hl, hh)]
-    return OcrLine(text=text, box=[[cx + u * ux + v * vx, cy + u * uy + v * vy]
-                                   for u, v in corners], score=0.9)
+    return OcrLine(
+        text=text, box=[[cx + u * ux + v * vx, cy + u * uy + v * vy] for u, v in corners], score=0.9
+    )
 
 
 def test_slanted_title_is_not_merged_with_credit_rows():
     """A title set at -15 degrees over horizontal credits: its words are one line of their own
     orientation and no credit row is joined to it or to another row."""
-    title = [slanted("MIDNIGHT", 230, 150, 260, 44, -15),
-             slanted("CARNIVAL", 500, 78, 260, 44, -15)]
+    title = [
+        slanted("MIDNIGHT", 230, 150, 260, 44, -15),
+        slanted("CARNIVAL", 500, 78, 260, 44, -15),
+    ]
     credits = []
-    for i, (role, name) in enumerate([("Directed by", "Ana Ruiz"), ("Music by", "Tom Okafor"),
-                                      ("Produced by", "Lee Min-ji"), ("Edited by", "Sam Cole"),
-                                      ("Written by", "Ida Berg")]):
+    for i, (role, name) in enumerate(
+        [
+            ("Directed by", "Ana Ruiz"),
+            ("Music by", "Tom Okafor"),
+            ("Produced by", "Lee Min-ji"),
+            ("Edited by", "Sam Cole"),
+            ("Written by", "Ida Berg"),
+        ]
+    ):
         y = 150 + 30 * i
-        credits += [line(role, 60, y, 60 + 12 * len(role), y + 22),
-                    line(name, 420, y, 420 + 12 * len(name), y + 22)]
+        credits += [
+            line(role, 60, y, 60 + 12 * len(role), y + 22),
+            line(name, 420, y, 420 + 12 * len(name), y + 22),
+        ]
     ordered = order_lines(shuffled(title + credits))
     assert [l.text for l in ordered] == ["MIDNIGHT CARNIVAL"] + [
-        f"{credits[2 * i].text} {credits[2 * i + 1].text}" for i in range(5)]
+        f"{credits[2 * i].text} {credits[2 * i + 1].text}" for i in range(5)
+    ]
     for merged in ordered[1:]:
         assert box_height(merged) <= 2 * max(box_height(p) for p in parts_of(merged, credits))
 
 
 def test_clearly_different_heights_are_not_merged():
     """A big price beside two small lines it overlaps is a line of its own, and so are they."""
-    page = [line("Special offer this week only", 20, 100, 320, 120),
-            line("while stocks last", 20, 124, 200, 144),
-            line("$9.99", 420, 95, 560, 150)]
+    page = [
+        line("Special offer this week only", 20, 100, 320, 120),
+        line("while stocks last", 20, 124, 200, 144),
+        line("$9.99", 420, 95, 560, 150),
+    ]
     assert texts(shuffled(page)) == ["Special offer this week only", "$9.99", "while stocks last"]
     page = [line("Coffee", 20, 80, 110, 100), line("$3.50", 600, 70, 700, 110)]  # 2x taller
     assert texts(page) == ["Coffee", "$3.50"]
@@ -293,8 +378,9 @@ def test_clearly_different_heights_are_not_merged():
 def test_merged_box_never_spans_unrelated_rows():
     """Boxes stepping down half a line each share a baseline pairwise, but a line's box stays
     within twice its tallest part: the staircase is cut, not merged into one tall box."""
-    stairs = [line(f"step{i}", 20 + 120 * i, 100 + 10 * i, 120 + 120 * i, 120 + 10 * i)
-              for i in range(6)]
+    stairs = [
+        line(f"step{i}", 20 + 120 * i, 100 + 10 * i, 120 + 120 * i, 120 + 10 * i) for i in range(6)
+    ]
     ordered = order_lines(shuffled(stairs))
     assert sorted(" ".join(l.text for l in ordered).split()) == sorted(l.text for l in stairs)
     for merged in ordered:
@@ -331,16 +417,24 @@ def test_page_turned_sideways_or_upside_down(degrees):
 def test_small_glyph_joins_its_row():
     """A lone asterisk's box hugs its ink, far shorter than the words beside it: it is still
     part of the row, read where it stands."""
-    page = [line("15*BAG", 82, 670, 169, 699), line("*", 178, 676, 193, 692),
-            line("24.90", 264, 667, 355, 700), line("373.50", 443, 671, 520, 702),
-            line("SUN SOS TIRAM", 24, 713, 243, 742)]
+    page = [
+        line("15*BAG", 82, 670, 169, 699),
+        line("*", 178, 676, 193, 692),
+        line("24.90", 264, 667, 355, 700),
+        line("373.50", 443, 671, 520, 702),
+        line("SUN SOS TIRAM", 24, 713, 243, 742),
+    ]
     assert texts(shuffled(page)) == ["15*BAG * 24.90 373.50", "SUN SOS TIRAM"]
 
 
 def test_lines_over_one_another_read_top_to_bottom():
     """A tall handwritten amount makes a row overlap the next by more than half a line; the
     rows still read top to bottom, not by which starts further left."""
-    page = [line("Total", 143, 1051, 292, 1089), line("4.00", 335, 1054, 459, 1104),
-            line("RM4.00", 499, 1047, 638, 1086),
-            line("Paid", 142, 1086, 276, 1123), line("RM4.00", 500, 1080, 638, 1118)]
+    page = [
+        line("Total", 143, 1051, 292, 1089),
+        line("4.00", 335, 1054, 459, 1104),
+        line("RM4.00", 499, 1047, 638, 1086),
+        line("Paid", 142, 1086, 276, 1123),
+        line("RM4.00", 500, 1080, 638, 1118),
+    ]
     assert texts(shuffled(page)) == ["Total 4.00 RM4.00", "Paid RM4.00"]

@@ -38,8 +38,13 @@ def test_rendered_text_accuracy(tmp_path, text_image):
     assert cer <= 0.03
     assert wer <= 0.05  # word spacing kept: words neither run together nor split
     # One output line per drawn line, in order.
-    assert sum(r.text.count("\n") == ref.count("\n") for r, ref in
-               ((results[n], ref) for n, ref in references.items())) >= 9
+    assert (
+        sum(
+            r.text.count("\n") == ref.count("\n")
+            for r, ref in ((results[n], ref) for n, ref in references.items())
+        )
+        >= 9
+    )
 
 
 def test_boxes_cover_the_drawn_text(tmp_path, engine):
@@ -82,7 +87,11 @@ def draw_texts(size: tuple[int, int], texts: list[tuple[str, tuple[int, int]]], 
 
 def test_large_image_boxes_in_original_pixels(engine):
     """A 4000x3000 photo is read at 2000x1500; boxes are mapped back to the 4000x3000 pixels."""
-    texts = [("Opening hours 9 to 5", (400, 400)), ("Exit 42", (1500, 1200)), ("Platform 3", (2200, 2400))]
+    texts = [
+        ("Opening hours 9 to 5", (400, 400)),
+        ("Exit 42", (1500, 1200)),
+        ("Platform 3", (2200, 2400)),
+    ]
     image, drawn = draw_texts((4000, 3000), texts, font_size=120)
     lines = order_lines(engine.read(image))
     assert [l.text for l in lines] == [text for text, _ in texts]
@@ -90,7 +99,9 @@ def test_large_image_boxes_in_original_pixels(engine):
         assert_box_around(l.box, ink, tolerance=0.35 * 120 + 2)
 
 
-@pytest.mark.parametrize("width, height, font_size", [(6000, 300, 100), (3000, 100, 50), (150, 24, 12)])
+@pytest.mark.parametrize(
+    "width, height, font_size", [(6000, 300, 100), (3000, 100, 50), (150, 24, 12)]
+)
 def test_thin_and_tiny_images_keep_original_coordinates(engine, width, height, font_size):
     """Wide or tiny images are scaled and padded before detection; boxes come back in place."""
     xy = (width // 2 - 3 * font_size, (height - font_size) // 2 - font_size // 4)
@@ -117,8 +128,9 @@ def _modes(image: Image.Image) -> dict[str, Image.Image]:
 
 def test_image_modes_are_converted_to_rgb(tmp_path, engine):
     image = Image.new("RGB", (420, 90), "white")
-    ImageDraw.Draw(image).text((20, 20), "Platform 9 Gate", font=ImageFont.load_default(size=36),
-                               fill="black")
+    ImageDraw.Draw(image).text(
+        (20, 20), "Platform 9 Gate", font=ImageFont.load_default(size=36), fill="black"
+    )
     for mode, variant in _modes(image).items():
         variant.save(tmp_path / f"{mode.replace(';', '')}.png")
         reloaded = Image.open(tmp_path / f"{mode.replace(';', '')}.png")

@@ -26,16 +26,26 @@ class CountingEngine(OcrEngine):
         if image.width == 13:
             raise RuntimeError("engine crashed")
         w, h = image.size
-        return [OcrLine(text="size", box=[[0, 0], [w, 0], [w, h], [0, h]], score=1.0),
-                OcrLine(text=f"{w}x{h}", box=[[0, h], [w, h], [w, 2 * h], [0, 2 * h]], score=1.0)]
+        return [
+            OcrLine(text="size", box=[[0, 0], [w, 0], [w, h], [0, h]], score=1.0),
+            OcrLine(text=f"{w}x{h}", box=[[0, h], [w, h], [w, 2 * h], [0, 2 * h]], score=1.0),
+        ]
 
 
 def record(folder: Path, name: str, row: int = 0) -> ImageRecord:
     path = folder / name
     data = path.read_bytes() if path.exists() else b""
     sha = hashlib.sha256(data).hexdigest()
-    return ImageRecord(id=f"id-{name}", image=name, caption="", row=row, sha256=sha,
-                       width=1, height=1, format="PNG")
+    return ImageRecord(
+        id=f"id-{name}",
+        image=name,
+        caption="",
+        row=row,
+        sha256=sha,
+        width=1,
+        height=1,
+        format="PNG",
+    )
 
 
 def save(folder: Path, name: str, size: tuple[int, int]) -> None:
@@ -54,11 +64,17 @@ def folder(tmp_path: Path) -> Path:
 def test_result_fields(folder):
     (result,) = run_ocr([record(folder, "0.png")], folder, engine="counting-test")
     assert result == OcrResult(
-        id="id-0.png", image="0.png", engine="counting-test", width=40, height=30,
-        lines=[OcrLine(text="size", box=[[0, 0], [40, 0], [40, 30], [0, 30]], score=1.0,
-                       quality=1.0),
-               OcrLine(text="40x30", box=[[0, 30], [40, 30], [40, 60], [0, 60]], score=1.0,
-                       quality=1.0)],
+        id="id-0.png",
+        image="0.png",
+        engine="counting-test",
+        width=40,
+        height=30,
+        lines=[
+            OcrLine(text="size", box=[[0, 0], [40, 0], [40, 30], [0, 30]], score=1.0, quality=1.0),
+            OcrLine(
+                text="40x30", box=[[0, 30], [40, 30], [40, 60], [0, 60]], score=1.0, quality=1.0
+            ),
+        ],
         text="size\n40x30",
     )
 
@@ -107,14 +123,22 @@ def test_bad_images_become_rejects_and_the_run_goes_on(folder):
     (folder / "garbage.jpg").write_bytes(b"\xff\xd8\xff not really a jpeg")
     save(folder, "crash.png", (13, 13))  # the engine raises on it
     names = ["0.png", "truncated.png", "garbage.jpg", "missing.png", "crash.png", "1.png"]
-    results = list(run_ocr([record(folder, n, i) for i, n in enumerate(names)], folder,
-                           engine="counting-test"))
+    results = list(
+        run_ocr([record(folder, n, i) for i, n in enumerate(names)], folder, engine="counting-test")
+    )
     assert [type(r).__name__ for r in results] == [
-        "OcrResult", "Reject", "Reject", "Reject", "Reject", "OcrResult"]
+        "OcrResult",
+        "Reject",
+        "Reject",
+        "Reject",
+        "Reject",
+        "OcrResult",
+    ]
     rejects = results[1:5]
     assert [r.reason for r in rejects] == ["unreadable_image"] * 3 + ["ocr_failed"]
     assert [(r.stage, r.image, r.id, r.row) for r in rejects] == [
-        ("ocr", n, f"id-{n}", i) for i, n in enumerate(names) if 1 <= i <= 4]
+        ("ocr", n, f"id-{n}", i) for i, n in enumerate(names) if 1 <= i <= 4
+    ]
     assert "engine crashed" in rejects[3].detail
 
 

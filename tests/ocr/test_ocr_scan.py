@@ -33,10 +33,14 @@ def test_scan_finds_images_recursively_in_sorted_order(tmp_path):
     ]
     a, broken, duplicate, z, c = found
     sha = hashlib.sha256((tmp_path / "a.png").read_bytes()).hexdigest()
-    assert a == ImageRecord(id=sha, image="a.png", caption="", row=0, sha256=sha, width=30,
-                            height=20, format="PNG")
+    assert a == ImageRecord(
+        id=sha, image="a.png", caption="", row=0, sha256=sha, width=30, height=20, format="PNG"
+    )
     assert (z.width, z.height, z.format, c.format) == (10, 40, "JPEG", "WEBP")
-    assert isinstance(broken, Reject) and (broken.stage, broken.reason) == ("ocr", "unreadable_image")
+    assert isinstance(broken, Reject) and (broken.stage, broken.reason) == (
+        "ocr",
+        "unreadable_image",
+    )
     assert broken.id == hashlib.sha256(b"\x89PNG not really").hexdigest()
     assert isinstance(duplicate, Reject) and duplicate.reason == "duplicate_image"
     assert duplicate.detail == "same bytes as a.png" and duplicate.id is None

@@ -11,7 +11,8 @@ from llavar2.ocr import EngineUnavailable, get_engine, order_lines
 from llavar2.ocr.quality import corpus_error_rates
 
 needs_tesseract = pytest.mark.skipif(
-    shutil.which("tesseract") is None, reason="the tesseract program is not installed")
+    shutil.which("tesseract") is None, reason="the tesseract program is not installed"
+)
 
 
 @needs_tesseract

@@ -17,7 +17,8 @@ def test_default_engine_on_the_sample_set(capsys):
     assert len(records) == len(truth), "every ground-truth image is in the sample folder"
     results = list(run_ocr(records, IMAGES_DIR))
     assert all(isinstance(r, OcrResult) for r in results), [
-        r for r in results if not isinstance(r, OcrResult)]
+        r for r in results if not isinstance(r, OcrResult)
+    ]
     pairs = [(r.text, truth[r.image]) for r in results]
     cer, wer = corpus_error_rates(pairs)
     with capsys.disabled():

@@ -26,7 +26,7 @@ def charts_of(markdown: str) -> dict[str, list[list[str]]]:
     for i, line in enumerate(lines):
         if m := CHART.match(line):
             rows = []
-            for row in lines[i + 4:]:
+            for row in lines[i + 4 :]:
                 if not row.startswith("|"):
                     break
                 rows.append([c.strip() for c in row.strip("|").split("|")])
@@ -52,8 +52,7 @@ def in_bin(label, value, last):
 
 
 def binned(rows, values):
-    counts = [sum(in_bin(r[0], v, i == len(rows) - 1) for v in values)
-              for i, r in enumerate(rows)]
+    counts = [sum(in_bin(r[0], v, i == len(rows) - 1) for v in values) for i, r in enumerate(rows)]
     assert sum(counts) == len(values)  # the bins cover every value
     return {r[0]: str(c) for r, c in zip(rows, counts)}
 
@@ -105,9 +104,21 @@ def test_every_chart_is_a_png_named_in_the_markdown(build, report):
         with Image.open(path) as im:
             assert im.format == "PNG" and im.width > 100 and im.height > 100
             im.verify()
-    for name in ("stages", "rejects", "drops", "qtypes", "qtypes-kept", "answer-types",
-                 "ocr-confidence", "source-kind", "score-mifd", "score-ffd",
-                 "coverage-enriched-caption", "length-question", "language-question"):
+    for name in (
+        "stages",
+        "rejects",
+        "drops",
+        "qtypes",
+        "qtypes-kept",
+        "answer-types",
+        "ocr-confidence",
+        "source-kind",
+        "score-mifd",
+        "score-ffd",
+        "coverage-enriched-caption",
+        "length-question",
+        "language-question",
+    ):
         assert name in charts
 
 
@@ -126,33 +137,46 @@ def test_each_plotted_number_is_in_the_markdown(build, report):
     assert dropped and kept and rejects  # the build has every kind of record
 
     n_ingest_rejects = sum(r["stage"] == "ingest" for r in rejects)
-    assert charts["stages"] == as_table({
-        "manifest rows": len(images) + n_ingest_rejects, "images ingested": len(images),
-        "images OCR'd": len(ocr), "captions": len(captions), "images with duos": len(convs),
-        "duos generated": sum(len(c["duos"]) + len(c["dropped"]) for c in convs),
-        "duos kept at generation": len(duos), "duos scored": len(scores),
-        "duos dropped by filter": len(dropped),
-        "duos kept by filter": sum(len(c["duos"]) for c in kept),
-        "images kept by filter": len(kept)})
+    assert charts["stages"] == as_table(
+        {
+            "manifest rows": len(images) + n_ingest_rejects,
+            "images ingested": len(images),
+            "images OCR'd": len(ocr),
+            "captions": len(captions),
+            "images with duos": len(convs),
+            "duos generated": sum(len(c["duos"]) + len(c["dropped"]) for c in convs),
+            "duos kept at generation": len(duos),
+            "duos scored": len(scores),
+            "duos dropped by filter": len(dropped),
+            "duos kept by filter": sum(len(c["duos"]) for c in kept),
+            "images kept by filter": len(kept),
+        }
+    )
     assert charts["rejects"] == as_table(Counter(f"{r['stage']}: {r['reason']}" for r in rejects))
     assert charts["drops"] == as_table(
         Counter(f"{d['step']}: {d['reason']}" for d in dropped)
-        + Counter(f"generation: {d['reason']}" for c in convs for d in c["dropped"]))
+        + Counter(f"generation: {d['reason']}" for c in convs for d in c["dropped"])
+    )
     assert charts["qtypes"] == as_table(Counter(d["qtype"] for d in duos))
     assert charts["qtypes-kept"] == as_table(Counter(d["qtype"] for c in kept for d in c["duos"]))
     assert charts["answer-types"] == as_table(
-        Counter(answer_type(d["extractive"]["answer"]) for d in duos))
+        Counter(answer_type(d["extractive"]["answer"]) for d in duos)
+    )
     assert charts["source-kind"] == as_table(Counter(i["meta"]["kind"] for i in images))
     assert charts["language-ocr-text"] == as_table(
-        Counter(language(o["text"], by_words=False) for o in ocr))
+        Counter(language(o["text"], by_words=False) for o in ocr)
+    )
     assert charts["language-question"] == as_table(
-        Counter(language(d["extractive"]["question"]) for d in duos))
+        Counter(language(d["extractive"]["question"]) for d in duos)
+    )
 
-    lengths = {"human-caption": [c["human_caption"] for c in captions],
-               "enriched-caption": [c["caption"] for c in captions],
-               "question": [d["extractive"]["question"] for d in duos],
-               "answer": [d["extractive"]["answer"] for d in duos],
-               "explanation": [d["self_explain"]["answer"] for d in duos]}
+    lengths = {
+        "human-caption": [c["human_caption"] for c in captions],
+        "enriched-caption": [c["caption"] for c in captions],
+        "question": [d["extractive"]["question"] for d in duos],
+        "answer": [d["extractive"]["answer"] for d in duos],
+        "explanation": [d["self_explain"]["answer"] for d in duos],
+    }
     for kind, texts in lengths.items():
         rows = raw[f"length-{kind}"]
         assert charts[f"length-{kind}"] == binned(rows, [len(words(t)) for t in texts])
@@ -189,8 +213,9 @@ def test_not_a_build_is_a_usage_error(tmp_path):
 
 
 def test_reference_side_by_side_in_shares(tmp_path, build, reference):
-    result = runner.invoke(app, ["report", str(build), "--reference", str(reference),
-                                 "--no-progress"])
+    result = runner.invoke(
+        app, ["report", str(build), "--reference", str(reference), "--no-progress"]
+    )
     assert result.exit_code == 0, result.output
     raw = charts_of((build / "report" / "report.md").read_text())
 
@@ -200,20 +225,25 @@ def test_reference_side_by_side_in_shares(tmp_path, build, reference):
         return {k: 100 * v / total for k, v in counts.items()}
 
     for chart, name, key in (
-            ("source-kind", "images.jsonl", lambda r: r["meta"]["kind"]),
-            ("language-ocr-text", "ocr.jsonl", lambda r: language(r["text"], by_words=False))):
+        ("source-kind", "images.jsonl", lambda r: r["meta"]["kind"]),
+        ("language-ocr-text", "ocr.jsonl", lambda r: language(r["text"], by_words=False)),
+    ):
         this, ref = shares(build / name, key), shares(reference / name, key)
         got = {r[0]: (r[1], r[2]) for r in raw[chart]}
-        assert got == {k: (f"{this.get(k, 0):.1f}", f"{ref.get(k, 0):.1f}")
-                       for k in set(this) | set(ref)}
+        assert got == {
+            k: (f"{this.get(k, 0):.1f}", f"{ref.get(k, 0):.1f}") for k in set(this) | set(ref)
+        }
     qtypes = {}
     for side, out in (("this", build), ("ref", reference)):
-        counts = Counter(d["qtype"] for c in read_jsonl(out / "conversations.jsonl")
-                         for d in c["duos"])
+        counts = Counter(
+            d["qtype"] for c in read_jsonl(out / "conversations.jsonl") for d in c["duos"]
+        )
         qtypes[side] = {k: 100 * v / sum(counts.values()) for k, v in counts.items()}
     got = {r[0]: (r[1], r[2]) for r in raw["qtypes"]}
-    assert got == {k: (f"{qtypes['this'].get(k, 0):.1f}", f"{qtypes['ref'].get(k, 0):.1f}")
-                   for k in set(qtypes["this"]) | set(qtypes["ref"])}
+    assert got == {
+        k: (f"{qtypes['this'].get(k, 0):.1f}", f"{qtypes['ref'].get(k, 0):.1f}")
+        for k in set(qtypes["this"]) | set(qtypes["ref"])
+    }
     images = sum(1 for _ in read_jsonl(reference / "images.jsonl"))
     stages = {r[0]: r[2] for r in raw["stages"]}
     assert stages["images ingested"] == str(images)

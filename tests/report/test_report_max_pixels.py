@@ -14,8 +14,19 @@ def test_pictures_over_max_pixels_get_no_thumbnail(tmp_path):
     manifest = tmp_path / "captions.jsonl"
     manifest.write_text(samples.CAPTIONS.read_text().splitlines()[0] + "\n")
     out = tmp_path / "out"
-    result = runner.invoke(app, ["build", "--images", str(samples.IMAGES_DIR), "--captions",
-                                 str(manifest), "--out", str(out), "--no-progress"])
+    result = runner.invoke(
+        app,
+        [
+            "build",
+            "--images",
+            str(samples.IMAGES_DIR),
+            "--captions",
+            str(manifest),
+            "--out",
+            str(out),
+            "--no-progress",
+        ],
+    )
     assert result.exit_code == 0, result.output
     result = runner.invoke(app, ["report", str(out), "--max-pixels", "100", "--no-progress"])
     assert result.exit_code == 0, result.output

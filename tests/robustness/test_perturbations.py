@@ -39,20 +39,22 @@ def test_deterministic_size_kept_and_severity_matters(image, name):
     assert all(not np.array_equal(x, y) for x, y in zip(outs, outs[1:]))
 
 
-@pytest.mark.parametrize("name", ["gaussian_noise", "occlusion", "typographic"])  # rotation: a coin flip
+@pytest.mark.parametrize(
+    "name", ["gaussian_noise", "occlusion", "typographic"]
+)  # rotation: a coin flip
 def test_random_ones_change_with_the_seed_or_the_image(image, name):
     base = np.asarray(perturb_image(image, name, 3, seed=1, key="a.png"))
-    assert not np.array_equal(base, np.asarray(perturb_image(image, name, 3, seed=2,
-                                                             key="a.png")))
-    assert not np.array_equal(base, np.asarray(perturb_image(image, name, 3, seed=1,
-                                                             key="b.png")))
+    assert not np.array_equal(base, np.asarray(perturb_image(image, name, 3, seed=2, key="a.png")))
+    assert not np.array_equal(base, np.asarray(perturb_image(image, name, 3, seed=1, key="b.png")))
 
 
 def test_noise_blur_and_downscale_move_further_from_the_original_as_severity_rises(image):
     clean = np.asarray(image, dtype=float)
     for name in ("gaussian_noise", "blur", "downscale"):
-        errors = [np.abs(np.asarray(perturb_image(image, name, s, 0, "k"), dtype=float)
-                         - clean).mean() for s in SEVERITIES]
+        errors = [
+            np.abs(np.asarray(perturb_image(image, name, s, 0, "k"), dtype=float) - clean).mean()
+            for s in SEVERITIES
+        ]
         assert errors == sorted(errors), (name, errors)
 
 
@@ -63,9 +65,15 @@ def test_unknown_severity_is_refused(image):
 
 def test_report_writes_json_markdown_and_a_non_empty_plot(tmp_path):
     def run(score):
-        return {"model": "m", "benchmark": {"file": "b.json"}, "task": "vqa", "with_ocr": False,
-                "primary_metric": "anls", "metrics": {"anls": {"score": score, "reference": "r"}},
-                "counts": {"items": 4, "failed": 0}}
+        return {
+            "model": "m",
+            "benchmark": {"file": "b.json"},
+            "task": "vqa",
+            "with_ocr": False,
+            "primary_metric": "anls",
+            "metrics": {"anls": {"score": score, "reference": "r"}},
+            "counts": {"items": 4, "failed": 0},
+        }
 
     runs = {"clean": run(0.9), **{f"blur-{s}": run(0.9 - 0.1 * s) for s in (1, 2, 3)}}
     report = write_report(tmp_path, runs, ["blur"], [1, 2, 3], seed=0)

@@ -15,18 +15,37 @@ IMAGES = ["sign_rosies_bakery", "poster_summer_jazz"]  # .jpg: caption sets name
 
 @pytest.mark.slow
 def test_ocr_baseline_score_falls_with_severity(tmp_path):
-    truth = {row["image"]: row["text"] for row in map(
-        json.loads, samples.GROUND_TRUTH.read_text().splitlines())}
+    truth = {
+        row["image"]: row["text"]
+        for row in map(json.loads, samples.GROUND_TRUTH.read_text().splitlines())
+    }
     # A caption set whose reference is the text drawn: ROUGE-L of the OCR text against it.
-    data = [{"image_id": name, "caption_str": " ".join(truth[f"{name}.jpg"].split("\n"))}
-            for name in IMAGES]
+    data = [
+        {"image_id": name, "caption_str": " ".join(truth[f"{name}.jpg"].split("\n"))}
+        for name in IMAGES
+    ]
     bench = tmp_path / "captions.json"
     bench.write_text(json.dumps({"data": data}))
     out = tmp_path / "rob"
-    result = runner.invoke(app, [
-        "robustness", "--benchmark", str(bench), "--images", str(samples.IMAGES_DIR),
-        "--model", "ocr-baseline", "--metrics", "rouge_l", "--out", str(out),
-        "--perturbations", "gaussian_noise,blur,downscale", "--no-progress"])
+    result = runner.invoke(
+        app,
+        [
+            "robustness",
+            "--benchmark",
+            str(bench),
+            "--images",
+            str(samples.IMAGES_DIR),
+            "--model",
+            "ocr-baseline",
+            "--metrics",
+            "rouge_l",
+            "--out",
+            str(out),
+            "--perturbations",
+            "gaussian_noise,blur,downscale",
+            "--no-progress",
+        ],
+    )
     assert result.exit_code == 0, result.output
     report = json.loads((out / "robustness.json").read_text())
     assert report["metric"] == "rouge_l" and report["items"] == 2

@@ -14,9 +14,11 @@ def test_images_outside_the_folder_are_neither_read_nor_copied(tmp_path):
     images.mkdir()
     Image.new("RGB", (32, 16), "white").save(images / "inside.png")
     Image.new("RGB", (32, 16), "black").save(tmp_path / "secret.png")
-    items = [BenchmarkItem("a", "inside.png", "q?", ["x"]),
-             BenchmarkItem("b", "../secret.png", "q?", ["x"]),
-             BenchmarkItem("c", str(tmp_path / "secret.png"), "q?", ["x"])]
+    items = [
+        BenchmarkItem("a", "inside.png", "q?", ["x"]),
+        BenchmarkItem("b", "../secret.png", "q?", ["x"]),
+        BenchmarkItem("c", str(tmp_path / "secret.png"), "q?", ["x"]),
+    ]
     bench = Benchmark(Path("b.json"), "vqa", "vqa", items, "0" * 64)
     made = _perturbed_images(bench, images, "blur", 1, 0, out, 10_000)
     assert [item.image for item in made.items] == ["inside.png.png", *(i.image for i in items[1:])]

@@ -34,10 +34,12 @@ DIE_AT_WRITE = textwrap.dedent("""
 
 
 def _run(args: list[str], die_at: int | None = None) -> int:
-    cmd = [sys.executable, "-c", DIE_AT_WRITE, str(die_at), *args] if die_at else \
-        [sys.executable, "-m", "llavar2.cli", *args]
+    cmd = (
+        [sys.executable, "-c", DIE_AT_WRITE, str(die_at), *args]
+        if die_at
+        else [sys.executable, "-m", "llavar2.cli", *args]
+    )
     return subprocess.run(cmd, capture_output=True).returncode
-
 
 
 @pytest.mark.slow
@@ -48,8 +50,16 @@ def test_a_kill_at_every_write_loses_and_repeats_nothing(tmp_path):
     manifest.write_text("".join(json.dumps(r) + "\n" for r in rows))
 
     def args(out: Path) -> list[str]:
-        return ["build", "--images", str(samples.IMAGES_DIR), "--captions", str(manifest),
-                "--out", str(out), "--no-progress"]
+        return [
+            "build",
+            "--images",
+            str(samples.IMAGES_DIR),
+            "--captions",
+            str(manifest),
+            "--out",
+            str(out),
+            "--no-progress",
+        ]
 
     reference = tmp_path / "reference"
     assert _run(args(reference)) == 3

@@ -22,8 +22,15 @@ def test_the_ocr_stage_of_a_local_build_gets_max_pixels(tmp_path, monkeypatch):
 
     monkeypatch.setattr(ocr, "run_ocr", spy)
     # Over Pillow's default limit: OCR with that default would refuse what ingest accepted.
-    local.build(BuildConfig(images_dir=samples.IMAGES_DIR, captions=manifest,
-                            out=tmp_path / "out", max_pixels=10**9, progress=False))
+    local.build(
+        BuildConfig(
+            images_dir=samples.IMAGES_DIR,
+            captions=manifest,
+            out=tmp_path / "out",
+            max_pixels=10**9,
+            progress=False,
+        )
+    )
     assert seen == [10**9]
 
 
@@ -38,7 +45,10 @@ def test_a_build_hashes_its_manifest_once_streaming(tmp_path, monkeypatch):
         return file_sha256(path)
 
     monkeypatch.setattr(local, "file_sha256", spy, raising=False)
-    summary = local.build(BuildConfig(images_dir=samples.IMAGES_DIR, captions=manifest,
-                                      out=tmp_path / "out", progress=False))
+    summary = local.build(
+        BuildConfig(
+            images_dir=samples.IMAGES_DIR, captions=manifest, out=tmp_path / "out", progress=False
+        )
+    )
     assert hashed == [manifest]
     assert summary["captions_sha256"] == hashlib.sha256(manifest.read_bytes()).hexdigest()

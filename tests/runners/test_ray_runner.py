@@ -48,13 +48,20 @@ def _manifest(folder: Path) -> Path:
 
 
 def _config(tmp: Path, out: str, cache: Path | None) -> BuildConfig:
-    return BuildConfig(images_dir=samples.IMAGES_DIR, captions=tmp / "captions.jsonl",
-                       out=tmp / out, cache_dir=cache, progress=False)
+    return BuildConfig(
+        images_dir=samples.IMAGES_DIR,
+        captions=tmp / "captions.jsonl",
+        out=tmp / out,
+        cache_dir=cache,
+        progress=False,
+    )
 
 
 def _as_sets(out: Path) -> dict[str, list[str]]:
-    return {name: sorted(json.dumps(r, sort_keys=True) for r in rows)
-            for name, rows in build_records(out).items()}
+    return {
+        name: sorted(json.dumps(r, sort_keys=True) for r in rows)
+        for name, rows in build_records(out).items()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +82,9 @@ def test_ray_build_makes_the_local_records(builds):
     assert _as_sets(tmp / "ray") == _as_sets(tmp / "local")
     # Appended in input order, as the local runner does: the same files line for line.
     assert build_records(tmp / "ray") == build_records(tmp / "local")
-    assert json.loads((tmp / "ray" / "llava.json").read_text()) == \
-        json.loads((tmp / "local" / "llava.json").read_text())
+    assert json.loads((tmp / "ray" / "llava.json").read_text()) == json.loads(
+        (tmp / "local" / "llava.json").read_text()
+    )
     assert ray_summary["counts"] == local_summary["counts"]
     reasons = ray_summary["counts"]["reject_reasons"]
     assert reasons == {"ingest:duplicate_image": 1, "ingest:missing_file": 1}
@@ -109,11 +117,15 @@ def test_ray_ocr_command_matches_the_local_one(builds, tmp_path):
     runs = {}
     for runner, extra in (("local", ["--cache-dir", str(cache)]), ("ray", ["--no-cache"])):
         out = tmp_path / f"{runner}.jsonl"
-        result = cli.invoke(app, ["ocr", str(folder), "--out", str(out), "--runner", runner,
-                                  "--no-progress", *extra])
+        result = cli.invoke(
+            app,
+            ["ocr", str(folder), "--out", str(out), "--runner", runner, "--no-progress", *extra],
+        )
         assert result.exit_code == 3, result.output  # broken.png is rejected
-        runs[runner] = [list(read_jsonl(out)),
-                        list(read_jsonl(tmp_path / f"{runner}.rejects.jsonl"))]
+        runs[runner] = [
+            list(read_jsonl(out)),
+            list(read_jsonl(tmp_path / f"{runner}.rejects.jsonl")),
+        ]
     assert runs["ray"] == runs["local"]
     assert len(runs["ray"][0]) == 2 and runs["ray"][1][0]["image"] == "broken.png"
 
@@ -130,9 +142,24 @@ def test_ray_score_matches_the_local_scores(builds, tmp_path):
         score_build(outs["local"], scorer, "auto", progress=False)
     finally:
         scorer.close()
-    result = cli.invoke(app, ["score", str(outs["ray"]), "--scorer", f"hf:{model}",
-                              "--runner", "ray", "--ray-actors", "1", "--ray-gpus", "0",
-                              "--batch-size", "4", "--no-progress"])
+    result = cli.invoke(
+        app,
+        [
+            "score",
+            str(outs["ray"]),
+            "--scorer",
+            f"hf:{model}",
+            "--runner",
+            "ray",
+            "--ray-actors",
+            "1",
+            "--ray-gpus",
+            "0",
+            "--batch-size",
+            "4",
+            "--no-progress",
+        ],
+    )
     assert result.exit_code == 0, result.output
     got = {name: list(read_jsonl(out / "scores.jsonl")) for name, out in outs.items()}
     n_duos = sum(len(c["duos"]) for c in read_jsonl(tmp / "ray" / "conversations.jsonl"))
@@ -154,15 +181,30 @@ def test_ray_evaluate_matches_the_local_one_and_finishes_what_it_began(builds, t
     outs = {name: tmp_path / name / "result.json" for name in ("local", "ray", "half")}
 
     def evaluate(out: Path, *extra: str):
-        result = cli.invoke(app, ["evaluate", "--benchmark", str(bench), "--model",
-                                  "ocr-baseline", "--out", str(out), "--no-progress", *extra])
+        result = cli.invoke(
+            app,
+            [
+                "evaluate",
+                "--benchmark",
+                str(bench),
+                "--model",
+                "ocr-baseline",
+                "--out",
+                str(out),
+                "--no-progress",
+                *extra,
+            ],
+        )
         assert result.exit_code == 0, result.output
         return json.loads(out.read_text())
 
     local_run = evaluate(outs["local"])
     ray_run = evaluate(outs["ray"], "--runner", "ray", "--ray-actors", "1")
-    predictions = {name: out.with_name("result.predictions.jsonl").read_text()
-                   for name, out in outs.items() if name != "half"}
+    predictions = {
+        name: out.with_name("result.predictions.jsonl").read_text()
+        for name, out in outs.items()
+        if name != "half"
+    }
     assert predictions["ray"] == predictions["local"]
     assert local_run["counts"]["items"] == ray_run["counts"]["items"] > 0
     assert ray_run["metrics"] == local_run["metrics"]
@@ -177,18 +219,47 @@ def test_ray_evaluate_matches_the_local_one_and_finishes_what_it_began(builds, t
 
 
 def test_ray_runner_refuses_what_it_does_not_run(tmp_path):
-    result = cli.invoke(app, ["build", "--images", str(samples.IMAGES_DIR), "--captions",
-                              str(samples.CAPTIONS), "--out", str(tmp_path / "o"),
-                              "--runner", "ray", "--backend", "openai", "--model", "m"])
+    result = cli.invoke(
+        app,
+        [
+            "build",
+            "--images",
+            str(samples.IMAGES_DIR),
+            "--captions",
+            str(samples.CAPTIONS),
+            "--out",
+            str(tmp_path / "o"),
+            "--runner",
+            "ray",
+            "--backend",
+            "openai",
+            "--model",
+            "m",
+        ],
+    )
     assert result.exit_code == 2 and "runs the offline backend" in result.output
-    result = cli.invoke(app, ["ocr", str(tmp_path), "--out", str(tmp_path / "o.jsonl"),
-                              "--ray-address", "auto"])
+    result = cli.invoke(
+        app, ["ocr", str(tmp_path), "--out", str(tmp_path / "o.jsonl"), "--ray-address", "auto"]
+    )
     assert result.exit_code == 2 and "only with --runner ray" in result.output
     bench = tmp_path / "b.jsonl"
-    bench.write_text(json.dumps({"id": "1", "image": "x.png", "question": "q?",
-                                 "answers": ["a"]}) + "\n")
-    result = cli.invoke(app, ["evaluate", "--benchmark", str(bench), "--images", str(tmp_path),
-                              "--model", "openai:m", "--out", str(tmp_path / "r.json"),
-                              "--runner", "ray"])
+    bench.write_text(
+        json.dumps({"id": "1", "image": "x.png", "question": "q?", "answers": ["a"]}) + "\n"
+    )
+    result = cli.invoke(
+        app,
+        [
+            "evaluate",
+            "--benchmark",
+            str(bench),
+            "--images",
+            str(tmp_path),
+            "--model",
+            "openai:m",
+            "--out",
+            str(tmp_path / "r.json"),
+            "--runner",
+            "ray",
+        ],
+    )
     assert result.exit_code == 2 and "use --runner local" in result.output
-

@@ -37,8 +37,9 @@ def build(tmp_path_factory):
     manifest = root / "captions.jsonl"
     manifest.write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = root / "out"
-    local.build(BuildConfig(images_dir=images, captions=manifest, out=out, cache_dir=None,
-                            progress=False))
+    local.build(
+        BuildConfig(images_dir=images, captions=manifest, out=out, cache_dir=None, progress=False)
+    )
     return out
 
 
@@ -51,17 +52,21 @@ def test_junk_lines_are_flagged_and_never_quoted(build):
         generated[caption["id"]].append(caption["caption"])
     for conversation in read_jsonl(build / "conversations.jsonl"):
         for duo in conversation["duos"]:
-            generated[conversation["id"]] += [duo["extractive"]["question"],
-                                              duo["extractive"]["answer"],
-                                              duo["self_explain"]["answer"]]
+            generated[conversation["id"]] += [
+                duo["extractive"]["question"],
+                duo["extractive"]["answer"],
+                duo["self_explain"]["answer"],
+            ]
     for name, result in ocr.items():
         clean = "\n".join(line["text"] for line in result["lines"] if not line["flags"])
-        junk = [line["text"].strip() for line in result["lines"]
-                if line["flags"] and len(line["text"].strip()) > 1]
+        junk = [
+            line["text"].strip()
+            for line in result["lines"]
+            if line["flags"] and len(line["text"].strip()) > 1
+        ]
         assert junk, f"{name}: no line flagged"
         assert generated[name], f"{name}: nothing generated"
         for text in junk:
             if text in clean:  # the same words also printed cleanly elsewhere
                 continue
             assert not [g for g in generated[name] if text in g], (name, text)
-

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from llavar2 import samples
-from llavar2.testing.builds import RECORD_FILES as FILES, build_records
+from llavar2.testing.builds import RECORD_FILES as FILES
+from llavar2.testing.builds import build_records
 
 
 def _manifest(tmp_path: Path, n: int) -> Path:
@@ -25,13 +26,24 @@ def _manifest(tmp_path: Path, n: int) -> Path:
 
 def _cmd(manifest: Path, out: Path) -> list[str]:
     # No OCR cache: every run really OCRs, so kills land in the middle of the work.
-    return [sys.executable, "-m", "llavar2.cli", "build", "--images", str(samples.IMAGES_DIR),
-            "--captions", str(manifest), "--out", str(out), "--no-cache", "--no-progress"]
+    return [
+        sys.executable,
+        "-m",
+        "llavar2.cli",
+        "build",
+        "--images",
+        str(samples.IMAGES_DIR),
+        "--captions",
+        str(manifest),
+        "--out",
+        str(out),
+        "--no-cache",
+        "--no-progress",
+    ]
 
 
 def _written(out: Path) -> int:
     return sum((out / name).stat().st_size for name in FILES if (out / name).exists())
-
 
 
 @pytest.mark.slow
@@ -46,8 +58,9 @@ def test_sigkilled_build_resumes_to_the_uninterrupted_result(tmp_path):
     kills = 0
     for _ in range(30):
         before = _written(out)
-        proc = subprocess.Popen(_cmd(manifest, out), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            _cmd(manifest, out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         # Kill once this run has made progress, after a random extra delay, so kills land at
         # varied points (mid-ingest, mid-OCR, between stages) and every run moves forward.
         while proc.poll() is None and _written(out) == before:

@@ -29,8 +29,13 @@ def _job(data, out, n):
     out.mkdir()
     head(data / "captions.jsonl", out.parent / f"{out.name}.jsonl", n)
     head(data / "ocr.jsonl", out / "ocr.jsonl", n)
-    cfg = BuildConfig(images_dir=data / "images", captions=out.parent / f"{out.name}.jsonl",
-                      out=out, cache_dir=None, progress=False)
+    cfg = BuildConfig(
+        images_dir=data / "images",
+        captions=out.parent / f"{out.name}.jsonl",
+        out=out,
+        cache_dir=None,
+        progress=False,
+    )
     local.build(cfg)
     report = run_filter(out, FilterConfig())
     export(out, "llava", out / "kept.json", kept=True)
@@ -58,8 +63,9 @@ def _measure(tmp_path: Path) -> None:
 
 @pytest.mark.slow  # a job of 400 images, traced
 def test_peak_memory_does_not_grow_with_the_number_of_records(tmp_path):
-    run = subprocess.run([sys.executable, __file__, str(tmp_path)], capture_output=True,
-                         text=True, timeout=600)
+    run = subprocess.run(
+        [sys.executable, __file__, str(tmp_path)], capture_output=True, text=True, timeout=600
+    )
     assert run.returncode == 0, run.stderr
     small, small_report, large, large_report = json.loads(run.stdout.splitlines()[-1])
     # The job really grew fourfold, and the duplicate rules saw every duo.

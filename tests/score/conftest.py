@@ -9,7 +9,6 @@ from llavar2.cli import app
 from llavar2.testing import tiny_hf
 
 
-
 @pytest.fixture(scope="session")
 def lm_dir(tmp_path_factory):
     return tiny_hf.save_causal_lm(tmp_path_factory.mktemp("tiny-lm"))
@@ -61,7 +60,18 @@ def build(tmp_path_factory):
     manifest = tmp / "captions.jsonl"
     manifest.write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = tmp / "out"
-    result = CliRunner().invoke(app, ["build", "--images", str(samples.IMAGES_DIR), "--captions",
-                                      str(manifest), "--out", str(out), "--no-progress"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "build",
+            "--images",
+            str(samples.IMAGES_DIR),
+            "--captions",
+            str(manifest),
+            "--out",
+            str(out),
+            "--no-progress",
+        ],
+    )
     assert result.exit_code == 0, result.output
     return out

@@ -2,33 +2,63 @@
 
 import pytest
 
-from llavar2.records import QA, ConversationSet, DuoConversation, EnrichedCaption, OcrResult, \
-    Provenance
+from llavar2.records import (
+    QA,
+    ConversationSet,
+    DuoConversation,
+    EnrichedCaption,
+    OcrResult,
+    Provenance,
+)
 from llavar2.score import TERMS, duo_requests, facts_text, make_scorer, run
 
 PROVENANCE = Provenance(stage="test", backend="test", model="test", template="test@1")
 DUOS = [
-    DuoConversation(qtype="read", extractive=QA(question="What is written on the sign?",
-                                                answer="OPEN 24 HOURS"),
-                    self_explain=QA(question="Why would a store stay open all night?",
-                                    answer="Night-shift workers need somewhere to shop."),
-                    evidence=[0]),
-    DuoConversation(qtype="price", extractive=QA(question="What is the price of the coffee?",
-                                                 answer="$3.50 per cup"),
-                    self_explain=QA(question="Is that cheap for coffee?",
-                                    answer="The coffee costs $3.50, about the usual price."),
-                    evidence=[1]),
+    DuoConversation(
+        qtype="read",
+        extractive=QA(question="What is written on the sign?", answer="OPEN 24 HOURS"),
+        self_explain=QA(
+            question="Why would a store stay open all night?",
+            answer="Night-shift workers need somewhere to shop.",
+        ),
+        evidence=[0],
+    ),
+    DuoConversation(
+        qtype="price",
+        extractive=QA(question="What is the price of the coffee?", answer="$3.50 per cup"),
+        self_explain=QA(
+            question="Is that cheap for coffee?",
+            answer="The coffee costs $3.50, about the usual price.",
+        ),
+        evidence=[1],
+    ),
 ]
 
 
 def _records(duos):
-    ocr = OcrResult(id="img1", image="sign.png", engine="test", width=48, height=40, lines=[],
-                    text="OPEN 24 HOURS\nCOFFEE $3.50")
-    caption = EnrichedCaption(id="img1", image="sign.png", human_caption="a shop sign",
-                              caption="A shop sign that reads OPEN 24 HOURS above a price list.",
-                              instruction="Describe the image.", provenance=PROVENANCE)
-    return [((ocr, caption), ConversationSet(id="img1", image="sign.png", duos=duos,
-                                             provenance=PROVENANCE))]
+    ocr = OcrResult(
+        id="img1",
+        image="sign.png",
+        engine="test",
+        width=48,
+        height=40,
+        lines=[],
+        text="OPEN 24 HOURS\nCOFFEE $3.50",
+    )
+    caption = EnrichedCaption(
+        id="img1",
+        image="sign.png",
+        human_caption="a shop sign",
+        caption="A shop sign that reads OPEN 24 HOURS above a price list.",
+        instruction="Describe the image.",
+        provenance=PROVENANCE,
+    )
+    return [
+        (
+            (ocr, caption),
+            ConversationSet(id="img1", image="sign.png", duos=duos, provenance=PROVENANCE),
+        )
+    ]
 
 
 def test_requests_put_x_and_c_on_the_documented_turns(tmp_path):
@@ -42,11 +72,16 @@ def test_requests_put_x_and_c_on_the_documented_turns(tmp_path):
         assert len(scored) == expected
         assert with_image[term].image == (image if "I" in term else None)
         assert not facts[term].has_image and facts[term].image is None
-    assert [p.text for m in with_image["S|I,E"].messages for p in m.parts if p.scored] == \
-        [duo.self_explain.question, duo.self_explain.answer]
+    assert [p.text for m in with_image["S|I,E"].messages for p in m.parts if p.scored] == [
+        duo.self_explain.question,
+        duo.self_explain.answer,
+    ]
     context = [p for m in facts["S|I,E"].messages for p in m.parts if not p.scored]
-    assert [p.text for p in context] == ["the facts", duo.extractive.question,
-                                         duo.extractive.answer]
+    assert [p.text for p in context] == [
+        "the facts",
+        duo.extractive.question,
+        duo.extractive.answer,
+    ]
 
 
 def test_ratios_are_built_from_the_terms_with_the_facts_stand_in(lm_dir):

@@ -5,17 +5,31 @@ from PIL import Image
 
 from llavar2.score import LossRequest, Message, Part, make_scorer
 
-QUESTIONS = ["Price?", "What is the price of the coffee on the menu board by the door?",
-             "Read the title of the book.", "Why would a store stay open all night long?",
-             "What is written on the sign?"]
-ANSWERS = ["$3.50", "The coffee costs $3.50 per cup, as the board says.", "The Old Man and the Sea.",
-           "Night-shift workers need somewhere to shop.", "OPEN 24 HOURS"]
+QUESTIONS = [
+    "Price?",
+    "What is the price of the coffee on the menu board by the door?",
+    "Read the title of the book.",
+    "Why would a store stay open all night long?",
+    "What is written on the sign?",
+]
+ANSWERS = [
+    "$3.50",
+    "The coffee costs $3.50 per cup, as the board says.",
+    "The Old Man and the Sea.",
+    "Night-shift workers need somewhere to shop.",
+    "OPEN 24 HOURS",
+]
 
 
 def _qa(question, answer, image=None, score_question=False):
     first = (Part(image=True),) if image else ()
-    return LossRequest((Message("user", (*first, Part(question, scored=score_question))),
-                        Message("assistant", (Part(answer, scored=True),))), image)
+    return LossRequest(
+        (
+            Message("user", (*first, Part(question, scored=score_question))),
+            Message("assistant", (Part(answer, scored=True),)),
+        ),
+        image,
+    )
 
 
 def _encode(scorer, request):
@@ -82,5 +96,8 @@ def test_an_x_beyond_the_models_context_is_unscorable(lm_dir):
     (loss,) = scorer.losses([_qa(QUESTIONS[0], answer)])
     assert scorer.max_length == 256
     assert loss.loss is None and loss.unscorable == "too_long"
-    assert loss.n_tokens == len(scorer.encoder.tokenizer(answer, add_special_tokens=False)
-                                ["input_ids"]) > 256
+    assert (
+        loss.n_tokens
+        == len(scorer.encoder.tokenizer(answer, add_special_tokens=False)["input_ids"])
+        > 256
+    )

@@ -5,8 +5,12 @@ laid out by hand from the tiny models' template, one unpadded forward pass of th
 import pytest
 import torch
 from PIL import Image
-from transformers import AutoModelForCausalLM, AutoModelForImageTextToText, AutoProcessor, \
-    AutoTokenizer
+from transformers import (
+    AutoModelForCausalLM,
+    AutoModelForImageTextToText,
+    AutoProcessor,
+    AutoTokenizer,
+)
 
 from llavar2.score import LossRequest, Message, Part, make_scorer
 
@@ -29,8 +33,11 @@ def test_causal_lm_loss_of_the_answer_given_the_question(kind, request):
     lm_dir = request.getfixturevalue(f"{kind}_dir")
     tokenizer = AutoTokenizer.from_pretrained(lm_dir)
     model = AutoModelForCausalLM.from_pretrained(lm_dir, dtype=torch.float32).eval()
-    head = _ids(tokenizer, "<s><|user|>\n") + _ids(tokenizer, QUESTION) + \
-        _ids(tokenizer, "<|end|>\n<|assistant|>\n")
+    head = (
+        _ids(tokenizer, "<s><|user|>\n")
+        + _ids(tokenizer, QUESTION)
+        + _ids(tokenizer, "<|end|>\n<|assistant|>\n")
+    )
     answer = _ids(tokenizer, ANSWER)
     ids = head + answer + _ids(tokenizer, "<|end|>\n")
     positions = range(len(head), len(head) + len(answer))
@@ -38,8 +45,9 @@ def test_causal_lm_loss_of_the_answer_given_the_question(kind, request):
         logits = model(torch.tensor([ids])).logits
     expected = _reference(logits, ids, positions)
 
-    request = LossRequest((Message("user", (Part(QUESTION),)),
-                           Message("assistant", (Part(ANSWER, scored=True),))))
+    request = LossRequest(
+        (Message("user", (Part(QUESTION),)), Message("assistant", (Part(ANSWER, scored=True),)))
+    )
     got = make_scorer(f"hf:{lm_dir}").losses([request])[0]
     assert got.n_tokens == len(answer)
     assert got.loss == pytest.approx(expected, abs=1e-5)
@@ -50,25 +58,37 @@ def test_llava_loss_of_question_and_answer_given_the_image(vlm_dir, image_path):
     tokenizer = processor.tokenizer
     model = AutoModelForImageTextToText.from_pretrained(vlm_dir, dtype=torch.float32).eval()
     image = Image.open(image_path).convert("RGB")
-    visual = processor(text=["<s><|user|>\n<image>\n"], images=[image], add_special_tokens=False,
-                       return_tensors="pt")
+    visual = processor(
+        text=["<s><|user|>\n<image>\n"],
+        images=[image],
+        add_special_tokens=False,
+        return_tensors="pt",
+    )
     n_image_tokens = (16 // 4) ** 2  # 16×16 pixels in 4×4 patches, the class token dropped
-    assert visual["input_ids"][0].tolist().count(tokenizer.convert_tokens_to_ids("<image>")) \
+    assert (
+        visual["input_ids"][0].tolist().count(tokenizer.convert_tokens_to_ids("<image>"))
         == n_image_tokens
+    )
     prefix = visual["input_ids"][0].tolist()
     question, answer = _ids(tokenizer, QUESTION), _ids(tokenizer, ANSWER)
     middle = _ids(tokenizer, "<|end|>\n<|assistant|>\n")
     ids = prefix + question + middle + answer + _ids(tokenizer, "<|end|>\n")
     start_a = len(prefix) + len(question) + len(middle)
-    positions = [*range(len(prefix), len(prefix) + len(question)),
-                 *range(start_a, start_a + len(answer))]
+    positions = [
+        *range(len(prefix), len(prefix) + len(question)),
+        *range(start_a, start_a + len(answer)),
+    ]
     with torch.no_grad():
-        logits = model(input_ids=torch.tensor([ids]),
-                       pixel_values=visual["pixel_values"]).logits
+        logits = model(input_ids=torch.tensor([ids]), pixel_values=visual["pixel_values"]).logits
     expected = _reference(logits, ids, positions)
 
-    request = LossRequest((Message("user", (Part(image=True), Part(QUESTION, scored=True))),
-                           Message("assistant", (Part(ANSWER, scored=True),))), image_path)
+    request = LossRequest(
+        (
+            Message("user", (Part(image=True), Part(QUESTION, scored=True))),
+            Message("assistant", (Part(ANSWER, scored=True),)),
+        ),
+        image_path,
+    )
     got = make_scorer(f"hf:{vlm_dir}").losses([request])[0]
     assert got.n_tokens == len(positions)
     assert got.loss == pytest.approx(expected, abs=1e-5)

@@ -20,11 +20,11 @@ from typer.testing import CliRunner
 
 from llavar2 import samples
 from llavar2.cli import app
+from llavar2.errors import RunIncomplete, UsageError
 from llavar2.jsonl import read_jsonl
 from llavar2.records import ConversationSet, DuoScores
-from llavar2.score.duo import duo_requests as terms_of
-from llavar2.errors import RunIncomplete, UsageError
 from llavar2.score.base import SCORERS, LossRequest, Message, Part
+from llavar2.score.duo import duo_requests as terms_of
 from llavar2.score.openai_logprobs import tokenize_url
 from llavar2.testing.fake_openai import TOKENIZE_PATH, FakeChatServer, Fault
 
@@ -56,8 +56,10 @@ def toy_pieces(text: str) -> list[str]:
 
 
 def toy_ids(text: str) -> list[int]:
-    return [16 + int(hashlib.sha256(p.encode()).hexdigest()[:8], 16) % (32000 - 16)
-            for p in toy_pieces(text)]
+    return [
+        16 + int(hashlib.sha256(p.encode()).hexdigest()[:8], 16) % (32000 - 16)
+        for p in toy_pieces(text)
+    ]
 
 
 def toy_logprob(prev: int, token: int) -> float:
@@ -86,6 +88,7 @@ def reference(request: LossRequest) -> tuple[float, int]:
 
 # -- requests --------------------------------------------------------------------------------
 
+
 def chat(*messages: tuple[str, list[Part]], image=None) -> LossRequest:
     return LossRequest(tuple(Message(role, tuple(parts)) for role, parts in messages), image)
 
@@ -112,12 +115,18 @@ def duo_requests() -> list[LossRequest]:
         chat(("assistant", [x(A)])),
         chat(("user", [PICTURE, x(Q)]), ("assistant", [x(A)]), image=IMAGE),
         chat(("user", [x(Q)]), ("assistant", [x(A)])),
-        chat(("user", [PICTURE, c(Q)]), ("assistant", [c(A)]), ("user", [x(QS)]),
-             ("assistant", [x(AS)]), image=IMAGE),
+        chat(
+            ("user", [PICTURE, c(Q)]),
+            ("assistant", [c(A)]),
+            ("user", [x(QS)]),
+            ("assistant", [x(AS)]),
+            image=IMAGE,
+        ),
     ]
 
 
 # -- fixtures --------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def servers(chat_server):
@@ -130,8 +139,15 @@ def scorer(tmp_path, api_key):
     made = []
 
     def make(server: FakeChatServer, **options):
-        settings = {"base_url": server.url, "api_key_env": KEY_ENV, "timeout": 5.0,
-                    "backoff_base": 0.01, "backoff_max": 0.05, "concurrency": 4, **options}
+        settings = {
+            "base_url": server.url,
+            "api_key_env": KEY_ENV,
+            "timeout": 5.0,
+            "backoff_base": 0.01,
+            "backoff_max": 0.05,
+            "concurrency": 4,
+            **options,
+        }
         made.append(SCORERS.get("openai")("toy-vlm", **settings))
         return made[-1]
 
@@ -150,6 +166,7 @@ def assert_reference(losses, requests):
 
 # -- tests -----------------------------------------------------------------------------------
 
+
 def test_losses_equal_the_toy_models_text_only_and_with_the_image(servers, scorer):
     server = servers()
     requests = duo_requests()
@@ -160,13 +177,23 @@ def test_losses_equal_the_toy_models_text_only_and_with_the_image(servers, score
     assert len({round(loss.loss, 9) for loss in losses}) > 1  # not one constant
 
     chats = [r.body for r in server.requests if r.path != TOKENIZE_PATH]
-    distinct = {tuple((m.role, tuple((p.image, p.text) for p in m.parts)) for m in r.messages)
-                for r in requests}  # the chats, whichever of their parts are scored
+    distinct = {
+        tuple((m.role, tuple((p.image, p.text) for p in m.parts)) for m in r.messages)
+        for r in requests
+    }  # the chats, whichever of their parts are scored
     assert len(chats) == len(distinct) == 4  # L(A|Q) and L(Q,A) share one prompt
-    assert all(b["max_tokens"] == 1 and b["prompt_logprobs"] == 0
-               and b["add_generation_prompt"] is False for b in chats)
-    urls = [p["image_url"]["url"] for b in chats for m in b["messages"]
-            if isinstance(m["content"], list) for p in m["content"] if p["type"] == "image_url"]
+    assert all(
+        b["max_tokens"] == 1 and b["prompt_logprobs"] == 0 and b["add_generation_prompt"] is False
+        for b in chats
+    )
+    urls = [
+        p["image_url"]["url"]
+        for b in chats
+        for m in b["messages"]
+        if isinstance(m["content"], list)
+        for p in m["content"]
+        if p["type"] == "image_url"
+    ]
     assert len(urls) == 2 and all(u.startswith("data:image/") for u in urls)
     sent = Image.open(io.BytesIO(base64.b64decode(urls[0].split(",", 1)[1])))
     with Image.open(IMAGE) as original:
@@ -190,20 +217,29 @@ def test_only_xs_tokens_count_whatever_the_context(servers, scorer):
 
 def test_multi_part_x_averages_over_both_parts(servers, scorer):
     s = scorer(servers())
-    both, question, answer = s.losses([
-        chat(("user", [PICTURE, x(Q)]), ("assistant", [x(A)]), image=IMAGE),
-        chat(("user", [PICTURE, x(Q)]), ("assistant", [c(A)]), image=IMAGE),
-        chat(("user", [PICTURE, c(Q)]), ("assistant", [x(A)]), image=IMAGE),
-    ])
+    both, question, answer = s.losses(
+        [
+            chat(("user", [PICTURE, x(Q)]), ("assistant", [x(A)]), image=IMAGE),
+            chat(("user", [PICTURE, x(Q)]), ("assistant", [c(A)]), image=IMAGE),
+            chat(("user", [PICTURE, c(Q)]), ("assistant", [x(A)]), image=IMAGE),
+        ]
+    )
     assert both.n_tokens == question.n_tokens + answer.n_tokens == len(toy_ids(Q + " " + A))
     assert both.loss == pytest.approx(
-        (question.loss * question.n_tokens + answer.loss * answer.n_tokens) / both.n_tokens)
+        (question.loss * question.n_tokens + answer.loss * answer.n_tokens) / both.n_tokens
+    )
 
 
 def test_faults_recover_to_the_same_numbers(servers, scorer):
-    kinds = itertools.cycle([
-        Fault(status=429, retry_after="0.3"), Fault(status=500), Fault(delay=0.8),
-        Fault(body="{not json"), Fault(drop=True)])
+    kinds = itertools.cycle(
+        [
+            Fault(status=429, retry_after="0.3"),
+            Fault(status=500),
+            Fault(delay=0.8),
+            Fault(body="{not json"),
+            Fault(drop=True),
+        ]
+    )
     given: dict[str, Fault] = {}  # request body hash → the fault its first attempt got
     lock = threading.Lock()
 
@@ -218,8 +254,13 @@ def test_faults_recover_to_the_same_numbers(servers, scorer):
     s = scorer(server, timeout=0.4)
     requests = duo_requests()
     assert_reference(s.losses(requests), requests)
-    assert set(s.usage.failed_attempts) == {"429", "500", "timeout", "malformed_response",
-                                            "connection"}
+    assert set(s.usage.failed_attempts) == {
+        "429",
+        "500",
+        "timeout",
+        "malformed_response",
+        "connection",
+    }
     arrivals: dict[str, list[float]] = {}
     for r in server.requests:
         arrivals.setdefault(r.key, []).append(r.arrived)
@@ -244,10 +285,12 @@ def test_an_image_over_max_pixels_is_unscorable_too_many_pixels(servers, scorer)
     requests = duo_requests()
     losses = scorer(servers(), max_pixels=100).losses(requests)
     over = [loss for loss, r in zip(losses, requests) if r.has_image]
-    assert over and all(loss.unscorable == "too_many_pixels" and "limit 100" in loss.detail
-                        for loss in over)
-    assert_reference([loss for loss in losses if loss not in over],
-                     [r for r in requests if not r.has_image])
+    assert over and all(
+        loss.unscorable == "too_many_pixels" and "limit 100" in loss.detail for loss in over
+    )
+    assert_reference(
+        [loss for loss in losses if loss not in over], [r for r in requests if not r.has_image]
+    )
 
 
 def test_a_refused_request_is_unscorable_and_asked_again_next_run(tmp_path, servers, scorer):
@@ -260,11 +303,15 @@ def test_a_refused_request_is_unscorable_and_asked_again_next_run(tmp_path, serv
     requests = duo_requests()
     losses = scorer(server, cache=tmp_path / "scores.sqlite3").losses(requests)
     refused = [loss for loss, r in zip(losses, requests) if r.has_image]
-    assert refused and all(loss.unscorable == "request_failed"
-                           and "HTTP 400" in loss.detail and "takes no images" in loss.detail
-                           for loss in refused)
-    assert_reference([loss for loss in losses if loss not in refused],
-                     [r for r in requests if not r.has_image])
+    assert refused and all(
+        loss.unscorable == "request_failed"
+        and "HTTP 400" in loss.detail
+        and "takes no images" in loss.detail
+        for loss in refused
+    )
+    assert_reference(
+        [loss for loss in losses if loss not in refused], [r for r in requests if not r.has_image]
+    )
     server.faults = None
     again = scorer(server, cache=tmp_path / "scores.sqlite3")
     assert_reference(again.losses(requests), requests)
@@ -275,10 +322,10 @@ def test_an_x_the_template_changes_is_unscorable_not_guessed(servers, scorer):
     s = scorer(servers())
     # The toy template trims a message's content, as Llama 3's does: "  A" alone is not the
     # tokens the prompt holds.
-    loss, = s.losses([chat(("user", [c(Q)]), ("assistant", [x("   " + A)]))])
+    (loss,) = s.losses([chat(("user", [c(Q)]), ("assistant", [x("   " + A)]))])
     assert (loss.loss, loss.unscorable) == (None, "x_not_found")
     assert "scored text" in loss.detail and "not found" in loss.detail
-    nothing, = s.losses([chat(("user", [c(Q)]))])
+    (nothing,) = s.losses([chat(("user", [c(Q)]))])
     assert nothing.unscorable == "empty"
 
 
@@ -325,10 +372,16 @@ def test_the_key_is_never_written_or_shown(tmp_path, servers, scorer, api_key):
 
 
 def test_a_server_without_prompt_logprobs_is_a_usage_error(servers, scorer):
-    plain = {"id": "x", "object": "chat.completion", "model": "toy-vlm", "usage": {},
-             "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}}]}
-    server = servers(faults=lambda r: Fault(body=json.dumps(plain)) if r.path != TOKENIZE_PATH
-                     else None)
+    plain = {
+        "id": "x",
+        "object": "chat.completion",
+        "model": "toy-vlm",
+        "usage": {},
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}}],
+    }
+    server = servers(
+        faults=lambda r: Fault(body=json.dumps(plain)) if r.path != TOKENIZE_PATH else None
+    )
     with pytest.raises(UsageError, match="no prompt_logprobs.*vLLM"):
         scorer(server).losses(duo_requests()[:1])
 
@@ -338,17 +391,28 @@ def test_tokenize_sits_at_the_servers_root():
     assert tokenize_url("https://host/proxy/v1/") == "https://host/proxy/tokenize"
 
 
-def test_llavar2_score_with_the_openai_scorer_then_filter(build, tmp_path, servers, api_key,
-                                                          monkeypatch):
+def test_llavar2_score_with_the_openai_scorer_then_filter(
+    build, tmp_path, servers, api_key, monkeypatch
+):
     """The CLI end to end: every duo's six terms equal the toy model's, a rerun is answered from
     the cache, and ``llavar2 filter`` selects on these scores."""
     out = tmp_path / "out"
-    shutil.copytree(build, out, ignore=shutil.ignore_patterns("scores.jsonl", "kept.jsonl",
-                                                              "dropped.jsonl"))
+    shutil.copytree(
+        build, out, ignore=shutil.ignore_patterns("scores.jsonl", "kept.jsonl", "dropped.jsonl")
+    )
     monkeypatch.setenv("LLAVAR2_CACHE_DIR", str(tmp_path / "cache"))
     server = servers()
-    command = ["score", str(out), "--scorer", "openai:toy-vlm", "--base-url", server.url,
-               "--api-key-env", KEY_ENV, "--no-progress"]
+    command = [
+        "score",
+        str(out),
+        "--scorer",
+        "openai:toy-vlm",
+        "--base-url",
+        server.url,
+        "--api-key-env",
+        KEY_ENV,
+        "--no-progress",
+    ]
     result = CliRunner().invoke(app, command)
     assert result.exit_code == 0, result.output
     images = json.loads((out / "build.json").read_text())["images_dir"]

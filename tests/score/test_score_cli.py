@@ -11,13 +11,25 @@ runner = CliRunner()
 
 
 def _duo_keys(out):
-    return [(c["id"], k) for c in read_jsonl(out / "conversations.jsonl")
-            for k in range(len(c["duos"]))]
+    return [
+        (c["id"], k) for c in read_jsonl(out / "conversations.jsonl") for k in range(len(c["duos"]))
+    ]
 
 
 def _score(out, model, *extra):
-    return runner.invoke(app, ["score", str(out), "--scorer", f"hf:{model}", "--no-progress",
-                               "--batch-size", "5", *extra])
+    return runner.invoke(
+        app,
+        [
+            "score",
+            str(out),
+            "--scorer",
+            f"hf:{model}",
+            "--no-progress",
+            "--batch-size",
+            "5",
+            *extra,
+        ],
+    )
 
 
 def test_score_with_the_image_then_resume_after_a_cut(build, vlm_dir, tmp_path):

@@ -25,8 +25,9 @@ def tilted_receipt(degrees: float) -> list[tuple[str, float, float, float, float
     """Rows of a label on the left and an amount on the right, 30 px apart, 20 px tall, the
     page rotated by ``degrees``: the upright rectangles an annotator draws around each."""
     found = []
-    for i, (label, amount) in enumerate([("SUBTOTAL", "9.00"), ("TAX", "0.54"),
-                                         ("TOTAL", "9.54"), ("CASH", "10.00")]):
+    for i, (label, amount) in enumerate(
+        [("SUBTOTAL", "9.00"), ("TAX", "0.54"), ("TOTAL", "9.54"), ("CASH", "10.00")]
+    ):
         y = 100 + 30 * i
         for text, x0, x1 in ((label, 20, 200), (amount, 600, 700)):
             points = quad(x0, y, x1, y + 20, degrees)
@@ -54,4 +55,5 @@ def test_rows_of_a_tilted_scan_follow_its_baselines(tmp_path):
 def test_a_straight_scan_reads_by_rows(tmp_path):
     write_boxes(tmp_path, "002", tilted_receipt(0.0))
     assert sroie.reference_text("002", tmp_path) == (
-        "SUBTOTAL 9.00\nTAX 0.54\nTOTAL 9.54\nCASH 10.00")
+        "SUBTOTAL 9.00\nTAX 0.54\nTOTAL 9.54\nCASH 10.00"
+    )

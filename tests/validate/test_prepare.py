@@ -84,11 +84,24 @@ def test_same_seeds_same_arms_and_an_unfiltered_build_is_refused(builds, tmp_pat
 
 def test_cli(builds, tmp_path):
     _, build = builds
-    result = runner.invoke(app, ["validate", "prepare", str(build), "--to", str(tmp_path / "V"),
-                                 "--n", "4", "--seeds", "0,1,2"])
+    result = runner.invoke(
+        app,
+        [
+            "validate",
+            "prepare",
+            str(build),
+            "--to",
+            str(tmp_path / "V"),
+            "--n",
+            "4",
+            "--seeds",
+            "0,1,2",
+        ],
+    )
     assert result.exit_code == 0, result.output
     plan = json.loads((tmp_path / "V" / "plan.json").read_text())
     assert plan["arm_size"] == 4 and plan["seeds"] == [0, 1, 2]
-    bad = runner.invoke(app, ["validate", "prepare", str(build), "--to", str(tmp_path / "W"),
-                              "--seeds", "a,b"])
+    bad = runner.invoke(
+        app, ["validate", "prepare", str(build), "--to", str(tmp_path / "W"), "--seeds", "a,b"]
+    )
     assert bad.exit_code == 2

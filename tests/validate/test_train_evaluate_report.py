@@ -23,12 +23,35 @@ from llavar2.validate.train import train
 runner = CliRunner()
 # The tiny model's LM head is random and tiny: LoRA on the attention and MLP layers alone
 # cannot move its logits far, so the head is trained in full (--train-module lm_head).
-TINY = ["--train-module", "lm_head", "--lora-rank", "8", "--lora-alpha", "16",
-        "--lora-dropout", "0", "--lr", "5e-3", "--epochs", "10", "--batch-size", "8",
-        "--grad-accum", "1", "--no-progress"]
-TINY_SETTINGS = TrainSettings(modules_to_save=("lm_head",), lora_rank=8, lora_alpha=16,
-                              lora_dropout=0.0, learning_rate=5e-3, epochs=10, batch_size=8,
-                              grad_accum=1)
+TINY = [
+    "--train-module",
+    "lm_head",
+    "--lora-rank",
+    "8",
+    "--lora-alpha",
+    "16",
+    "--lora-dropout",
+    "0",
+    "--lr",
+    "5e-3",
+    "--epochs",
+    "10",
+    "--batch-size",
+    "8",
+    "--grad-accum",
+    "1",
+    "--no-progress",
+]
+TINY_SETTINGS = TrainSettings(
+    modules_to_save=("lm_head",),
+    lora_rank=8,
+    lora_alpha=16,
+    lora_dropout=0.0,
+    learning_rate=5e-3,
+    epochs=10,
+    batch_size=8,
+    grad_accum=1,
+)
 
 
 def invoke(*args):
@@ -49,13 +72,11 @@ def toy(tmp_path_factory, model):
     write_toy_val(val, seeds=(0, 1))
     for arm in ("control", "treatment", "negative"):
         for seed in (0, 1):
-            invoke("validate", "train", val, "--model", model, "--arm", arm, "--seed", seed,
-                   *TINY)
+            invoke("validate", "train", val, "--model", model, "--arm", arm, "--seed", seed, *TINY)
     # Another benchmark file, scored with its own format's task (JSONL: vqa).
     extra = val.parent / "extra.jsonl"
     extra.write_text((val / "heldout.jsonl").read_text())
-    invoke("validate", "evaluate", val, "--benchmark", f"{extra}={val / 'images'}",
-           "--no-progress")
+    invoke("validate", "evaluate", val, "--benchmark", f"{extra}={val / 'images'}", "--no-progress")
     invoke("validate", "report", val)
     return val
 
@@ -96,8 +117,9 @@ def test_the_report_compares_every_arm_with_the_control(toy):
     assert held["items"] == 30 and held["primary"] == "exact_match"
     treatment, control = held["arms"]["treatment"], held["arms"]["control"]
     vs = treatment["vs_control"]["exact_match"]
-    assert vs["diff"] == pytest.approx(treatment["metrics"]["exact_match"]["mean"]
-                                       - control["metrics"]["exact_match"]["mean"])
+    assert vs["diff"] == pytest.approx(
+        treatment["metrics"]["exact_match"]["mean"] - control["metrics"]["exact_match"]["mean"]
+    )
     assert vs["ci95"][0] <= vs["diff"] <= vs["ci95"][1]
     assert held["arms"]["negative"]["vs_control"]["exact_match"]["ci95"][1] < 0
     assert sorted(treatment["mcnemar"]) == ["0", "1"]
@@ -106,10 +128,16 @@ def test_the_report_compares_every_arm_with_the_control(toy):
     base = held["arms"]["base"]
     assert base["seeds"] == ["-"] and base["metrics"]["exact_match"]["std"] is None
     assert base["vs_control"]["exact_match"]["n_seeds"] == 2 and sorted(base["mcnemar"]) == [
-        "0", "1"]
+        "0",
+        "1",
+    ]
     mc = treatment["mcnemar"]["0"]
-    right = lambda arm: [r["exact_match"] for r in map(  # noqa: E731
-        json.loads, open(toy / "eval" / arm / "seed-0" / "heldout.items.jsonl"))]
+    right = lambda arm: [
+        r["exact_match"]
+        for r in map(  # noqa: E731
+            json.loads, open(toy / "eval" / arm / "seed-0" / "heldout.items.jsonl")
+        )
+    ]
     assert mc["b"] == sum(a > c for a, c in zip(right("treatment"), right("control")))
     assert control["vs_control"] == {} and control["mcnemar"] == {}
     assert report["training"]["treatment"]["0"]["trained"] == 96 and report["warnings"] == []
@@ -125,8 +153,21 @@ def test_results_of_a_run_trained_again_are_left_out_then_redone(model, tmp_path
     val = tmp_path / "val"
     write_toy_val(val, n=16, heldout=4, seeds=(0, 1))
     for seed in (0, 1):
-        invoke("validate", "train", val, "--model", model, "--arm", "treatment", "--seed", seed,
-               *TINY[:-5], "--epochs", 1, "--no-progress")
+        invoke(
+            "validate",
+            "train",
+            val,
+            "--model",
+            model,
+            "--arm",
+            "treatment",
+            "--seed",
+            seed,
+            *TINY[:-5],
+            "--epochs",
+            1,
+            "--no-progress",
+        )
     invoke("validate", "evaluate", val, "--no-progress")
     # Seed 0 trained again (its train.json differs; its merged model has the same path).
     done = val / "runs" / "treatment" / "seed-0" / "train.json"
@@ -150,8 +191,23 @@ def test_a_finished_run_is_not_trained_again_and_other_settings_are_refused(toy,
     before = (toy / "runs" / "treatment" / "seed-0" / "train.json").read_text()
     invoke("validate", "train", toy, "--model", model, "--arm", "treatment", "--seed", 0, *TINY)
     assert (toy / "runs" / "treatment" / "seed-0" / "train.json").read_text() == before
-    result = runner.invoke(app, ["validate", "train", str(toy), "--model", str(model), "--arm",
-                                 "treatment", "--seed", "0", *TINY, "--lr", "1e-3"])
+    result = runner.invoke(
+        app,
+        [
+            "validate",
+            "train",
+            str(toy),
+            "--model",
+            str(model),
+            "--arm",
+            "treatment",
+            "--seed",
+            "0",
+            *TINY,
+            "--lr",
+            "1e-3",
+        ],
+    )
     assert result.exit_code == 2 and "other settings" in result.output
 
 
@@ -199,21 +255,49 @@ def test_a_killed_run_resumes_from_its_checkpoint_to_the_same_model(toy, model, 
 
 
 def test_usage_errors_name_what_is_missing(tmp_path, model):
-    result = runner.invoke(app, ["validate", "train", str(tmp_path), "--model", str(model),
-                                 "--arm", "treatment", "--seed", "0"])
+    result = runner.invoke(
+        app,
+        [
+            "validate",
+            "train",
+            str(tmp_path),
+            "--model",
+            str(model),
+            "--arm",
+            "treatment",
+            "--seed",
+            "0",
+        ],
+    )
     assert result.exit_code == 2 and "validate prepare" in result.output
     write_toy_val(tmp_path / "val", n=4, heldout=2)
-    for args, says in ((["--arm", "base", "--seed", "0"], "nothing to train"),
-                       (["--arm", "other", "--seed", "0"], "unknown arm"),
-                       (["--arm", "treatment", "--seed", "7"], "no seed 7")):
-        result = runner.invoke(app, ["validate", "train", str(tmp_path / "val"), "--model",
-                                     str(model), *args])
+    for args, says in (
+        (["--arm", "base", "--seed", "0"], "nothing to train"),
+        (["--arm", "other", "--seed", "0"], "unknown arm"),
+        (["--arm", "treatment", "--seed", "7"], "no seed 7"),
+    ):
+        result = runner.invoke(
+            app, ["validate", "train", str(tmp_path / "val"), "--model", str(model), *args]
+        )
         assert result.exit_code == 2 and says in result.output, result.output
     # A run where no sample fits trains nothing and locks nothing: other settings may follow.
     for max_length in ("16", "17"):
-        result = runner.invoke(app, ["validate", "train", str(tmp_path / "val"), "--model",
-                                     str(model), "--arm", "treatment", "--seed", "0",
-                                     "--max-length", max_length])
+        result = runner.invoke(
+            app,
+            [
+                "validate",
+                "train",
+                str(tmp_path / "val"),
+                "--model",
+                str(model),
+                "--arm",
+                "treatment",
+                "--seed",
+                "0",
+                "--max-length",
+                max_length,
+            ],
+        )
         assert result.exit_code == 2 and f"fits max_length {max_length}" in result.output
     dropped = (tmp_path / "val" / "runs" / "treatment" / "seed-0" / "dropped.jsonl").read_text()
     assert dropped.count('"over_long"') == 4
@@ -229,8 +313,21 @@ def test_the_whole_chain_runs_from_a_real_filtered_build(tmp_path, model):
     val = tmp_path / "val"
     invoke("validate", "prepare", out, "--to", val, "--n", 8, "--seeds", "0", "--holdout", 0.3)
     plan = json.loads((val / "plan.json").read_text())
-    invoke("validate", "train", val, "--model", model, "--arm", "treatment", "--seed", 0,
-           *TINY[:-5], "--epochs", 2, "--no-progress")
+    invoke(
+        "validate",
+        "train",
+        val,
+        "--model",
+        model,
+        "--arm",
+        "treatment",
+        "--seed",
+        0,
+        *TINY[:-5],
+        "--epochs",
+        2,
+        "--no-progress",
+    )
     t = json.loads((val / "runs" / "treatment" / "seed-0" / "train.json").read_text())
     assert t["samples"]["arm"] == plan["arm_size"]
     assert t["samples"]["trained"] + t["samples"]["dropped"] == plan["arm_size"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+
 from tqdm import tqdm
 
 from ..report.build_files import Build, ImageEntry
@@ -23,14 +24,18 @@ DIMENSIONS = IMAGE_DIMENSIONS + DUO_DIMENSIONS
 @dataclass
 class AuditCounts:
     images: dict[str, Counter[str]] = field(
-        default_factory=lambda: {d: Counter() for d in IMAGE_DIMENSIONS})
+        default_factory=lambda: {d: Counter() for d in IMAGE_DIMENSIONS}
+    )
     duos: dict[str, Counter[str]] = field(  # every duo of the pool, by image and duo category
-        default_factory=lambda: {d: Counter() for d in DIMENSIONS})
+        default_factory=lambda: {d: Counter() for d in DIMENSIONS}
+    )
     kept: dict[str, Counter[str]] = field(
-        default_factory=lambda: {d: Counter() for d in DIMENSIONS})
+        default_factory=lambda: {d: Counter() for d in DIMENSIONS}
+    )
     # Per dimension and category: the pool's duos and drops summed per image (cluster).
     drops: dict[str, dict[str, ClusterSums]] = field(
-        default_factory=lambda: {d: defaultdict(ClusterSums) for d in DIMENSIONS})
+        default_factory=lambda: {d: defaultdict(ClusterSums) for d in DIMENSIONS}
+    )
     drop_steps: Counter[str] = field(default_factory=Counter)  # "step: reason"
     pii: PiiStats = field(default_factory=PiiStats)
     identity: IdentityStats = field(default_factory=IdentityStats)
@@ -72,11 +77,14 @@ class AuditCounts:
             self.drops[dim][category].add(n, d)
 
 
-def collect(build: Build, keep: list[str] | None = None, texts: bool = True,
-            progress: bool = False, desc: str = "audit") -> AuditCounts:
+def collect(
+    build: Build,
+    keep: list[str] | None = None,
+    texts: bool = True,
+    progress: bool = False,
+    desc: str = "audit",
+) -> AuditCounts:
     counts = AuditCounts()
-    for entry in tqdm(build.entries(), desc=desc, unit="img", disable=not progress,
-                      leave=False):
+    for entry in tqdm(build.entries(), desc=desc, unit="img", disable=not progress, leave=False):
         counts.add(entry, build.filtered, keep or [], texts)
     return counts
-

@@ -146,7 +146,9 @@ def summary(counts: Mapping[str, float]) -> dict[str, Any]:
 
 
 def compare(
-    counts: Mapping[str, float], reference: Mapping[str, float], tolerance: float = 0.05,
+    counts: Mapping[str, float],
+    reference: Mapping[str, float],
+    tolerance: float = 0.05,
     target: bool = False,
 ) -> dict[str, Any]:
     """Every distance of this module for one dimension against its reference: another build's

@@ -23,13 +23,19 @@ KIND_KEYS = ("kind", "category")
 UNSPECIFIED = "unspecified"
 NOT_OCRD = "not OCR'd"
 # Shares of the image area under OCR boxes: a page of text, text in a scene, a little text.
-KIND_BY_COVERAGE = ((0.15, "text-dense (derived)"), (0.02, "text in scene (derived)"),
-                    (0.0, "little text (derived)"))
+KIND_BY_COVERAGE = (
+    (0.15, "text-dense (derived)"),
+    (0.02, "text in scene (derived)"),
+    (0.0, "little text (derived)"),
+)
 # (exclusive upper edge, name); above the last edge: the function's ``last``.
-DENSITY_BANDS = ((1, "no text"), (10, "1-9 words"), (50, "10-49 words"),
-                 (200, "50-199 words"))
-RESOLUTION_BANDS = ((224, "<224 px"), (448, "224-447 px"), (896, "448-895 px"),
-                    (1792, "896-1791 px"))
+DENSITY_BANDS = ((1, "no text"), (10, "1-9 words"), (50, "10-49 words"), (200, "50-199 words"))
+RESOLUTION_BANDS = (
+    (224, "<224 px"),
+    (448, "224-447 px"),
+    (896, "448-895 px"),
+    (1792, "896-1791 px"),
+)
 LENGTH_BANDS = ((1, "no words"), (2, "1 word"), (4, "2-3 words"), (8, "4-7 words"))
 MIN_LANGUAGE_LETTERS = 8  # fewer: the identifier guesses (letters, not words: CJK has no spaces)
 MIN_LANGUAGE_CONFIDENCE = 0.5
@@ -114,5 +120,8 @@ def image_features(image: ImageRecord, ocr: OcrResult | None) -> dict[str, str]:
 
 def duo_features(duo: DuoConversation) -> dict[str, str]:
     answer = duo.extractive.answer
-    return {"qtype": duo.qtype, "answer_type": answer_type(answer),
-            "answer_length": _band(n_words(answer), LENGTH_BANDS, "8+ words")}
+    return {
+        "qtype": duo.qtype,
+        "answer_type": answer_type(answer),
+        "answer_length": _band(n_words(answer), LENGTH_BANDS, "8+ words"),
+    }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import astuple, dataclass
 from statistics import NormalDist
 from typing import Any
@@ -100,8 +100,7 @@ def drop_rates(pairs: Iterable[tuple[str, bool]], flag_ratio: float = 1.5) -> di
     return drop_rates_clustered(sums, flag_ratio)
 
 
-def drop_rates_clustered(sums: dict[str, ClusterSums], flag_ratio: float = 1.5
-                         ) -> dict[str, Any]:
+def drop_rates_clustered(sums: dict[str, ClusterSums], flag_ratio: float = 1.5) -> dict[str, Any]:
     """Drop rate per group with its Wilson 95% CI, and its risk ratio against all other items
     with a Katz 95% CI, both on counts scaled by the design effect of the clusters
     (``ClusterSums.effective``; where a group's own cannot be estimated, the whole build's), so
@@ -130,8 +129,12 @@ def drop_rates_clustered(sums: dict[str, ClusterSums], flag_ratio: float = 1.5
             flagged = (extreme >= flag_ratio or extreme <= 1 / flag_ratio) and not (
                 ci[0] <= 1 <= ci[1]
             )
-        groups[g] = {**_rate(here, pooled), "ratio_vs_rest": ratio, "ratio_ci95": ci,
-                     "flagged": flagged}
+        groups[g] = {
+            **_rate(here, pooled),
+            "ratio_vs_rest": ratio,
+            "ratio_ci95": ci,
+            "flagged": flagged,
+        }
     return {"overall": _rate(total, pooled), "groups": groups}
 
 
@@ -156,8 +159,13 @@ def _mean_ci(items: list[tuple[float, str | None]], seed: int, n_boot: int) -> d
     sums, sizes = _clustered(items)
     # Resampling clusters, each with its mean and its size as weight: the mean of a resample is
     # its items' mean (with one item per cluster, the plain item bootstrap).
-    lo, hi = bootstrap_mean_ci(sums / sizes if sums.size else sums, n_boot=n_boot, seed=seed,
-                               weights=sizes) if sums.size >= 2 else (math.nan, math.nan)
+    lo, hi = (
+        bootstrap_mean_ci(
+            sums / sizes if sums.size else sums, n_boot=n_boot, seed=seed, weights=sizes
+        )
+        if sums.size >= 2
+        else (math.nan, math.nan)
+    )
     return {
         "n": len(items),
         "mean": float(sums.sum() / sizes.sum()) if items else None,
@@ -165,8 +173,9 @@ def _mean_ci(items: list[tuple[float, str | None]], seed: int, n_boot: int) -> d
     }
 
 
-def _boot_means(rng: np.random.Generator, sums: np.ndarray, sizes: np.ndarray,
-                n_boot: int) -> np.ndarray:
+def _boot_means(
+    rng: np.random.Generator, sums: np.ndarray, sizes: np.ndarray, n_boot: int
+) -> np.ndarray:
     """Item means of ``n_boot`` resamples of the clusters with replacement, in chunks that
     bound memory (~16 MB)."""
     chunk = max(1, 2_000_000 // sums.size)
@@ -176,8 +185,7 @@ def _boot_means(rng: np.random.Generator, sums: np.ndarray, sizes: np.ndarray,
 
 
 def subgroup_scores(
-    pairs: Iterable[tuple[str, float] | tuple[str, float, str]], seed: int = 0,
-    n_boot: int = 2000
+    pairs: Iterable[tuple[str, float] | tuple[str, float, str]], seed: int = 0, n_boot: int = 2000
 ) -> dict[str, Any]:
     """Mean per-item score per group with percentile bootstrap 95% CIs (seeded, deterministic),
     and the gap between the best and the worst group. A third element of a pair names the

@@ -29,8 +29,9 @@ from ..filter.text import words
 
 def load_lexicon() -> dict[str, list[str]]:
     """Category → terms, as shipped (keys starting with "_" are notes, not categories)."""
-    data = json.loads(resources.files(__package__).joinpath("data/identity_terms.json")
-                      .read_text("utf-8"))
+    data = json.loads(
+        resources.files(__package__).joinpath("data/identity_terms.json").read_text("utf-8")
+    )
     return {k: v for k, v in data.items() if not k.startswith("_")}
 
 
@@ -61,8 +62,11 @@ class IdentityStats:
         tokens = words(text)
         terms = [t for t in tokens if t in self._category]
         present = set(terms)
-        described = {t for t in tokens if len(t) > 1 and t.isalpha()
-                     and t not in self._category and t not in COMMON_ENGLISH}
+        described = {
+            t
+            for t in tokens
+            if len(t) > 1 and t.isalpha() and t not in self._category and t not in COMMON_ENGLISH
+        }
         self.n += 1
         self.texts[kind] += 1
         self.texts_with_mention[kind] += bool(present)
@@ -81,14 +85,24 @@ class IdentityStats:
         for (term, word), c in self.pairs.items():
             if c >= min_pair_count:
                 rows.setdefault(term, []).append(
-                    {"word": word, "npmi": npmi(c, self.df[term], self.df[word], self.n),
-                     "count": c})
+                    {
+                        "word": word,
+                        "npmi": npmi(c, self.df[term], self.df[word], self.n),
+                        "count": c,
+                    }
+                )
         return {
             "texts": dict(self.texts),
             "texts_with_mention": {k: self.texts_with_mention[k] for k in self.texts},
             "mentions": mentions,
             "npmi": {
-                term: [{**r, "npmi": round(r["npmi"], 4)} for r in sorted(
-                    rows[term], key=lambda r: (-r["npmi"], -r["count"], r["word"]))[:top]]
-                for term, _ in self.mentions.most_common() if term in rows},
+                term: [
+                    {**r, "npmi": round(r["npmi"], 4)}
+                    for r in sorted(rows[term], key=lambda r: (-r["npmi"], -r["count"], r["word"]))[
+                        :top
+                    ]
+                ]
+                for term, _ in self.mentions.most_common()
+                if term in rows
+            },
         }

@@ -34,7 +34,8 @@ MASK = "•"
 
 _EMAIL = re.compile(
     r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+"
-    r"[A-Za-z]{2,}(?![\w-])")
+    r"[A-Za-z]{2,}(?![\w-])"
+)
 # A number (card or phone) doesn't start inside another token: after a letter, a decimal point,
 # a slash or a dash ("A18000010", "12.5", "1/4"), nor after a digit and a space (a number within a
 # list of numbers: "MAYBANK-5122 0481 6723"); it ends before a letter and before punctuation that
@@ -42,23 +43,30 @@ _EMAIL = re.compile(
 _CARD = re.compile(r"(?<![\w.,/+-])(?<!\d )\d(?:[ -]?\d){12,18}(?![\w]|[-.,:/]?\d|-\w)")
 _PHONE = re.compile(
     r"(?<![\w.,/+-])(?<!\d )(?:\+ ?)?(?:\(\+?\d{1,5}\) ?)?\d+"
-    r"(?:(?: ?- ?|[ .])\(?\d+\)?)*(?!\w|[-.,:]\w)")
+    r"(?:(?: ?- ?|[ .])\(?\d+\)?)*(?!\w|[-.,:]\w)"
+)
 _CUE = re.compile(
     r"(?:\b(?:telp?|telephone|phone|ph|fax|mobile|mob|hp|h/p|hotline|whatsapps?|call|contact)"
-    r"|\b[tmf] ?:|[☎✆📞])(?:[\s.:#=/()-]|\bno\b|\bnumber\b)*$", re.IGNORECASE)
+    r"|\b[tmf] ?:|[☎✆📞])(?:[\s.:#=/()-]|\bno\b|\bnumber\b)*$",
+    re.IGNORECASE,
+)
 _AFTER_PHONE = re.compile(r"^ *[,/;] *$")
 _DATE = re.compile(
     r"(?<!\d)(?<!\d[-. ])(?:(\d{1,2})[-. ](\d{1,2})[-. ](?:\d{4}|\d{2})"
-    r"|(?:19|20)\d\d[-. ](\d{1,2})[-. ](\d{1,2}))(?![-. ]?\d)")
+    r"|(?:19|20)\d\d[-. ](\d{1,2})[-. ](\d{1,2}))(?![-. ]?\d)"
+)
 _DECIMAL = re.compile(r"^[\d ]*\d\.\d{1,3}$")
-_SHAPES = [re.compile(p) for p in (
-    r"^\+ ?\d",                                          # international
-    r"^\(\+?\d{2,5}\) ?\d",                              # area code in parentheses
-    # national, trunk prefix "0", 9-11 digits ending in a group of 3+ ("0123-4567-89" is a code)
-    r"^(?=(?:\D*\d){9,11}$)0[1-9]\d{0,3}(?: ?- ?|[ .])(?:\d{2,5}[-. ])*\d{3,8}$",
-    r"^0[1-9](?:[ .]\d\d){4}$",                          # national, in pairs (France)
-    r"^(?:1[-. ])?(?:\(\d{3}\) ?|\d{3}([-.]))\d{3}(?(1)\1|[-.])\d{4}$",  # North American
-)]
+_SHAPES = [
+    re.compile(p)
+    for p in (
+        r"^\+ ?\d",  # international
+        r"^\(\+?\d{2,5}\) ?\d",  # area code in parentheses
+        # national, trunk prefix "0", 9-11 digits ending in a group of 3+ ("0123-4567-89" is a code)
+        r"^(?=(?:\D*\d){9,11}$)0[1-9]\d{0,3}(?: ?- ?|[ .])(?:\d{2,5}[-. ])*\d{3,8}$",
+        r"^0[1-9](?:[ .]\d\d){4}$",  # national, in pairs (France)
+        r"^(?:1[-. ])?(?:\(\d{3}\) ?|\d{3}([-.]))\d{3}(?(1)\1|[-.])\d{4}$",  # North American
+    )
+]
 # Without a cue a phone needs a full national number: an 8-digit "0481 6723" is as likely a
 # fragment of an account or card number.
 _MIN_SHAPED = 9
@@ -113,10 +121,10 @@ def _is_phone(text: str, m: re.Match[str], last_phone_end: int | None) -> bool:
     s = m.group()
     if not 7 <= len(_digits(s)) <= 15 or _holds_date(s) or _DECIMAL.match(s):
         return False
-    before = text[max(0, m.start() - _LOOKBACK):m.start()]
+    before = text[max(0, m.start() - _LOOKBACK) : m.start()]
     if _CUE.search(before):
         return True
-    if last_phone_end is not None and _AFTER_PHONE.match(text[last_phone_end:m.start()]):
+    if last_phone_end is not None and _AFTER_PHONE.match(text[last_phone_end : m.start()]):
         return True
     return len(_digits(s)) >= _MIN_SHAPED and any(shape.match(s) for shape in _SHAPES)
 
@@ -179,7 +187,7 @@ class PiiStats:
         self.items_with_pii += bool(found)
         self.matches.update(f.kind for f in found)
         self.items.update({f.kind for f in found})
-        for f in found[:max(0, self.keep - len(self.listed))]:
+        for f in found[: max(0, self.keep - len(self.listed))]:
             self.listed.append({"id": item_id, "kind": f.kind, "masked": f.masked})
 
     def result(self, max_listed: int = 50) -> dict:

@@ -36,20 +36,29 @@ def read_target(path: Path) -> dict[str, dict[str, float]]:
         raise UsageError(f"--target {path}: expected an object of dimensions")
     for dim, shares in target.items():
         if dim not in DIMENSIONS:
-            raise UsageError(f"--target {path}: unknown dimension {dim!r} (known: "
-                             f"{', '.join(DIMENSIONS)})")
-        if (not isinstance(shares, dict) or not shares or
-                not all(isinstance(v, (int, float)) and math.isfinite(v) and v >= 0
-                        for v in shares.values()) or sum(shares.values()) <= 0):
+            raise UsageError(
+                f"--target {path}: unknown dimension {dim!r} (known: {', '.join(DIMENSIONS)})"
+            )
+        if (
+            not isinstance(shares, dict)
+            or not shares
+            or not all(
+                isinstance(v, (int, float)) and math.isfinite(v) and v >= 0 for v in shares.values()
+            )
+            or sum(shares.values()) <= 0
+        ):
             raise UsageError(f"--target {path}: {dim} needs non-negative shares, not all 0")
     return target
 
 
 def _target_warnings(counts: AuditCounts, target: dict[str, dict[str, float]]) -> list[str]:
     """Target categories the build never has (a typo, or a real gap: either way, say so)."""
-    return [f"target {dim}: {category!r} does not occur in this build"
-            for dim, shares in target.items() for category in shares
-            if category not in _counts(counts, dim)]
+    return [
+        f"target {dim}: {category!r} does not occur in this build"
+        for dim, shares in target.items()
+        for category in shares
+        if category not in _counts(counts, dim)
+    ]
 
 
 def _unit(dim: str) -> str:
@@ -60,8 +69,12 @@ def _counts(counts: AuditCounts, dim: str) -> Any:
     return counts.images[dim] if dim in IMAGE_DIMENSIONS else counts.duos[dim]
 
 
-def _dimensions(counts: AuditCounts, reference: AuditCounts | None,
-                target: dict[str, dict[str, float]] | None, tolerance: float) -> dict[str, Any]:
+def _dimensions(
+    counts: AuditCounts,
+    reference: AuditCounts | None,
+    target: dict[str, dict[str, float]] | None,
+    tolerance: float,
+) -> dict[str, Any]:
     out = {}
     for dim in DIMENSIONS:
         mine = _counts(counts, dim)
@@ -80,13 +93,16 @@ def _filtering(counts: AuditCounts, flag_ratio: float) -> dict[str, Any]:
     out = {}
     for dim in DIMENSIONS:
         rates = drop_rates_clustered(counts.drops[dim], flag_ratio)
-        out[dim] = {"jsd_pool_vs_kept": js_divergence(counts.duos[dim], counts.kept[dim])
-                    if counts.kept[dim] else None, **rates}
+        out[dim] = {
+            "jsd_pool_vs_kept": js_divergence(counts.duos[dim], counts.kept[dim])
+            if counts.kept[dim]
+            else None,
+            **rates,
+        }
     return out
 
 
-def _eval(path: Path, out: Path, counts: AuditCounts, by: list[str], seed: int
-          ) -> dict[str, Any]:
+def _eval(path: Path, out: Path, counts: AuditCounts, by: list[str], seed: int) -> dict[str, Any]:
     """Per-subgroup scores of a ``llavar2 evaluate`` result on this build's questions."""
     try:
         result = json.loads(path.read_text(encoding="utf-8"))
@@ -96,36 +112,57 @@ def _eval(path: Path, out: Path, counts: AuditCounts, by: list[str], seed: int
     except (OSError, KeyError, TypeError, AttributeError, ValueError) as e:
         raise UsageError(f"--eval {path}: not a llavar2 evaluate result ({e})") from None
     conversations = out / "conversations.jsonl"
-    if evaluated.get("format") == "build" and conversations.is_file() and \
-            evaluated.get("sha256") != file_sha256(conversations):
+    if (
+        evaluated.get("format") == "build"
+        and conversations.is_file()
+        and evaluated.get("sha256") != file_sha256(conversations)
+    ):
         # Its duo numbers count the duos of another file (kept.jsonl, another build).
-        raise UsageError(f"--eval {path}: it evaluated {evaluated.get('file')}, not "
-                         f"{conversations}; evaluate --benchmark {out}")
+        raise UsageError(
+            f"--eval {path}: it evaluated {evaluated.get('file')}, not "
+            f"{conversations}; evaluate --benchmark {out}"
+        )
     matched, unmatched = [], 0
     for row in items:
         m = ITEM_ID.match(str(row.get("id", "")))
         categories = counts.duo_categories.get(f"{m['image']}:{m['k']}") if m else None
         value = row.get(metric)
-        if categories is None or not isinstance(value, (int, float)) or \
-                not math.isfinite(value):
+        if categories is None or not isinstance(value, (int, float)) or not math.isfinite(value):
             unmatched += 1
         else:
             matched.append((categories, float(value), m["image"]))
     if not matched:
-        raise UsageError(f"--eval {path}: none of its {len(items)} items is a duo of this "
-                         "build (ids <image id>:<k> or <image id>-qa<k>)")
-    return {"file": str(path), "model": result.get("model"), "metric": metric,
-            "items": len(items), "matched": len(matched), "unmatched": unmatched,
-            # The questions of one image are one cluster of the bootstrap.
-            "by": {dim: subgroup_scores(((c[dim], v, image) for c, v, image in matched),
-                                        seed=seed)
-                   for dim in by}}
+        raise UsageError(
+            f"--eval {path}: none of its {len(items)} items is a duo of this "
+            "build (ids <image id>:<k> or <image id>-qa<k>)"
+        )
+    return {
+        "file": str(path),
+        "model": result.get("model"),
+        "metric": metric,
+        "items": len(items),
+        "matched": len(matched),
+        "unmatched": unmatched,
+        # The questions of one image are one cluster of the bootstrap.
+        "by": {
+            dim: subgroup_scores(((c[dim], v, image) for c, v, image in matched), seed=seed)
+            for dim in by
+        },
+    }
 
 
-def run_audit(out: Path, reference: Path | None = None, target: Path | None = None,
-              eval_result: Path | None = None, by: list[str] | None = None,
-              tolerance: float = 0.05, flag_ratio: float = 1.5, seed: int = 0,
-              progress: bool = False, license: str | None = None) -> dict[str, Any]:
+def run_audit(
+    out: Path,
+    reference: Path | None = None,
+    target: Path | None = None,
+    eval_result: Path | None = None,
+    by: list[str] | None = None,
+    tolerance: float = 0.05,
+    flag_ratio: float = 1.5,
+    seed: int = 0,
+    progress: bool = False,
+    license: str | None = None,
+) -> dict[str, Any]:
     from .card import write_cards
     from .report_files import write_markdown, write_plots
 
@@ -138,15 +175,25 @@ def run_audit(out: Path, reference: Path | None = None, target: Path | None = No
     build = Build(out)
     shares = read_target(target) if target is not None else None
     counts = collect(build, keep=by if eval_result is not None else [], progress=progress)
-    ref_counts = (collect(Build(reference), texts=False, progress=progress, desc="reference")
-                  if reference is not None else None)
+    ref_counts = (
+        collect(Build(reference), texts=False, progress=progress, desc="reference")
+        if reference is not None
+        else None
+    )
     audit: dict[str, Any] = {
         "build": str(out.resolve()),
-        "reference": ({"build": str(reference.resolve())} if reference is not None else
-                      {"target": str(target)} if target is not None else None),
+        "reference": (
+            {"build": str(reference.resolve())}
+            if reference is not None
+            else {"target": str(target)}
+            if target is not None
+            else None
+        ),
         "images": sum(counts.images["source"].values()),
         "duos": sum(counts.duos["qtype"].values()),
-        "filtered": build.filtered, "tolerance": tolerance, "flag_ratio": flag_ratio,
+        "filtered": build.filtered,
+        "tolerance": tolerance,
+        "flag_ratio": flag_ratio,
         "dimensions": _dimensions(counts, ref_counts, shares, tolerance),
         "filtering": _filtering(counts, flag_ratio) if build.filtered else None,
         "filter_drops": dict(counts.drop_steps.most_common()),

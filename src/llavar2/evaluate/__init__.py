@@ -9,8 +9,17 @@ from .benchmarks import FORMATS, Benchmark, BenchmarkItem, detect_format, load_b
 from .files import evaluate_files
 from .tasks import TASKS, Task
 
-__all__ = ["FORMATS", "TASKS", "Benchmark", "BenchmarkItem", "Task", "detect_format",
-           "evaluate_files", "load_benchmark", "run_evaluation"]
+__all__ = [
+    "FORMATS",
+    "TASKS",
+    "Benchmark",
+    "BenchmarkItem",
+    "Task",
+    "detect_format",
+    "evaluate_files",
+    "load_benchmark",
+    "run_evaluation",
+]
 
 
 def __getattr__(name: str) -> Any:

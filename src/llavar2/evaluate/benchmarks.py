@@ -97,17 +97,21 @@ def _register(name: str, task: str) -> Callable[[Loader], Loader]:
     def add(loader: Loader) -> Loader:
         FORMATS.register(name)((task, loader))
         return loader
+
     return add
 
 
 @_register("jsonl", "vqa")
 def load_jsonl(rows: Any, path: Path) -> list[BenchmarkItem]:
-    return [BenchmarkItem(id=str(_field(path, r, f"line {n}", "id")),
-                          image=str(_field(path, r, f"line {n}", "image")),
-                          question=str(_field(path, r, f"line {n}", "question")),
-                          answers=_answers(path, _field(path, r, f"line {n}", "answers"),
-                                           f"line {n}"))
-            for n, r in enumerate(rows, 1)]
+    return [
+        BenchmarkItem(
+            id=str(_field(path, r, f"line {n}", "id")),
+            image=str(_field(path, r, f"line {n}", "image")),
+            question=str(_field(path, r, f"line {n}", "question")),
+            answers=_answers(path, _field(path, r, f"line {n}", "answers"), f"line {n}"),
+        )
+        for n, r in enumerate(rows, 1)
+    ]
 
 
 @_register("textvqa", "textvqa")
@@ -116,42 +120,55 @@ def load_textvqa(obj: Any, path: Path) -> list[BenchmarkItem]:
     for n, r in enumerate(_data(path, obj)):
         where = f"data[{n}]"
         image_id = str(_field(path, r, where, "image_id"))
-        items.append(BenchmarkItem(
-            id=str(_field(path, r, where, "question_id")),
-            image=str(r.get("image") or f"{image_id}.jpg"), question=str(
-                _field(path, r, where, "question")),
-            answers=_answers(path, _field(path, r, where, "answers"), where)))
+        items.append(
+            BenchmarkItem(
+                id=str(_field(path, r, where, "question_id")),
+                image=str(r.get("image") or f"{image_id}.jpg"),
+                question=str(_field(path, r, where, "question")),
+                answers=_answers(path, _field(path, r, where, "answers"), where),
+            )
+        )
     return items
 
 
 @_register("docvqa", "docvqa")
 def load_docvqa(obj: Any, path: Path) -> list[BenchmarkItem]:
-    return [BenchmarkItem(id=str(_field(path, r, f"data[{n}]", "questionId")),
-                          image=str(_field(path, r, f"data[{n}]", "image")),
-                          question=str(_field(path, r, f"data[{n}]", "question")),
-                          answers=_answers(path, _field(path, r, f"data[{n}]", "answers"),
-                                           f"data[{n}]"))
-            for n, r in enumerate(_data(path, obj))]
+    return [
+        BenchmarkItem(
+            id=str(_field(path, r, f"data[{n}]", "questionId")),
+            image=str(_field(path, r, f"data[{n}]", "image")),
+            question=str(_field(path, r, f"data[{n}]", "question")),
+            answers=_answers(path, _field(path, r, f"data[{n}]", "answers"), f"data[{n}]"),
+        )
+        for n, r in enumerate(_data(path, obj))
+    ]
 
 
 @_register("chartqa", "chartqa")
 def load_chartqa(obj: Any, path: Path) -> list[BenchmarkItem]:
     # ChartQA has no question ids: the position in the file is the id.
-    return [BenchmarkItem(id=str(n), image=str(_field(path, r, f"item {n}", "imgname")),
-                          question=str(_field(path, r, f"item {n}", "query")),
-                          answers=_answers(path, _field(path, r, f"item {n}", "label"),
-                                           f"item {n}"))
-            for n, r in enumerate(_rows(path, obj))]
+    return [
+        BenchmarkItem(
+            id=str(n),
+            image=str(_field(path, r, f"item {n}", "imgname")),
+            question=str(_field(path, r, f"item {n}", "query")),
+            answers=_answers(path, _field(path, r, f"item {n}", "label"), f"item {n}"),
+        )
+        for n, r in enumerate(_rows(path, obj))
+    ]
 
 
 @_register("ocrbench", "ocrbench")
 def load_ocrbench(obj: Any, path: Path) -> list[BenchmarkItem]:
-    return [BenchmarkItem(id=str(r.get("id", n) if isinstance(r, dict) else n),
-                          image=str(_field(path, r, f"item {n}", "image_path")),
-                          question=str(_field(path, r, f"item {n}", "question")),
-                          answers=_answers(path, _field(path, r, f"item {n}", "answers"),
-                                           f"item {n}"))
-            for n, r in enumerate(_rows(path, obj))]
+    return [
+        BenchmarkItem(
+            id=str(r.get("id", n) if isinstance(r, dict) else n),
+            image=str(_field(path, r, f"item {n}", "image_path")),
+            question=str(_field(path, r, f"item {n}", "question")),
+            answers=_answers(path, _field(path, r, f"item {n}", "answers"), f"item {n}"),
+        )
+        for n, r in enumerate(_rows(path, obj))
+    ]
 
 
 @_register("caption", "caption")
@@ -170,11 +187,16 @@ def load_captions(obj: Any, path: Path) -> list[BenchmarkItem]:
 
 @_register("build", "vqa")
 def load_build(rows: Any, path: Path) -> list[BenchmarkItem]:
-    return [BenchmarkItem(id=f"{_field(path, s, f'line {n}', 'id')}:{k}", image=str(s["image"]),
-                          question=duo["extractive"]["question"],
-                          answers=[duo["extractive"]["answer"]])
-            for n, s in enumerate(rows, 1) for k, duo in enumerate(_field(
-                path, s, f"line {n}", "duos"))]
+    return [
+        BenchmarkItem(
+            id=f"{_field(path, s, f'line {n}', 'id')}:{k}",
+            image=str(s["image"]),
+            question=duo["extractive"]["question"],
+            answers=[duo["extractive"]["answer"]],
+        )
+        for n, s in enumerate(rows, 1)
+        for k, duo in enumerate(_field(path, s, f"line {n}", "duos"))
+    ]
 
 
 def _read(path: Path) -> tuple[Any, str]:
@@ -246,7 +268,8 @@ def load_benchmark(path: Path, format: str | None = None) -> Benchmark:
     if name is None:
         raise BadBenchmark(
             f"{path}: cannot tell the benchmark format from its first item (known: "
-            f"{', '.join(FORMATS.names())}); name it with --format")
+            f"{', '.join(FORMATS.names())}); name it with --format"
+        )
     try:
         task, loader = FORMATS.get(name)
     except KeyError as e:
@@ -259,5 +282,6 @@ def load_benchmark(path: Path, format: str | None = None) -> Benchmark:
         if item.id in seen:
             raise BadBenchmark(f"{path}: id {item.id!r} appears twice")
         seen.add(item.id)
-    return Benchmark(path=path, format=name, task=task, items=items, sha256=digest,
-                     images_dir=images_dir)
+    return Benchmark(
+        path=path, format=name, task=task, items=items, sha256=digest, images_dir=images_dir
+    )

@@ -83,10 +83,13 @@ def evaluate_files(
         },
     }
     items_path = out.with_name(out.stem + ".items.jsonl")
-    write_jsonl_atomic(items_path, (
-        {"id": item_id, **{name: r.per_item[k] for name, r in results.items()}}
-        for k, item_id in enumerate(ids)
-    ))
+    write_jsonl_atomic(
+        items_path,
+        (
+            {"id": item_id, **{name: r.per_item[k] for name, r in results.items()}}
+            for k, item_id in enumerate(ids)
+        ),
+    )
     summary["items_file"] = items_path.name
     write_json_atomic(out, summary)
     return summary

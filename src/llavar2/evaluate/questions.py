@@ -24,9 +24,16 @@ def prompt_text(task: Task, item: BenchmarkItem, ocr: OcrResult | None) -> str:
 
 
 class QuestionMaker:
-    def __init__(self, task: Task, images_dir: Path, read_ocr: bool, with_ocr: bool,
-                 engine: str = "rapidocr", cache_dir: Path | None = None,
-                 max_pixels: int = DEFAULT_MAX_PIXELS):
+    def __init__(
+        self,
+        task: Task,
+        images_dir: Path,
+        read_ocr: bool,
+        with_ocr: bool,
+        engine: str = "rapidocr",
+        cache_dir: Path | None = None,
+        max_pixels: int = DEFAULT_MAX_PIXELS,
+    ):
         self.task, self.images_dir = task, images_dir
         self.with_ocr, self.max_pixels = with_ocr, max_pixels
         self._engine = get_engine(engine) if read_ocr or with_ocr else None
@@ -50,9 +57,15 @@ class QuestionMaker:
             if self._cache:
                 self._cache.put(key, entry)
         ordered = order_lines(entry.lines)
-        result = OcrResult(id=sha, image=item.image, engine=self._engine.name,
-                           width=entry.width, height=entry.height, lines=ordered,
-                           text="\n".join(line.text for line in ordered))
+        result = OcrResult(
+            id=sha,
+            image=item.image,
+            engine=self._engine.name,
+            width=entry.width,
+            height=entry.height,
+            lines=ordered,
+            text="\n".join(line.text for line in ordered),
+        )
         self._last = (sha, result)
         return result
 
@@ -83,5 +96,10 @@ class QuestionMaker:
         except Exception as e:  # PIL raises many types for bad files
             raise ItemRejected("unreadable_image", f"{path}: {type(e).__name__}: {e}") from None
         prompt = prompt_text(self.task, item, ocr if self.with_ocr else None)
-        return Question(item=item, prompt=prompt, image=path, ocr=ocr,
-                        caption=self.task.caption_prompt is not None)
+        return Question(
+            item=item,
+            prompt=prompt,
+            image=path,
+            ocr=ocr,
+            caption=self.task.caption_prompt is not None,
+        )

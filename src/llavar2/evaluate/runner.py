@@ -47,18 +47,31 @@ def outputs(out: Path) -> tuple[Path, Path]:
 def _prompt_record(task: Task, with_ocr: bool) -> dict[str, Any]:
     return {
         "template": "{ocr}{instruction}" if task.caption_prompt else PROMPT_TEMPLATE,
-        "suffix": task.suffix, "instruction": task.caption_prompt, "source": task.source,
-        "ocr": (f"'{PLAIN}' + lines joined by spaces + newline (up to {MAX_PLAIN_LINES} lines), "
-                f"else '{PARSER}' + space layout + newline (LLaVAR-2)") if with_ocr else None,
+        "suffix": task.suffix,
+        "instruction": task.caption_prompt,
+        "source": task.source,
+        "ocr": (
+            f"'{PLAIN}' + lines joined by spaces + newline (up to {MAX_PLAIN_LINES} lines), "
+            f"else '{PARSER}' + space layout + newline (LLaVAR-2)"
+        )
+        if with_ocr
+        else None,
     }
 
 
-def _run_key(benchmark: Benchmark, answerer: Answerer, task: Task, with_ocr: bool,
-             engine: str) -> str:
-    decides = {"model": answerer.name, "settings": answerer.settings(), "task": task.name,
-               "prompt": _prompt_record(task, with_ocr), "with_ocr": with_ocr,
-               "ocr_engine": engine if with_ocr or answerer.needs_ocr else None,
-               "benchmark": benchmark.sha256, "format": benchmark.format}
+def _run_key(
+    benchmark: Benchmark, answerer: Answerer, task: Task, with_ocr: bool, engine: str
+) -> str:
+    decides = {
+        "model": answerer.name,
+        "settings": answerer.settings(),
+        "task": task.name,
+        "prompt": _prompt_record(task, with_ocr),
+        "with_ocr": with_ocr,
+        "ocr_engine": engine if with_ocr or answerer.needs_ocr else None,
+        "benchmark": benchmark.sha256,
+        "format": benchmark.format,
+    }
     return hashlib.sha256(json.dumps(decides, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -69,13 +82,21 @@ def _check_same_run(path: Path, run: str) -> None:
         if row.get("run") != run:
             raise UsageError(
                 f"{path} holds answers of another run (model, settings, prompt, OCR flag or "
-                "benchmark differ); give another --out or delete the file")
+                "benchmark differ); give another --out or delete the file"
+            )
         return
 
 
-def prepare_run(benchmark: Benchmark, answerer: Answerer, out: Path, *, task: str | None,
-                metrics: list[str] | None, with_ocr: bool,
-                ocr_engine: str) -> tuple[Task, list[str], str]:
+def prepare_run(
+    benchmark: Benchmark,
+    answerer: Answerer,
+    out: Path,
+    *,
+    task: str | None,
+    metrics: list[str] | None,
+    with_ocr: bool,
+    ocr_engine: str,
+) -> tuple[Task, list[str], str]:
     """(the task, the metric names, the run key) of a run, after checking that the predictions
     file beside ``out`` holds no other run's answers."""
     the_task = TASKS.get(task or benchmark.task)
@@ -101,16 +122,33 @@ def answer_record(run: str, question: Question, answer: str | ItemRejected) -> d
     return {"id": question.item.id, "run": run, "prediction": answer, "prompt": question.prompt}
 
 
-def run_evaluation(benchmark: Benchmark, images_dir: Path, answerer: Answerer, out: Path, *,
-                   task: str | None = None, metrics: list[str] | None = None,
-                   with_ocr: bool = False, ocr_engine: str = "rapidocr",
-                   ocr_cache: Path | None = None, split: str | None = None,
-                   progress: bool = False, max_pixels: int = DEFAULT_MAX_PIXELS
-                   ) -> dict[str, Any]:
-    the_task, names, run = prepare_run(benchmark, answerer, out, task=task, metrics=metrics,
-                                       with_ocr=with_ocr, ocr_engine=ocr_engine)
-    maker = QuestionMaker(the_task, Path(images_dir), answerer.needs_ocr, with_ocr, ocr_engine,
-                          ocr_cache, max_pixels)
+def run_evaluation(
+    benchmark: Benchmark,
+    images_dir: Path,
+    answerer: Answerer,
+    out: Path,
+    *,
+    task: str | None = None,
+    metrics: list[str] | None = None,
+    with_ocr: bool = False,
+    ocr_engine: str = "rapidocr",
+    ocr_cache: Path | None = None,
+    split: str | None = None,
+    progress: bool = False,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> dict[str, Any]:
+    the_task, names, run = prepare_run(
+        benchmark,
+        answerer,
+        out,
+        task=task,
+        metrics=metrics,
+        with_ocr=with_ocr,
+        ocr_engine=ocr_engine,
+    )
+    maker = QuestionMaker(
+        the_task, Path(images_dir), answerer.needs_ocr, with_ocr, ocr_engine, ocr_cache, max_pixels
+    )
     with ResumableJsonl(outputs(out)[0], key=lambda o: o["id"]) as written:
         todo = [item for item in benchmark.items if item.id not in written.done]
         asked: deque[Question] = deque()
@@ -126,47 +164,81 @@ def run_evaluation(benchmark: Benchmark, images_dir: Path, answerer: Answerer, o
                 asked.append(question)
                 yield question
 
-        with tqdm(total=len(todo), unit="q", desc=f"evaluate ({answerer.name})",
-                  disable=not progress, dynamic_ncols=True) as bar:
+        with tqdm(
+            total=len(todo),
+            unit="q",
+            desc=f"evaluate ({answerer.name})",
+            disable=not progress,
+            dynamic_ncols=True,
+        ) as bar:
             for answer in answerer.answer_all(questions()):
                 written.write(answer_record(run, asked.popleft(), answer))
                 bar.update()
     return score_run(benchmark, answerer, the_task, names, with_ocr, ocr_engine, split, out)
 
 
-def score_run(benchmark: Benchmark, answerer: Answerer, task: Task, names: list[str],
-              with_ocr: bool, ocr_engine: str, split: str | None, out: Path,
-              usage: dict[str, Any] | None = None) -> dict[str, Any]:
+def score_run(
+    benchmark: Benchmark,
+    answerer: Answerer,
+    task: Task,
+    names: list[str],
+    with_ocr: bool,
+    ocr_engine: str,
+    split: str | None,
+    out: Path,
+    usage: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Score the predictions file against the benchmark; write the items file and ``out``."""
     predictions_path, items_path = outputs(out)
     rows = {row["id"]: row for row in read_jsonl(predictions_path)}
     items = benchmark.items
-    failed = [{"id": i.id, "reason": rows[i.id]["error"], "detail": rows[i.id]["detail"]}
-              for i in items if "error" in rows[i.id]]
+    failed = [
+        {"id": i.id, "reason": rows[i.id]["error"], "detail": rows[i.id]["detail"]}
+        for i in items
+        if "error" in rows[i.id]
+    ]
     predictions = [rows[i.id].get("prediction", "") for i in items]
     results = compute(names, predictions, [i.answers for i in items])
-    write_jsonl_atomic(items_path, (
-        {"id": item.id, **({"error": rows[item.id]["error"]} if "error" in rows[item.id] else {}),
-         **{name: r.per_item[k] for name, r in results.items()}}
-        for k, item in enumerate(items)))
+    write_jsonl_atomic(
+        items_path,
+        (
+            {
+                "id": item.id,
+                **({"error": rows[item.id]["error"]} if "error" in rows[item.id] else {}),
+                **{name: r.per_item[k] for name, r in results.items()},
+            }
+            for k, item in enumerate(items)
+        ),
+    )
     summary = {
         "model": answerer.name,
         "model_settings": answerer.settings(),
-        "benchmark": {"file": str(benchmark.path), "format": benchmark.format,
-                      "sha256": benchmark.sha256, "split": split or benchmark.path.stem},
+        "benchmark": {
+            "file": str(benchmark.path),
+            "format": benchmark.format,
+            "sha256": benchmark.sha256,
+            "split": split or benchmark.path.stem,
+        },
         "task": task.name,
         "prompt": _prompt_record(task, with_ocr),
         "with_ocr": with_ocr,
         "ocr_engine": ocr_engine if with_ocr or answerer.needs_ocr else None,
         "primary_metric": names[0],
         "metrics": {
-            name: {"score": r.score, "reference": r.reference,
-                   **({"note": SET_DEPENDENT[name]} if name in SET_DEPENDENT else {}),
-                   **({"details": r.details} if r.details else {})}
-            for name, r in results.items()},
-        "counts": {"items": len(items), "answered": len(items) - len(failed),
-                   "failed": len(failed),
-                   "failed_by_reason": dict(Counter(f["reason"] for f in failed))},
+            name: {
+                "score": r.score,
+                "reference": r.reference,
+                **({"note": SET_DEPENDENT[name]} if name in SET_DEPENDENT else {}),
+                **({"details": r.details} if r.details else {}),
+            }
+            for name, r in results.items()
+        },
+        "counts": {
+            "items": len(items),
+            "answered": len(items) - len(failed),
+            "failed": len(failed),
+            "failed_by_reason": dict(Counter(f["reason"] for f in failed)),
+        },
         "scoring": "over every item; a failed item counts as an empty answer",
         "failed": failed,
         "usage": answerer.report() if usage is None else usage,

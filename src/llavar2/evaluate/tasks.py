@@ -34,15 +34,27 @@ for _task in (
     Task("docvqa", _SHORT, ("anls", "exact_match")),
     Task("chartqa", "\nAnswer the question with a single word.", ("relaxed_accuracy",)),
     Task("ocrbench", "", ("ocrbench",)),
-    Task("caption", "", CAPTION_METRICS,
-         caption_prompt="Provide a one-sentence caption for the provided image.",
-         source="lmms-eval textcaps prompt"),
+    Task(
+        "caption",
+        "",
+        CAPTION_METRICS,
+        caption_prompt="Provide a one-sentence caption for the provided image.",
+        source="lmms-eval textcaps prompt",
+    ),
     # Our JSONL and a build's extractive QA: short answers with 1+ references, no official tool.
-    Task("vqa", _SHORT, ("anls", "exact_match", "contains"),
-         source="lmms-eval textvqa/docvqa default post_prompt"),
+    Task(
+        "vqa",
+        _SHORT,
+        ("anls", "exact_match", "contains"),
+        source="lmms-eval textvqa/docvqa default post_prompt",
+    ),
     # llavar2 validate's held-out questions, asked as the arms were trained on them (no
     # post-prompt): exact match first, for McNemar's test.
-    Task("extractive", "", ("exact_match", "anls", "contains"),
-         source="llavar2 validate: the question as in training"),
+    Task(
+        "extractive",
+        "",
+        ("exact_match", "anls", "contains"),
+        source="llavar2 validate: the question as in training",
+    ),
 ):
     TASKS.register(_task.name)(_task)

@@ -34,8 +34,10 @@ def quotas(counts: dict[str, int], cap: float) -> dict[str, int]:
         raise UsageError("no samples to balance")
     share = Fraction(str(cap))  # exact: int(0.29 * 100) would be 28
     if len(counts) * share < 1:
-        raise UsageError(f"--cap {cap}: {len(counts)} categories cannot each stay under "
-                         f"{cap:.0%} of the whole (at least {math.ceil(1 / share)} are needed)")
+        raise UsageError(
+            f"--cap {cap}: {len(counts)} categories cannot each stay under "
+            f"{cap:.0%} of the whole (at least {math.ceil(1 / share)} are needed)"
+        )
     sizes = sorted(counts.values())
     below = [0, *accumulate(sizes)]  # below[i]: the sum of the i smallest
 
@@ -60,17 +62,20 @@ def image_categories(out: Path, dimension: str) -> dict[str, str]:
     return {e.image.id: feature(e.image, e.ocr) for e in Build(out).entries()}
 
 
-def balanced(samples: Callable[[], Iterable[Sample]], categories: dict[str, str], cap: float,
-             seed: int = 0) -> tuple[Iterator[Sample], dict[str, dict[str, int]]]:
+def balanced(
+    samples: Callable[[], Iterable[Sample]], categories: dict[str, str], cap: float, seed: int = 0
+) -> tuple[Iterator[Sample], dict[str, dict[str, int]]]:
     """The samples kept (a generator over a second pass) and, per category, how many there were
     and how many are kept."""
+
     def category(sample: Sample) -> str:
         return categories[SAMPLE_IMAGE.sub("", sample.id)]
 
     counts = Counter(category(s) for s in samples())
     keep = quotas(dict(counts), cap)
-    chosen = {c: set(random.Random(f"{seed}:{c}").sample(range(n), keep[c]))
-              for c, n in counts.items()}
+    chosen = {
+        c: set(random.Random(f"{seed}:{c}").sample(range(n), keep[c])) for c, n in counts.items()
+    }
 
     def kept() -> Iterator[Sample]:
         seen: Counter[str] = Counter()

@@ -29,12 +29,19 @@ SHARD_BYTES = 256 * 1024 * 1024
 FEATURES = {
     "id": {"dtype": "string", "_type": "Value"},
     "image": {"_type": "Image"},
-    "messages": {"feature": {
-        "role": {"dtype": "string", "_type": "Value"},
-        "content": {"feature": {"type": {"dtype": "string", "_type": "Value"},
-                                "text": {"dtype": "string", "_type": "Value"}},
-                    "_type": "List"}},
-        "_type": "List"},
+    "messages": {
+        "feature": {
+            "role": {"dtype": "string", "_type": "Value"},
+            "content": {
+                "feature": {
+                    "type": {"dtype": "string", "_type": "Value"},
+                    "text": {"dtype": "string", "_type": "Value"},
+                },
+                "_type": "List",
+            },
+        },
+        "_type": "List",
+    },
 }
 
 
@@ -44,9 +51,13 @@ def _schema() -> Any:
     part = pa.struct([("type", pa.string()), ("text", pa.string())])
     turn = pa.struct([("role", pa.string()), ("content", pa.list_(part))])
     return pa.schema(
-        [("id", pa.string()), ("image", pa.struct([("bytes", pa.binary()), ("path", pa.string())])),
-         ("messages", pa.list_(turn))],
-        metadata={"huggingface": json.dumps({"info": {"features": FEATURES}})})
+        [
+            ("id", pa.string()),
+            ("image", pa.struct([("bytes", pa.binary()), ("path", pa.string())])),
+            ("messages", pa.list_(turn)),
+        ],
+        metadata={"huggingface": json.dumps({"info": {"features": FEATURES}})},
+    )
 
 
 def _row(sample: Sample, images_dir: Path) -> dict[str, Any]:
@@ -55,11 +66,14 @@ def _row(sample: Sample, images_dir: Path) -> dict[str, Any]:
         data = path.read_bytes()
     except OSError as e:
         raise UsageError(f"sample {sample.id}: its image {path} cannot be read ({e})") from None
-    messages = [{"role": m["role"], "content": [{"type": p["type"], "text": p.get("text")}
-                                                for p in m["content"]]}
-                for m in to_messages(sample)["messages"]]
-    return {"id": sample.id, "image": {"bytes": data, "path": sample.image},
-            "messages": messages}
+    messages = [
+        {
+            "role": m["role"],
+            "content": [{"type": p["type"], "text": p.get("text")} for p in m["content"]],
+        }
+        for m in to_messages(sample)["messages"]
+    ]
+    return {"id": sample.id, "image": {"bytes": data, "path": sample.image}, "messages": messages}
 
 
 @EXPORTERS.register("parquet")
@@ -69,8 +83,10 @@ def write_parquet(samples: Iterable[Sample], path: Path, images_dir: Path | None
     import pyarrow.parquet as pq
 
     if images_dir is None:
-        raise UsageError("the parquet format embeds the images: the build's images folder is "
-                         "unknown (no build.json)")
+        raise UsageError(
+            "the parquet format embeds the images: the build's images folder is "
+            "unknown (no build.json)"
+        )
     schema = _schema()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))

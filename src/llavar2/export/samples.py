@@ -37,8 +37,9 @@ def caption_sample(caption: EnrichedCaption) -> Sample:
     )
 
 
-def duo_samples(conversations: ConversationSet, indices: list[int] | None = None
-                ) -> Iterator[Sample]:
+def duo_samples(
+    conversations: ConversationSet, indices: list[int] | None = None
+) -> Iterator[Sample]:
     """One sample per duo; ``indices`` are the duos' positions in conversations.jsonl (the
     sample id keeps them, so "x-qa3" is duo 3 in conversations.jsonl, scores.jsonl and
     dropped.jsonl alike)."""
@@ -65,8 +66,10 @@ def _positions(kept: ConversationSet, every: ConversationSet) -> list[int]:
                 start = k + 1
                 break
         else:
-            raise UsageError(f"{KEPT_FILE} does not match {CONVERSATIONS_FILE} for image "
-                             f"{kept.id}: rerun llavar2 filter")
+            raise UsageError(
+                f"{KEPT_FILE} does not match {CONVERSATIONS_FILE} for image "
+                f"{kept.id}: rerun llavar2 filter"
+            )
     return positions
 
 
@@ -76,8 +79,9 @@ def _kept_conversations(out_dir: Path) -> Iterator[tuple[ConversationSet, list[i
         for full, kept in merge_join(every, read_jsonl(out_dir / KEPT_FILE, ConversationSet)):
             yield kept, _positions(kept, full)
     except ValueError as e:  # an image of kept.jsonl that conversations.jsonl lacks
-        raise UsageError(f"{KEPT_FILE} does not match {CONVERSATIONS_FILE} ({e}): "
-                         "rerun llavar2 filter") from None
+        raise UsageError(
+            f"{KEPT_FILE} does not match {CONVERSATIONS_FILE} ({e}): rerun llavar2 filter"
+        ) from None
 
 
 def iter_samples(out_dir: Path, kept: bool = False) -> Iterator[Sample]:

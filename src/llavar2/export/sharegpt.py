@@ -19,17 +19,25 @@ INFO = "dataset_info.json"
 
 
 def to_sharegpt(sample: Sample) -> dict:
-    messages = [{"role": turn.role,
-                 "content": f"{IMAGE_TOKEN}{turn.text}" if i == 0 else turn.text}
-                for i, turn in enumerate(sample.turns)]
+    messages = [
+        {"role": turn.role, "content": f"{IMAGE_TOKEN}{turn.text}" if i == 0 else turn.text}
+        for i, turn in enumerate(sample.turns)
+    ]
     return {"id": sample.id, "messages": messages, "images": [sample.image]}
 
 
 def dataset_entry(file_name: str) -> dict:
-    return {"file_name": file_name, "formatting": "sharegpt",
-            "columns": {"messages": "messages", "images": "images"},
-            "tags": {"role_tag": "role", "content_tag": "content", "user_tag": "user",
-                     "assistant_tag": "assistant"}}
+    return {
+        "file_name": file_name,
+        "formatting": "sharegpt",
+        "columns": {"messages": "messages", "images": "images"},
+        "tags": {
+            "role_tag": "role",
+            "content_tag": "content",
+            "user_tag": "user",
+            "assistant_tag": "assistant",
+        },
+    }
 
 
 @EXPORTERS.register("sharegpt")

@@ -34,8 +34,12 @@ class ScoreSelection(BaseModel):
 
     def maxima(self) -> dict[str, float]:
         """Score → its threshold, for the thresholds that are set, in the order checked."""
-        given = {"mifd": self.mifd_max, "ffd": self.ffd_max, "ifd": self.ifd_max,
-                 "vfd": self.vfd_max}
+        given = {
+            "mifd": self.mifd_max,
+            "ffd": self.ffd_max,
+            "ifd": self.ifd_max,
+            "vfd": self.vfd_max,
+        }
         return {name: limit for name, limit in given.items() if limit is not None}
 
     @property

@@ -11,8 +11,11 @@ from .text import contains, joined, words
 
 
 def filter_duos(
-    duos: list[DuoConversation], ocr: OcrResult, caption: EnrichedCaption,
-    grounding: str = DEFAULT_MODE, min_score: float = DEFAULT_MIN_SCORE,
+    duos: list[DuoConversation],
+    ocr: OcrResult,
+    caption: EnrichedCaption,
+    grounding: str = DEFAULT_MODE,
+    min_score: float = DEFAULT_MIN_SCORE,
 ) -> tuple[list[DuoConversation], list[DroppedDuo]]:
     """(kept, dropped): answers that echo injected instructions, extractive answers found
     neither in the clean OCR text (``OcrResult.clean_text``: flagged lines are not quotable)
@@ -39,8 +42,9 @@ def filter_duos(
     return kept, dropped
 
 
-def _verdict(duo: DuoConversation, found: Grounding | None,
-             injections: list[Injection], questions: set[str]) -> tuple[str, str]:
+def _verdict(
+    duo: DuoConversation, found: Grounding | None, injections: list[Injection], questions: set[str]
+) -> tuple[str, str]:
     """(reason, detail) to drop ``duo``, or ("", "") to keep it."""
     answer = duo.extractive.answer
     for text in (answer, duo.self_explain.answer):

@@ -90,8 +90,11 @@ class Text:
     def __init__(self, text: str):
         self.source = unicodedata.normalize("NFKC", text)
         # as ``words`` splits them (casefolding may split a word: "İ" → "i" + a combining dot)
-        self.words = [_Word(w, m.start(), m.end()) for m in _WORD.finditer(self.source)
-                      for w in _WORD.findall(m.group().casefold())]
+        self.words = [
+            _Word(w, m.start(), m.end())
+            for m in _WORD.finditer(self.source)
+            for w in _WORD.findall(m.group().casefold())
+        ]
         self.plain = [w.text for w in self.words]
         self.folded = [fold(w) for w in self.plain]
 
@@ -101,7 +104,7 @@ class Text:
 
     def quote(self, i: int, j: int) -> str:
         """Words ``i`` to ``j`` (excluded) as written in the text, spacing collapsed."""
-        return " ".join(self.source[self.words[i].start:self.words[j - 1].end].split())
+        return " ".join(self.source[self.words[i].start : self.words[j - 1].end].split())
 
     def find_exact(self, target: list[str]) -> tuple[int, int] | None:
         """The first span of words equal to ``target``."""
@@ -133,14 +136,15 @@ class Text:
         digits = _DIGITS.findall(folded)
         owner = _owners(folded)
         best: tuple[float, int, int] | None = None
-        for _, folded_sim, k in process.extract(folded, texts, scorer=Levenshtein.
-                                                normalized_similarity, score_cutoff=floor,
-                                                limit=None):
+        for _, folded_sim, k in process.extract(
+            folded, texts, scorer=Levenshtein.normalized_similarity, score_cutoff=floor, limit=None
+        ):
             i, j = spans[k]
             if _DIGITS.findall(texts[k]) != digits:
                 continue
-            score = (folded_sim + Levenshtein.normalized_similarity(
-                plain, " ".join(self.plain[i:j]))) / 2
+            score = (
+                folded_sim + Levenshtein.normalized_similarity(plain, " ".join(self.plain[i:j]))
+            ) / 2
             if score < min_score or (best is not None and (-score, i) >= (-best[0], best[1])):
                 continue
             if _scattered(folded, texts[k], owner):
@@ -179,8 +183,9 @@ def _short(target: list[str]) -> bool:
     return sum(map(len, target)) < MIN_FUZZY_CHARS
 
 
-def match(answer: str, text: str | Text, mode: str = DEFAULT_MODE,
-          min_score: float = DEFAULT_MIN_SCORE) -> tuple[float, str] | None:
+def match(
+    answer: str, text: str | Text, mode: str = DEFAULT_MODE, min_score: float = DEFAULT_MIN_SCORE
+) -> tuple[float, str] | None:
     """(score, the text matched) of ``answer`` in ``text``, or None (see the module
     docstring)."""
     check_params(mode, min_score)
@@ -198,15 +203,22 @@ def match(answer: str, text: str | Text, mode: str = DEFAULT_MODE,
     return None
 
 
-def ground(answer: str, ocr_text: str | Text, caption: str | Text, mode: str = DEFAULT_MODE,
-           min_score: float = DEFAULT_MIN_SCORE) -> Grounding | None:
+def ground(
+    answer: str,
+    ocr_text: str | Text,
+    caption: str | Text,
+    mode: str = DEFAULT_MODE,
+    min_score: float = DEFAULT_MIN_SCORE,
+) -> Grounding | None:
     """Where ``answer`` is written: an exact match in the OCR text, else in the caption, else
     (fuzzy mode) the best fuzzy match in the OCR text, else in the caption; None when none.
     ``ocr_text`` should be the clean OCR text (``OcrResult.clean_text``). A ``Text`` may be
     given for a text that several answers are looked up in."""
     check_params(mode, min_score)
-    sources = [(source, text if isinstance(text, Text) else Text(text))
-               for source, text in (("ocr", ocr_text), ("caption", caption))]
+    sources = [
+        (source, text if isinstance(text, Text) else Text(text))
+        for source, text in (("ocr", ocr_text), ("caption", caption))
+    ]
     for each in dict.fromkeys(("exact", mode)):
         for source, text in sources:
             if (found := match(answer, text, each, min_score)) is not None:
@@ -214,15 +226,24 @@ def ground(answer: str, ocr_text: str | Text, caption: str | Text, mode: str = D
     return None
 
 
-def grounded_in(answer: str, ocr_text: str, caption: str, mode: str = DEFAULT_MODE,
-                min_score: float = DEFAULT_MIN_SCORE) -> str | None:
-    """"ocr" or "caption" (where the answer was found), or None."""
+def grounded_in(
+    answer: str,
+    ocr_text: str,
+    caption: str,
+    mode: str = DEFAULT_MODE,
+    min_score: float = DEFAULT_MIN_SCORE,
+) -> str | None:
+    """ "ocr" or "caption" (where the answer was found), or None."""
     found = ground(answer, ocr_text, caption, mode, min_score)
     return found.source if found is not None else None
 
 
-def evidence_lines(answer: str, lines: Sequence[str | OcrLine], mode: str = DEFAULT_MODE,
-                   min_score: float = DEFAULT_MIN_SCORE) -> list[int]:
+def evidence_lines(
+    answer: str,
+    lines: Sequence[str | OcrLine],
+    mode: str = DEFAULT_MODE,
+    min_score: float = DEFAULT_MIN_SCORE,
+) -> list[int]:
     """Indices into ``lines`` of the OCR lines that hold ``answer``, among the clean ones (a
     string is a clean line; an ``OcrLine`` with flags is skipped, and lines on either side of it
     count as consecutive): every line that holds it whole, else the first run of consecutive
@@ -232,13 +253,17 @@ def evidence_lines(answer: str, lines: Sequence[str | OcrLine], mode: str = DEFA
     target = words(answer)
     if not target:
         return []
-    clean = [(i, line if isinstance(line, str) else line.text) for i, line in enumerate(lines)
-             if isinstance(line, str) or line.clean]
+    clean = [
+        (i, line if isinstance(line, str) else line.text)
+        for i, line in enumerate(lines)
+        if isinstance(line, str) or line.clean
+    ]
     line_words = [words(text) for _, text in clean]
     for width in range(1, MAX_EVIDENCE_LINES + 1):
         hits = [
-            k for k in range(len(clean) - width + 1)
-            if joined(target) in joined([w for ws in line_words[k:k + width] for w in ws])
+            k
+            for k in range(len(clean) - width + 1)
+            if joined(target) in joined([w for ws in line_words[k : k + width] for w in ws])
         ]
         if hits:
             return _indices(clean, hits, width)
@@ -247,7 +272,7 @@ def evidence_lines(answer: str, lines: Sequence[str | OcrLine], mode: str = DEFA
     for width in range(1, MAX_EVIDENCE_LINES + 1):
         scored = []
         for k in range(len(clean) - width + 1):
-            found = Text("\n".join(text for _, text in clean[k:k + width]))
+            found = Text("\n".join(text for _, text in clean[k : k + width]))
             if (fuzzy := found.find_fuzzy(target, min_score)) is not None:
                 scored.append((fuzzy[0], k))
         if scored:

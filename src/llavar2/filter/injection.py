@@ -49,7 +49,7 @@ def find_injections(text: str) -> list[Injection]:
     for match in _INSTRUCTION.finditer(flat):
         demand = _DEMAND.search(flat, match.end(), match.end() + _DEMAND_REACH)
         end = demand.end() if demand else match.end()
-        found.append(Injection(flat[match.start():end], demand.group(1) if demand else None))
+        found.append(Injection(flat[match.start() : end], demand.group(1) if demand else None))
     return found
 
 
@@ -61,6 +61,8 @@ def echoes_injection(answer: str, injections: list[Injection]) -> str | None:
         return f"repeats an instruction found in the image's text: {injections[0].text!r}"
     for injection in injections:
         if injection.payload and words(injection.payload) and contains(answer, injection.payload):
-            return (f"gives what the instruction {injection.text!r} in the image's text "
-                    f"demands: {injection.payload!r}")
+            return (
+                f"gives what the instruction {injection.text!r} in the image's text "
+                f"demands: {injection.payload!r}"
+            )
     return None

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 from collections.abc import Hashable
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -28,7 +28,7 @@ def shingles(tokens: list[str], n: int) -> set[str]:
     """The distinct ``n``-word runs of ``tokens``; a text shorter than ``n`` is one shingle."""
     if len(tokens) <= n:
         return {" ".join(tokens)}
-    return {" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1)}
+    return {" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
 
 
 def _hash32(text: str) -> int:
@@ -66,7 +66,7 @@ def _area(y: np.ndarray, x: np.ndarray) -> float:
     return float(np.sum((y[1:] + y[:-1]) * np.diff(x)) / 2)  # the trapezoidal rule
 
 
-@lru_cache(maxsize=None)
+@cache
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     """(bands, rows), bands·rows ≤ num_perm, minimising the weighted areas under the S-curve
     below the threshold (pairs compared needlessly) and above it under 1 − S (pairs missed)."""
@@ -75,9 +75,10 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     best, best_cost = (1, num_perm), np.inf
     for bands in range(1, num_perm + 1):
         for rows in range(1, num_perm // bands + 1):
-            p = 1.0 - (1.0 - s ** rows) ** bands
-            cost = (FALSE_POSITIVE_WEIGHT * _area(p[below], s[below])
-                    + FALSE_NEGATIVE_WEIGHT * _area(1 - p[above], s[above]))
+            p = 1.0 - (1.0 - s**rows) ** bands
+            cost = FALSE_POSITIVE_WEIGHT * _area(
+                p[below], s[below]
+            ) + FALSE_NEGATIVE_WEIGHT * _area(1 - p[above], s[above])
             if cost < best_cost:
                 best, best_cost = (bands, rows), cost
     return best
@@ -97,17 +98,27 @@ class LshIndex:
             "CREATE TABLE kept (i INTEGER PRIMARY KEY, key BLOB, sig BLOB);"
             # One B-tree (no rowid table beside an index): the inserts are the cost.
             "CREATE TABLE bucket (band INTEGER, hash INTEGER, i INTEGER, "
-            "PRIMARY KEY (band, hash, i)) WITHOUT ROWID;")
+            "PRIMARY KEY (band, hash, i)) WITHOUT ROWID;"
+        )
         self._n = 0
 
     def _band_keys(self, sig: np.ndarray) -> list[tuple[int, int]]:
         """(band, 64-bit hash of the band's rows): equal bands, equal hashes; a collision only
         adds a candidate, which the similarity check then rejects."""
         r = self.rows
-        return [(band, int.from_bytes(hashlib.blake2b(sig[band * r:(band + 1) * r].tobytes(),
-                                                      digest_size=8).digest(), "little",
-                                      signed=True))
-                for band in range(self.bands)]
+        return [
+            (
+                band,
+                int.from_bytes(
+                    hashlib.blake2b(
+                        sig[band * r : (band + 1) * r].tobytes(), digest_size=8
+                    ).digest(),
+                    "little",
+                    signed=True,
+                ),
+            )
+            for band in range(self.bands)
+        ]
 
     def query(self, sig: np.ndarray) -> tuple[Hashable, float] | None:
         """The indexed text most similar to ``sig`` (the earliest on ties) if its estimated
@@ -116,7 +127,9 @@ class LshIndex:
         where = " OR ".join(["(band = ? AND hash = ?)"] * len(bands))
         found = self._db.execute(
             f"SELECT i, key, sig FROM kept WHERE i IN (SELECT i FROM bucket WHERE {where}) "
-            "ORDER BY i", [v for pair in bands for v in pair])
+            "ORDER BY i",
+            [v for pair in bands for v in pair],
+        )
         best: tuple[Hashable, float] | None = None
         for _, key, other in found:
             sim = similarity(sig, np.frombuffer(other, dtype=sig.dtype))
@@ -127,5 +140,7 @@ class LshIndex:
     def add(self, key: Hashable, sig: np.ndarray) -> None:
         i, self._n = self._n, self._n + 1
         self._db.execute("INSERT INTO kept VALUES (?, ?, ?)", (i, pickle.dumps(key), sig.tobytes()))
-        self._db.executemany("INSERT INTO bucket VALUES (?, ?, ?)",
-                             [(band, h, i) for band, h in self._band_keys(sig)])
+        self._db.executemany(
+            "INSERT INTO bucket VALUES (?, ?, ?)",
+            [(band, h, i) for band, h in self._band_keys(sig)],
+        )

@@ -89,8 +89,9 @@ def threshold_drop(line: ScoreLine | None, selection: ScoreSelection) -> Drop | 
     return None
 
 
-def rank_value(line: ScoreLine | None,
-               selection: ScoreSelection) -> tuple[float | None, Drop | None]:
+def rank_value(
+    line: ScoreLine | None, selection: ScoreSelection
+) -> tuple[float | None, Drop | None]:
     """(the score the duo is ranked by, None) or (None, why it cannot be ranked: None when
     unscorable duos are kept unranked)."""
     value = line.ratios[selection.rank_by] if line is not None else None
@@ -104,12 +105,17 @@ def top_drops(ranked: list[tuple[float, Key]], selection: ScoreSelection) -> dic
     best ``top_fraction``, rounded down); ties go to the earlier duo."""
     n = len(ranked)
     k = selection.top_k if selection.top_k is not None else math.floor(selection.top_fraction * n)
-    limit = (f"--top-k {k}" if selection.top_k is not None
-             else f"--top-fraction {selection.top_fraction:g} of {n} = {k}")
+    limit = (
+        f"--top-k {k}"
+        if selection.top_k is not None
+        else f"--top-fraction {selection.top_fraction:g} of {n} = {k}"
+    )
     order = sorted(range(n), key=lambda i: (ranked[i][0], i))
     label = LABELS[selection.rank_by]
     return {
-        ranked[i][1]: Drop("below_top", f"{label} {ranked[i][0]:.4g} ranks {rank + 1} of {n} "
-                           f"({limit})")
-        for rank, i in enumerate(order) if rank >= k
+        ranked[i][1]: Drop(
+            "below_top", f"{label} {ranked[i][0]:.4g} ranks {rank + 1} of {n} ({limit})"
+        )
+        for rank, i in enumerate(order)
+        if rank >= k
     }

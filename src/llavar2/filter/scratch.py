@@ -22,7 +22,9 @@ def scratch_db(schema: str) -> sqlite3.Connection:
         db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     finally:
         os.unlink(path)  # SQLite keeps using the open file; no journal is ever created
-    db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
-                     "PRAGMA temp_store=FILE; PRAGMA cache_size=-32768;" + schema)
+    db.executescript(
+        "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
+        "PRAGMA temp_store=FILE; PRAGMA cache_size=-32768;" + schema
+    )
     db.execute("BEGIN")  # one transaction for the table's life: no commit per insert
     return db

@@ -31,13 +31,27 @@ from tqdm import tqdm
 from ..errors import UsageError
 from ..join import merge_join
 from ..jsonl import atomic_open, dumps, read_jsonl, write_json_atomic
-from ..records import (ConversationSet, DuoConversation, DuoScores, EnrichedCaption, OcrResult,
-                       Record)
+from ..records import (
+    ConversationSet,
+    DuoConversation,
+    DuoScores,
+    EnrichedCaption,
+    OcrResult,
+    Record,
+)
 from ..runners import outputs as files
 from .config import FilterConfig
 from .rules import Drop, DuoItem, ImageContext, Rule, build_rules
-from .scores import (SCORES, Key, ScoreLine, rank_value, read_scores, score_record,
-                     threshold_drop, top_drops)
+from .scores import (
+    SCORES,
+    Key,
+    ScoreLine,
+    rank_value,
+    read_scores,
+    score_record,
+    threshold_drop,
+    top_drops,
+)
 
 KEPT = "kept.jsonl"
 DROPPED = "dropped.jsonl"
@@ -99,8 +113,9 @@ class _Verdicts:
         self._file.close()
 
 
-def _decide(out: Path, cfg: FilterConfig, scores: dict[Key, ScoreLine] | None,
-            progress: bool) -> tuple[_Verdicts, Counter[str], dict[str, Any]]:
+def _decide(
+    out: Path, cfg: FilterConfig, scores: dict[Key, ScoreLine] | None, progress: bool
+) -> tuple[_Verdicts, Counter[str], dict[str, Any]]:
     """Pass 1: (the drops, input counts, each rule's parameters)."""
     try:
         rules = build_rules(cfg.rules, cfg.rule_params)
@@ -111,16 +126,23 @@ def _decide(out: Path, cfg: FilterConfig, scores: dict[Key, ScoreLine] | None,
     ranked: list[tuple[float, Key]] = []
     counts: Counter[str] = Counter()
     joined = merge_join(
-        merge_join(_records(out / files.OCR, OcrResult),
-                   _records(out / files.CAPTIONS, EnrichedCaption)),
+        merge_join(
+            _records(out / files.OCR, OcrResult), _records(out / files.CAPTIONS, EnrichedCaption)
+        ),
         _records(out / files.CONVERSATIONS, ConversationSet),
     )
     try:
-        for (ocr, caption), convs in tqdm(joined, desc="filter", unit="img", disable=not progress,
-                                          leave=False):
+        for (ocr, caption), convs in tqdm(
+            joined, desc="filter", unit="img", disable=not progress, leave=False
+        ):
             counts["images"] += 1
-            image = ImageContext(convs.id, ocr.clean_text, caption.caption,
-                                 caption.human_caption, written_ocr_text=ocr.text)
+            image = ImageContext(
+                convs.id,
+                ocr.clean_text,
+                caption.caption,
+                caption.human_caption,
+                written_ocr_text=ocr.text,
+            )
             for index, duo in enumerate(convs.duos):
                 counts["duos"] += 1
                 item = DuoItem(image, index, duo)
@@ -162,8 +184,11 @@ def run_filter(out: Path, cfg: FilterConfig, progress: bool = False) -> dict[str
     n_scored = 0  # input duos that have a line in scores.jsonl
     spilled = drops.in_order()
     next_drop = next(spilled, None)
-    with closing(drops), atomic_open(out / KEPT) as kept_file, \
-            atomic_open(out / DROPPED) as dropped_file:
+    with (
+        closing(drops),
+        atomic_open(out / KEPT) as kept_file,
+        atomic_open(out / DROPPED) as dropped_file,
+    ):
         for convs in _records(out / files.CONVERSATIONS, ConversationSet):
             keep = []
             for index, duo in enumerate(convs.duos):
@@ -177,11 +202,21 @@ def run_filter(out: Path, cfg: FilterConfig, progress: bool = False) -> dict[str
                     continue
                 step, drop = verdict
                 line = scores.get((convs.id, index)) if scores is not None else None
-                dropped_file.write(dumps(FilteredDuo(
-                    id=convs.id, image=convs.image, duo=index, conversation=duo, step=step,
-                    reason=drop.reason, detail=drop.detail,
-                    scores=score_record(scores_path, line) if line is not None else None,
-                )) + "\n")
+                dropped_file.write(
+                    dumps(
+                        FilteredDuo(
+                            id=convs.id,
+                            image=convs.image,
+                            duo=index,
+                            conversation=duo,
+                            step=step,
+                            reason=drop.reason,
+                            detail=drop.detail,
+                            scores=score_record(scores_path, line) if line is not None else None,
+                        )
+                    )
+                    + "\n"
+                )
                 reasons[drop.reason] += 1
                 steps[step] += 1
             if keep:
@@ -191,9 +226,12 @@ def run_filter(out: Path, cfg: FilterConfig, progress: bool = False) -> dict[str
 
     scored = None
     if scores is not None:
-        scored = {"file": SCORES, "lines": len(scores),
-                  "duos_without_scores": counts["duos"] - n_scored,
-                  "lines_for_no_duo": len(scores) - n_scored}
+        scored = {
+            "file": SCORES,
+            "lines": len(scores),
+            "duos_without_scores": counts["duos"] - n_scored,
+            "lines_for_no_duo": len(scores) - n_scored,
+        }
     report = {
         "input": {"images": counts["images"], "duos": counts["duos"]},
         "kept": {"images": kept["images"], "duos": kept["duos"]},

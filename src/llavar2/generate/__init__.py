@@ -24,10 +24,18 @@ if TYPE_CHECKING:  # backends import the rules under this package; avoid the imp
 T = TypeVar("T", bound=tuple)
 
 
-def _reject(stage: str, image: ImageRecord, reason: str, detail: str,
-            raw_output: list[str] | None = None) -> Reject:
-    return Reject(stage=stage, reason=reason, detail=detail, image=image.image, id=image.id,
-                  row=image.row, raw_output=raw_output)
+def _reject(
+    stage: str, image: ImageRecord, reason: str, detail: str, raw_output: list[str] | None = None
+) -> Reject:
+    return Reject(
+        stage=stage,
+        reason=reason,
+        detail=detail,
+        image=image.image,
+        id=image.id,
+        row=image.row,
+        raw_output=raw_output,
+    )
 
 
 def _mismatch(image: ImageRecord, *others: OcrResult | EnrichedCaption) -> str:
@@ -105,8 +113,10 @@ def enrich(
 
 
 def converse(
-    items: Iterable[tuple[ImageRecord, OcrResult, EnrichedCaption]], backend: Backend,
-    grounding: str = DEFAULT_MODE, min_score: float = DEFAULT_MIN_SCORE,
+    items: Iterable[tuple[ImageRecord, OcrResult, EnrichedCaption]],
+    backend: Backend,
+    grounding: str = DEFAULT_MODE,
+    min_score: float = DEFAULT_MIN_SCORE,
 ) -> Iterator[ConversationSet | Reject]:
     """Duo conversations per image; each duo's extractive answer must be grounded in the clean
     OCR text or the caption (``grounding``/``min_score``: ``filter.grounding``), or it is kept
@@ -122,16 +132,22 @@ def converse(
             return _reject("qa", image, "no_clean_text", detail)
         return None
 
-    def finish(made: ConversationSet, image: ImageRecord, ocr: OcrResult,
-               caption: EnrichedCaption) -> ConversationSet | Reject:
+    def finish(
+        made: ConversationSet, image: ImageRecord, ocr: OcrResult, caption: EnrichedCaption
+    ) -> ConversationSet | Reject:
         return _filtered(made, image, ocr, caption, grounding, min_score)
 
     return _run_stage("qa", items, backend, check, backend.converse, finish)
 
 
-def _filtered(made: ConversationSet, image: ImageRecord, ocr: OcrResult,
-              caption: EnrichedCaption, grounding: str, min_score: float
-              ) -> ConversationSet | Reject:
+def _filtered(
+    made: ConversationSet,
+    image: ImageRecord,
+    ocr: OcrResult,
+    caption: EnrichedCaption,
+    grounding: str,
+    min_score: float,
+) -> ConversationSet | Reject:
     kept, dropped = filter_duos(made.duos, ocr, caption, grounding, min_score)
     made = made.model_copy(update={"duos": kept, "dropped": [*made.dropped, *dropped]})
     if kept:
@@ -141,6 +157,6 @@ def _filtered(made: ConversationSet, image: ImageRecord, ocr: OcrResult,
         return _reject("qa", image, "no_groundable_text", detail)
     reasons = Counter(d.reason for d in made.dropped)
     detail = "every duo conversation was dropped: " + ", ".join(
-        f"{n} × {reason}" for reason, n in sorted(reasons.items()))
-    return _reject("qa", image, "no_kept_duos", detail,
-                   [d.model_dump_json() for d in made.dropped])
+        f"{n} × {reason}" for reason, n in sorted(reasons.items())
+    )
+    return _reject("qa", image, "no_kept_duos", detail, [d.model_dump_json() for d in made.dropped])

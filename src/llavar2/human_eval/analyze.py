@@ -35,12 +35,16 @@ def _num(x: float) -> float | None:
 def acceptable(values: dict[str, Any], rule: dict[str, Any]) -> bool | None:
     """The rubric's acceptable rule on one duo rating; None when a criterion it needs is not
     rated."""
-    correctness, grounded, hallucination = (values.get(k) for k in
-                                            ("correctness", "grounded", "hallucination"))
+    correctness, grounded, hallucination = (
+        values.get(k) for k in ("correctness", "grounded", "hallucination")
+    )
     if correctness is None or grounded is None or hallucination is None:
         return None
-    return (correctness >= rule["correctness_min"] and grounded in rule["grounded_in"]
-            and hallucination == rule["hallucination"])
+    return (
+        correctness >= rule["correctness_min"]
+        and grounded in rule["grounded_in"]
+        and hallucination == rule["hallucination"]
+    )
 
 
 def _poststratified(tasks: list[dict[str, Any]]) -> list[float]:
@@ -57,21 +61,36 @@ def _rate(values: list[float], tasks: list[dict[str, Any]]) -> dict[str, Any]:
     weights = _poststratified(tasks)
     n = len(values)
     if not n:
-        return {"tasks": 0, "rate": None, "ci": [None, None], "weighted_rate": None,
-                "weighted_ci": [None, None], "n_eff": 0}
+        return {
+            "tasks": 0,
+            "rate": None,
+            "ci": [None, None],
+            "weighted_rate": None,
+            "weighted_ci": [None, None],
+            "n_eff": 0,
+        }
     k = sum(values)
     total = sum(weights)
     weighted = sum(w * v for w, v in zip(weights, values)) / total
-    n_eff = total ** 2 / sum(w * w for w in weights)
+    n_eff = total**2 / sum(w * w for w in weights)
     lo, hi = ag.wilson_interval(k, n)
     wlo, whi = ag.wilson_interval(weighted * n_eff, n_eff)
-    return {"tasks": n, "rate": _num(k / n), "ci": [_num(lo), _num(hi)],
-            "weighted_rate": _num(weighted), "weighted_ci": [_num(wlo), _num(whi)],
-            "n_eff": _num(n_eff)}
+    return {
+        "tasks": n,
+        "rate": _num(k / n),
+        "ci": [_num(lo), _num(hi)],
+        "weighted_rate": _num(weighted),
+        "weighted_ci": [_num(wlo), _num(whi)],
+        "n_eff": _num(n_eff),
+    }
 
 
-def _criterion(crit: dict[str, Any], tasks: list[dict[str, Any]],
-               by_task: dict[str, list[dict[str, Any]]], seed: int) -> dict[str, Any]:
+def _criterion(
+    crit: dict[str, Any],
+    tasks: list[dict[str, Any]],
+    by_task: dict[str, list[dict[str, Any]]],
+    seed: int,
+) -> dict[str, Any]:
     key = crit["key"]
     counts = dict.fromkeys(map(str, crit["options"]), 0)
     unjudged = 0
@@ -86,9 +105,12 @@ def _criterion(crit: dict[str, Any], tasks: list[dict[str, Any]],
             means.append(sum(rated) / len(rated))
             rated_tasks.append(task)
     total = sum(counts.values())
-    out: dict[str, Any] = {"scale": crit["scale"], "ratings": total, "cannot_judge": unjudged,
-                           "distribution": {o: _num(c / total) if total else None
-                                            for o, c in counts.items()}}
+    out: dict[str, Any] = {
+        "scale": crit["scale"],
+        "ratings": total,
+        "cannot_judge": unjudged,
+        "distribution": {o: _num(c / total) if total else None for o, c in counts.items()},
+    }
     if means:
         weights = _poststratified(rated_tasks)
         lo, hi = ag.bootstrap_mean_ci(means, seed=seed, weights=weights)
@@ -98,8 +120,13 @@ def _criterion(crit: dict[str, Any], tasks: list[dict[str, Any]],
     return out
 
 
-def _agreement(crit: dict[str, Any], tasks: list[dict[str, Any]], raters: Sequence[str],
-               by_task: dict[str, list[dict[str, Any]]], seed: int) -> dict[str, Any]:
+def _agreement(
+    crit: dict[str, Any],
+    tasks: list[dict[str, Any]],
+    raters: Sequence[str],
+    by_task: dict[str, list[dict[str, Any]]],
+    seed: int,
+) -> dict[str, Any]:
     """Agreement statistics over the tasks at least two raters rated on this criterion."""
     key, categories = crit["key"], crit["options"]
     ordinal = crit["scale"] == "ordinal"
@@ -123,26 +150,31 @@ def _agreement(crit: dict[str, Any], tasks: list[dict[str, Any]], raters: Sequen
     weights = "quadratic" if ordinal else None
     pairs = ag.pairwise_cohen(matrix, categories, weights)
     return {
-        "tasks": len(matrix), "percent": _num(ag.percent_agreement(matrix, categories)),
+        "tasks": len(matrix),
+        "percent": _num(ag.percent_agreement(matrix, categories)),
         "cohen_kappa": {f"{raters[i]}~{raters[j]}": _num(k) for (i, j), k in pairs.items()},
         "cohen_weights": weights or "none",
         "fleiss_kappa": _num(ag.fleiss_kappa(matrix, categories)),
-        "alpha": _num(alpha), "alpha_ci": [_num(lo), _num(hi)], "alpha_level": level,
-        "gwet": _num(ag.gwet_ac2(matrix, categories, "quadratic") if ordinal
-                     else ag.gwet_ac1(matrix, categories)),
+        "alpha": _num(alpha),
+        "alpha_ci": [_num(lo), _num(hi)],
+        "alpha_level": level,
+        "gwet": _num(
+            ag.gwet_ac2(matrix, categories, "quadratic")
+            if ordinal
+            else ag.gwet_ac1(matrix, categories)
+        ),
         "gwet_kind": "AC2 (quadratic)" if ordinal else "AC1",
         "warning": bool(not math.isnan(alpha) and alpha < ALPHA_MIN),
     }
 
 
-def _difference(a: list[float], b: list[float], seed: int, n_boot: int = 2000
-                ) -> dict[str, Any]:
+def _difference(a: list[float], b: list[float], seed: int, n_boot: int = 2000) -> dict[str, Any]:
     """Mean of ``a`` minus mean of ``b`` with a percentile bootstrap interval."""
     import numpy as np
 
     x, y = np.asarray(a, float), np.asarray(b, float)
     rng = np.random.default_rng(seed)
-    draws = (rng.choice(x, (n_boot, x.size)).mean(1) - rng.choice(y, (n_boot, y.size)).mean(1))
+    draws = rng.choice(x, (n_boot, x.size)).mean(1) - rng.choice(y, (n_boot, y.size)).mean(1)
     lo, hi = np.percentile(draws, [2.5, 97.5])
     return {"difference": _num(float(x.mean() - y.mean())), "ci": [_num(lo), _num(hi)]}
 
@@ -192,39 +224,63 @@ def analyze(folder: Path, ratings_paths: Sequence[Path], seed: int = 0) -> dict[
         for task in duos:
             groups[str(task.get(column))].append(task)
         by[column] = {value: rate(group) for value, group in sorted(groups.items())}
-    kept = [accept[t["task_id"]] for t in duos if t.get("status") == "kept"
-            and t["task_id"] in accept]
-    dropped = [accept[t["task_id"]] for t in duos if t.get("status") == "dropped"
-               and t["task_id"] in accept]
+    kept = [
+        accept[t["task_id"]] for t in duos if t.get("status") == "kept" and t["task_id"] in accept
+    ]
+    dropped = [
+        accept[t["task_id"]]
+        for t in duos
+        if t.get("status") == "dropped" and t["task_id"] in accept
+    ]
 
     report: dict[str, Any] = {
-        "task_set_sha256": task_set.sha256, "rubric": rubric.ref, "raters": raters,
+        "task_set_sha256": task_set.sha256,
+        "rubric": rubric.ref,
+        "raters": raters,
         "build": task_set.assignments.get("build"),
-        "coverage": {f.rater: {"assigned": len(task_set.assignments["raters"].get(f.rater, [])),
-                               "rated": len(f.items)} for f in people},
+        "coverage": {
+            f.rater: {
+                "assigned": len(task_set.assignments["raters"].get(f.rater, [])),
+                "rated": len(f.items),
+            }
+            for f in people
+        },
         "problems": [p for f in files for p in f.problems],
         "duo": {
-            "tasks": len(duos), "acceptable": rate(duos),
+            "tasks": len(duos),
+            "acceptable": rate(duos),
             "population_covered": task_set.assignments.get("duo_population_covered"),
             "criteria": {c["key"]: _criterion(c, duos, by_task, seed) for c in criteria["duo"]},
             "by": by,
-            "kept_vs_dropped": (_difference(kept, dropped, seed) | {"kept": len(kept),
-                                                                    "dropped": len(dropped)})
-            if kept and dropped else None,
+            "kept_vs_dropped": (
+                _difference(kept, dropped, seed) | {"kept": len(kept), "dropped": len(dropped)}
+            )
+            if kept and dropped
+            else None,
         },
         "image": _images(images, by_task, criteria["image"], seed),
-        "agreement": {c["key"]: _agreement(c, [t for t in rated if t["kind"] == kind], raters,
-                                           by_task, seed)
-                      for kind in ("duo", "image") for c in criteria[kind]},
-        "judges": {j.rater: _judge_vs_people(j, task_set, by_task, criteria, rule, seed)
-                   for j in judges if people is not files},
+        "agreement": {
+            c["key"]: _agreement(c, [t for t in rated if t["kind"] == kind], raters, by_task, seed)
+            for kind in ("duo", "image")
+            for c in criteria[kind]
+        },
+        "judges": {
+            j.rater: _judge_vs_people(j, task_set, by_task, criteria, rule, seed)
+            for j in judges
+            if people is not files
+        },
     }
     return report
 
 
-def _judge_vs_people(judge: Ratings, task_set: TaskSet, by_task: dict[str, list[dict[str, Any]]],
-                     criteria: dict[str, list[dict[str, Any]]], rule: dict[str, Any], seed: int
-                     ) -> dict[str, Any]:
+def _judge_vs_people(
+    judge: Ratings,
+    task_set: TaskSet,
+    by_task: dict[str, list[dict[str, Any]]],
+    criteria: dict[str, list[dict[str, Any]]],
+    rule: dict[str, Any],
+    seed: int,
+) -> dict[str, Any]:
     """Per criterion, the judge against the people's verdict on the tasks both rated (the lower
     median of their ratings on ordinal scales, the most frequent on nominal ones): agreement,
     Krippendorff's alpha and, on ordinal scales, Spearman's rank correlation."""
@@ -243,18 +299,25 @@ def _judge_vs_people(judge: Ratings, task_set: TaskSet, by_task: dict[str, list[
             if not pairs:
                 continue
             level = "ordinal" if c["scale"] == "ordinal" else "nominal"
-            entry = {"tasks": len(pairs),
-                     "percent": _num(ag.percent_agreement(pairs, c["options"])),
-                     "alpha": _num(ag.krippendorff_alpha(pairs, c["options"], level))}
+            entry = {
+                "tasks": len(pairs),
+                "percent": _num(ag.percent_agreement(pairs, c["options"])),
+                "alpha": _num(ag.krippendorff_alpha(pairs, c["options"], level)),
+            }
             if level == "ordinal":
-                entry["spearman"] = _num(ag.spearman([p[0] for p in pairs], [p[1] for p in pairs],
-                                                     c["options"]))
+                entry["spearman"] = _num(
+                    ag.spearman([p[0] for p in pairs], [p[1] for p in pairs], c["options"])
+                )
             out["criteria"][c["key"]] = entry
     return out
 
 
-def _images(images: list[dict[str, Any]], by_task: dict[str, list[dict[str, Any]]],
-            criteria: list[dict[str, Any]], seed: int) -> dict[str, Any]:
+def _images(
+    images: list[dict[str, Any]],
+    by_task: dict[str, list[dict[str, Any]]],
+    criteria: list[dict[str, Any]],
+    seed: int,
+) -> dict[str, Any]:
     """The caption comparison, with A/B mapped back to enriched/human caption."""
     prefer: dict[str, list[float]] = {"enriched": [], "human": [], "tie": []}
     invented: dict[str, list[float]] = {"enriched": [], "human": []}
@@ -271,15 +334,18 @@ def _images(images: list[dict[str, Any]], by_task: dict[str, list[dict[str, Any]
             prefer["human"].append(sum(v == other for v in votes) / len(votes))
             prefer["tie"].append(sum(v == "tie" for v in votes) / len(votes))
         for caption, letter in (("enriched", side), ("human", other)):
-            said = [r["values"].get(f"hallucination_{letter.lower()}")
-                    for r in by_task[task["task_id"]]]
+            said = [
+                r["values"].get(f"hallucination_{letter.lower()}") for r in by_task[task["task_id"]]
+            ]
             said = [v for v in said if v is not None]
             if said:
                 invented[caption].append(sum(v == "yes" for v in said) / len(said))
                 judged[caption].append(task)
-    return {"tasks": len(images),
-            "preference": {k: _rate(v, voted) for k, v in prefer.items()},
-            "hallucination": {k: _rate(v, judged[k]) for k, v in invented.items()}}
+    return {
+        "tasks": len(images),
+        "preference": {k: _rate(v, voted) for k, v in prefer.items()},
+        "hallucination": {k: _rate(v, judged[k]) for k, v in invented.items()},
+    }
 
 
 def write_report(report: dict[str, Any], out: Path) -> list[Path]:
@@ -287,11 +353,13 @@ def write_report(report: dict[str, Any], out: Path) -> list[Path]:
     from .report_files import write_markdown, write_plots
 
     out.mkdir(parents=True, exist_ok=True)
-    (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
-                                     encoding="utf-8")
+    (out / "report.json").write_text(
+        json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     plots = write_plots(report, out / "plots")
-    (out / "report.md").write_text(write_markdown(report, [p.relative_to(out) for p in plots]),
-                                   encoding="utf-8")
+    (out / "report.md").write_text(
+        write_markdown(report, [p.relative_to(out) for p in plots]), encoding="utf-8"
+    )
     return [out / "report.json", out / "report.md", *plots]
 
 
@@ -309,11 +377,15 @@ def link_from_build(report: dict[str, Any], report_md: Path) -> Path | None:
     links = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"reports": []}
     key = str(report_md.resolve())
     alpha = report["agreement"].get("correctness", {}).get("alpha")
-    entry = {"report": key, "task_set_sha256": report["task_set_sha256"],
-             "raters": report["raters"], "duo_tasks": report["duo"]["tasks"],
-             "acceptable": report["duo"]["acceptable"]["rate"],
-             "acceptable_weighted": report["duo"]["acceptable"]["weighted_rate"],
-             "alpha_correctness": alpha}
+    entry = {
+        "report": key,
+        "task_set_sha256": report["task_set_sha256"],
+        "raters": report["raters"],
+        "duo_tasks": report["duo"]["tasks"],
+        "acceptable": report["duo"]["acceptable"]["rate"],
+        "acceptable_weighted": report["duo"]["acceptable"]["weighted_rate"],
+        "alpha_correctness": alpha,
+    }
     links["reports"] = [e for e in links["reports"] if e.get("report") != key] + [entry]
     path.write_text(json.dumps(links, indent=2) + "\n", encoding="utf-8")
     return path

@@ -34,6 +34,8 @@ from .sample import SampleConfig, sample_build
 # The blocks of the judge's prompts: text inside them cannot close one early (see defuse).
 DELIMITERS = ("caption", "ocr_text", "caption_a", "caption_b")
 RUBRICS = {"read@1": ("judge-read@1", "duo"), "pairwise@1": ("judge-pairwise@1", "image")}
+
+
 def _first_object(text: str) -> dict[str, Any] | None:
     """The first JSON object in ``text`` (fences, prose and other braces around it allowed)."""
     decoder = json.JSONDecoder()
@@ -94,13 +96,15 @@ def _contexts(out: Path, ids: set[str]) -> dict[str, dict[str, Any]]:
             found[entry.image.id] = {
                 "caption": entry.caption.caption if entry.caption else entry.image.caption,
                 "ocr_text": (entry.ocr.clean_text if entry.ocr else "") or "(no text found)",
-                "image": images_dir / entry.image.image}
+                "image": images_dir / entry.image.image,
+            }
     return found
 
 
 class Judge:
-    def __init__(self, config: OpenAIConfig, rubric: str, repeats: int, with_image: bool,
-                 max_pixels: int):
+    def __init__(
+        self, config: OpenAIConfig, rubric: str, repeats: int, with_image: bool, max_pixels: int
+    ):
         from ..backends.openai_api.session import ChatSession
 
         if rubric not in RUBRICS:
@@ -127,47 +131,78 @@ class Judge:
         if self.with_image:  # the client puts the image's data URL in place of the reference
             sha = hashlib.sha256(image.read_bytes()).hexdigest()
             reference = image_reference(sha, self.config.image_max_side)
-            content = [{"type": "image_url", "image_url": {"url": reference}},
-                       {"type": "text", "text": user + "\n" + self.template.data["with_image"]}]
-        return [{"role": "system", "content": self.template.data["system"]},
-                {"role": "user", "content": content}]
+            content = [
+                {"type": "image_url", "image_url": {"url": reference}},
+                {"type": "text", "text": user + "\n" + self.template.data["with_image"]},
+            ]
+        return [
+            {"role": "system", "content": self.template.data["system"]},
+            {"role": "user", "content": content},
+        ]
 
-    async def _ask(self, session: Any, user: str, image: Path, criteria: list[dict[str, Any]]
-                   ) -> dict[str, Any] | None:
+    async def _ask(
+        self, session: Any, user: str, image: Path, criteria: list[dict[str, Any]]
+    ) -> dict[str, Any] | None:
         try:
-            reply = await session.client.complete(self._messages(user, image), "judgement",
-                                                  {}, image)
+            reply = await session.client.complete(
+                self._messages(user, image), "judgement", {}, image
+            )
         except ItemRejected:
             return None
         return parse_reply(reply.content, criteria)
 
     def _duo_prompt(self, task: dict[str, Any], ctx: dict[str, Any]) -> str:
-        return fill(self.template.data["user"], **{k: defuse(v, DELIMITERS) for k, v in {
-            "caption": ctx["caption"], "ocr_text": ctx["ocr_text"],
-            "question": task["question"], "answer": task["answer"],
-            "explain_question": task["explain_question"],
-            "explain_answer": task["explain_answer"]}.items()})
+        return fill(
+            self.template.data["user"],
+            **{
+                k: defuse(v, DELIMITERS)
+                for k, v in {
+                    "caption": ctx["caption"],
+                    "ocr_text": ctx["ocr_text"],
+                    "question": task["question"],
+                    "answer": task["answer"],
+                    "explain_question": task["explain_question"],
+                    "explain_answer": task["explain_answer"],
+                }.items()
+            },
+        )
 
     def _pair_prompt(self, ctx: dict[str, Any], a: str, b: str) -> str:
-        return fill(self.template.data["user"], ocr_text=defuse(ctx["ocr_text"], DELIMITERS),
-                    caption_a=defuse(a, DELIMITERS), caption_b=defuse(b, DELIMITERS))
+        return fill(
+            self.template.data["user"],
+            ocr_text=defuse(ctx["ocr_text"], DELIMITERS),
+            caption_a=defuse(a, DELIMITERS),
+            caption_b=defuse(b, DELIMITERS),
+        )
 
-    def rate(self, tasks: list[dict[str, Any]], contexts: dict[str, dict[str, Any]]
-             ) -> list[dict[str, Any]]:
+    def rate(
+        self, tasks: list[dict[str, Any]], contexts: dict[str, dict[str, Any]]
+    ) -> list[dict[str, Any]]:
         """One ratings item per task (values null where no repeat gave one)."""
         replies: list[list[Any]] = [[] for _ in tasks]
         pref = [c for c in self.criteria if c["key"] == "preference"]
         for session in self.sessions:
+
             async def ask(i: int, session: Any = session) -> Any:
                 task, ctx = tasks[i], contexts[tasks[i]["id"]]
                 if self.kind == "duo":
-                    return await self._ask(session, self._duo_prompt(task, ctx), ctx["image"],
-                                           self.criteria)
-                first = await self._ask(session, self._pair_prompt(
-                    ctx, task["caption_a"], task["caption_b"]), ctx["image"], pref)
-                second = await self._ask(session, self._pair_prompt(
-                    ctx, task["caption_b"], task["caption_a"]), ctx["image"], pref)
+                    return await self._ask(
+                        session, self._duo_prompt(task, ctx), ctx["image"], self.criteria
+                    )
+                first = await self._ask(
+                    session,
+                    self._pair_prompt(ctx, task["caption_a"], task["caption_b"]),
+                    ctx["image"],
+                    pref,
+                )
+                second = await self._ask(
+                    session,
+                    self._pair_prompt(ctx, task["caption_b"], task["caption_a"]),
+                    ctx["image"],
+                    pref,
+                )
                 return first, second
+
             for i, got in enumerate(session.run_ordered(ask, range(len(tasks)))):
                 replies[i].append(got)
         return [self._item(task, got) for task, got in zip(tasks, replies)]
@@ -181,11 +216,11 @@ class Judge:
         else:
             verdicts = []
             for first, second in replies:
-                self.parse_failures += sum(r is None or r["preference"] is None
-                                           for r in (first, second))
+                self.parse_failures += sum(
+                    r is None or r["preference"] is None for r in (first, second)
+                )
                 a = first and first["preference"]
-                b = second and {"A": "B", "B": "A"}.get(second["preference"],
-                                                       second["preference"])
+                b = second and {"A": "B", "B": "A"}.get(second["preference"], second["preference"])
                 if a and b and a != b:
                     self.flips += 1
                     verdicts.append("tie")
@@ -195,22 +230,38 @@ class Judge:
             values = {c["key"]: None for c in self.criteria}
             values["preference"] = combine(verdicts, pref)
         unjudged = [k for k, v in values.items() if v is None] if self.kind == "duo" else []
-        return {"task_id": task["task_id"], "values": values, "cannot_judge": unjudged,
-                "comment": "", "time_ms": 0, "updated_at": ""}
+        return {
+            "task_id": task["task_id"],
+            "values": values,
+            "cannot_judge": unjudged,
+            "comment": "",
+            "time_ms": 0,
+            "updated_at": "",
+        }
 
     def report(self) -> dict[str, Any]:
         usage = self.sessions[0].report()  # all sessions share its counters
-        return {"requests": usage.get("requests", 0), "cache_hits": usage.get("cache_hits", 0),
-                "parse_failures": self.parse_failures, "position_flips": self.flips}
+        return {
+            "requests": usage.get("requests", 0),
+            "cache_hits": usage.get("cache_hits", 0),
+            "parse_failures": self.parse_failures,
+            "position_flips": self.flips,
+        }
 
     def close(self) -> None:
         for s in self.sessions:
             s.close()
 
 
-def judge_build(out: Path, config: OpenAIConfig, rubric: str = "read@1", repeats: int = 1,
-                tasks_folder: Path | None = None, with_image: bool = False,
-                max_pixels: int = 0) -> tuple[Path, dict[str, Any]]:
+def judge_build(
+    out: Path,
+    config: OpenAIConfig,
+    rubric: str = "read@1",
+    repeats: int = 1,
+    tasks_folder: Path | None = None,
+    with_image: bool = False,
+    max_pixels: int = 0,
+) -> tuple[Path, dict[str, Any]]:
     """Rate a task set (``tasks_folder``, made by ``llavar2 human-eval sample`` from ``out``;
     default: ``out/judge``, every duo and image of the build) and write
     ``<folder>/ratings/ratings-judge-<rubric name>.json``. Returns (the file, its summary)."""
@@ -219,8 +270,18 @@ def judge_build(out: Path, config: OpenAIConfig, rubric: str = "read@1", repeats
     folder = tasks_folder or out / "judge"
     if tasks_folder is None and not (folder / "tasks.jsonl").exists():
         everything = 1 << 62
-        sample_build(out, folder, SampleConfig(n=everything, images=everything, strata=(),
-                                               raters=("judge",), overlap=0.0, pages=False))
+        sample_build(
+            out,
+            folder,
+            SampleConfig(
+                n=everything,
+                images=everything,
+                strata=(),
+                raters=("judge",),
+                overlap=0.0,
+                pages=False,
+            ),
+        )
     task_set = TaskSet.load(folder)
     built_from = task_set.assignments.get("build")
     if built_from and Path(built_from).resolve() != out.resolve():
@@ -231,16 +292,34 @@ def judge_build(out: Path, config: OpenAIConfig, rubric: str = "read@1", repeats
         if not tasks:
             raise UsageError(f"{folder} has no {judge.kind} tasks for the {rubric} rubric")
         items = judge.rate(tasks, _contexts(out, {t["id"] for t in tasks}))
-        summary = {"model": config.model, "rubric": rubric, "template": judge.template.ref,
-                   "repeats": repeats, "with_image": with_image, "tasks": len(tasks),
-                   **judge.report()}
+        summary = {
+            "model": config.model,
+            "rubric": rubric,
+            "template": judge.template.ref,
+            "repeats": repeats,
+            "with_image": with_image,
+            "tasks": len(tasks),
+            **judge.report(),
+        }
     finally:
         judge.close()
     rater = f"judge-{rubric.split('@')[0]}"
     path = folder / "ratings" / f"ratings-{rater}.json"
     path.parent.mkdir(exist_ok=True)
-    path.write_text(json.dumps({
-        "schema_version": SCHEMA_VERSION, "task_set_sha256": task_set.sha256, "rater": rater,
-        "rubric": "rubric-read@1", "judge": summary, "items": items}, indent=1,
-        ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "schema_version": SCHEMA_VERSION,
+                "task_set_sha256": task_set.sha256,
+                "rater": rater,
+                "rubric": "rubric-read@1",
+                "judge": summary,
+                "items": items,
+            },
+            indent=1,
+            ensure_ascii=False,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     return path, summary

@@ -65,8 +65,7 @@ def rater_names(spec: str) -> tuple[str, ...]:
 
 def _source(entry: ImageEntry) -> str:
     meta = entry.image.meta
-    return next((str(meta[c]) for c in SOURCE_COLUMNS if meta.get(c) not in (None, "")),
-                "unknown")
+    return next((str(meta[c]) for c in SOURCE_COLUMNS if meta.get(c) not in (None, "")), "unknown")
 
 
 Unit = tuple[str, ImageEntry, int, dict[str, str]]  # kind, entry, duo index (-1), stratum fields
@@ -79,8 +78,11 @@ def _units(build: Build) -> Iterator[Unit]:
         source = _source(entry)
         if entry.conversations is not None:
             for k, duo in enumerate(entry.conversations.duos):
-                status = ("dropped" if k in entry.dropped else "kept") if build.filtered \
+                status = (
+                    ("dropped" if k in entry.dropped else "kept")
+                    if build.filtered
                     else "unfiltered"
+                )
                 yield "duo", entry, k, {"qtype": duo.qtype, "source": source, "status": status}
         if entry.caption is not None:
             yield "image", entry, -1, {"source": source}
@@ -120,23 +122,31 @@ def allocate(sizes: dict[str, int], n: int, minimum: int, seed: int = 0) -> dict
     return take
 
 
-def _plan(build: Build, strata: dict[str, list[str]], n: dict[str, int], minimum: int,
-          seed: int) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]],
-                              dict[str, dict[str, set[int]]]]:
+def _plan(
+    build: Build, strata: dict[str, list[str]], n: dict[str, int], minimum: int, seed: int
+) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]], dict[str, dict[str, set[int]]]]:
     """Per kind: (population per stratum, sample size per stratum, the positions drawn in
     each)."""
     sizes: dict[str, Counter[str]] = {kind: Counter() for kind in strata}
     for kind, _, _, fields in _units(build):
         sizes[kind][stratum_key(fields, strata[kind])] += 1
-    quota = {kind: {h: k for h, k in allocate(dict(sizes[kind]), n[kind], minimum, seed).items()
-                    if k} for kind in strata}
-    chosen = {kind: {h: set(random.Random(f"{seed}:{kind}:{h}").sample(range(sizes[kind][h]), k))
-                     for h, k in quota[kind].items()} for kind in strata}
+    quota = {
+        kind: {h: k for h, k in allocate(dict(sizes[kind]), n[kind], minimum, seed).items() if k}
+        for kind in strata
+    }
+    chosen = {
+        kind: {
+            h: set(random.Random(f"{seed}:{kind}:{h}").sample(range(sizes[kind][h]), k))
+            for h, k in quota[kind].items()
+        }
+        for kind in strata
+    }
     return {kind: dict(c) for kind, c in sizes.items()}, quota, chosen
 
 
-def _select(build: Build, strata: dict[str, list[str]], chosen: dict[str, dict[str, set[int]]]
-            ) -> dict[str, list[tuple[ImageEntry, int, dict[str, str], str]]]:
+def _select(
+    build: Build, strata: dict[str, list[str]], chosen: dict[str, dict[str, set[int]]]
+) -> dict[str, list[tuple[ImageEntry, int, dict[str, str], str]]]:
     """Per kind, the drawn units with their stratum key, in file order (a second pass)."""
     seen: Counter[tuple[str, str]] = Counter()
     picked: dict[str, list[tuple[ImageEntry, int, dict[str, str], str]]] = {k: [] for k in strata}
@@ -168,34 +178,61 @@ def _data_url(path: Path) -> str:
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
-def _duo_task(entry: ImageEntry, k: int, fields: dict[str, str], h: str, weight: float
-              ) -> dict[str, Any]:
+def _duo_task(
+    entry: ImageEntry, k: int, fields: dict[str, str], h: str, weight: float
+) -> dict[str, Any]:
     assert entry.conversations is not None
     duo = entry.conversations.duos[k]
-    return {"task_id": f"duo:{entry.image.id}:{k}", "kind": "duo", "id": entry.image.id,
-            "duo": k, "image": f"{IMAGES}/{entry.image.image}",
-            "question": duo.extractive.question, "answer": duo.extractive.answer,
-            "explain_question": duo.self_explain.question,
-            "explain_answer": duo.self_explain.answer,
-            **fields, "stratum": h, "weight": weight}
+    return {
+        "task_id": f"duo:{entry.image.id}:{k}",
+        "kind": "duo",
+        "id": entry.image.id,
+        "duo": k,
+        "image": f"{IMAGES}/{entry.image.image}",
+        "question": duo.extractive.question,
+        "answer": duo.extractive.answer,
+        "explain_question": duo.self_explain.question,
+        "explain_answer": duo.self_explain.answer,
+        **fields,
+        "stratum": h,
+        "weight": weight,
+    }
 
 
-def _image_task(entry: ImageEntry, fields: dict[str, str], h: str, weight: float, seed: int
-                ) -> dict[str, Any]:
+def _image_task(
+    entry: ImageEntry, fields: dict[str, str], h: str, weight: float, seed: int
+) -> dict[str, Any]:
     assert entry.caption is not None
     side = random.Random(f"{seed}:side:{entry.image.id}").choice("AB")
     enriched, human = entry.caption.caption, entry.caption.human_caption
     a, b = (enriched, human) if side == "A" else (human, enriched)
-    return {"task_id": f"image:{entry.image.id}", "kind": "image", "id": entry.image.id,
-            "duo": None, "image": f"{IMAGES}/{entry.image.image}", "caption_a": a,
-            "caption_b": b, "enriched_side": side, **fields, "stratum": h, "weight": weight}
+    return {
+        "task_id": f"image:{entry.image.id}",
+        "kind": "image",
+        "id": entry.image.id,
+        "duo": None,
+        "image": f"{IMAGES}/{entry.image.image}",
+        "caption_a": a,
+        "caption_b": b,
+        "enriched_side": side,
+        **fields,
+        "stratum": h,
+        "weight": weight,
+    }
 
 
 def _assign(task_ids: list[str], cfg: SampleConfig) -> tuple[list[str], dict[str, list[str]]]:
     """(overlap ids, each rater's ids in the order shown). Overlap tasks go to every rater; the
     others to one rater each, in turn after a seeded shuffle."""
-    overlap = set(random.Random(f"{cfg.seed}:overlap").sample(
-        task_ids, round(cfg.overlap * len(task_ids)))) if len(cfg.raters) > 1 else set()
+    overlap = (
+        set(
+            random.Random(f"{cfg.seed}:overlap").sample(
+                task_ids, round(cfg.overlap * len(task_ids))
+            )
+        )
+        if len(cfg.raters) > 1
+        else set()
+    )
     rest = [t for t in task_ids if t not in overlap]
     random.Random(f"{cfg.seed}:split").shuffle(rest)
     own: dict[str, list[str]] = {r: [] for r in cfg.raters}
@@ -221,19 +258,25 @@ def sample_build(out: Path, to: Path, cfg: SampleConfig) -> dict[str, Any]:
     if not 0 <= cfg.overlap <= 1:
         raise UsageError("--overlap is a share between 0 and 1")
     if (to / TASKS).exists():
-        raise UsageError(f"{to / TASKS} exists: sample into a new folder (its ratings would no "
-                         "longer match the task set)")
+        raise UsageError(
+            f"{to / TASKS} exists: sample into a new folder (its ratings would no "
+            "longer match the task set)"
+        )
     build = Build(out)
     images_dir = _images_dir(out)
     strata = {"duo": list(cfg.strata), "image": [s for s in cfg.strata if s == "source"]}
     n_images = cfg.n // 4 if cfg.images is None else cfg.images
-    sizes, quota, chosen = _plan(build, strata, {"duo": cfg.n, "image": n_images},
-                                 cfg.min_per_stratum, cfg.seed)
+    sizes, quota, chosen = _plan(
+        build, strata, {"duo": cfg.n, "image": n_images}, cfg.min_per_stratum, cfg.seed
+    )
     picked = _select(build, strata, chosen)
-    tasks = [_duo_task(e, k, f, h, sizes["duo"][h] / quota["duo"][h])
-             for e, k, f, h in picked["duo"]]
-    tasks += [_image_task(e, f, h, sizes["image"][h] / quota["image"][h], cfg.seed)
-              for e, _, f, h in picked["image"]]
+    tasks = [
+        _duo_task(e, k, f, h, sizes["duo"][h] / quota["duo"][h]) for e, k, f, h in picked["duo"]
+    ]
+    tasks += [
+        _image_task(e, f, h, sizes["image"][h] / quota["image"][h], cfg.seed)
+        for e, _, f, h in picked["image"]
+    ]
     if not tasks:
         raise UsageError(f"{out} has no duo conversations or captions to rate")
 
@@ -260,20 +303,35 @@ def sample_build(out: Path, to: Path, cfg: SampleConfig) -> dict[str, Any]:
     rubric = load_template(RUBRIC)
     by_id = {t["task_id"]: t for t in tasks}
     for rater, ids in shown.items() if cfg.pages else ():
-        write_page(to / f"annotate-{rater}.html", rater, sha, rubric,
-                   [by_id[i] for i in ids], urls)
+        write_page(to / f"annotate-{rater}.html", rater, sha, rubric, [by_id[i] for i in ids], urls)
     assignments = {
-        "task_set_sha256": sha, "build": str(out.resolve()), "rubric": rubric.ref,
-        "settings": {"n": cfg.n, "images": n_images, "strata": strata["duo"],
-                     "raters": list(cfg.raters), "overlap": cfg.overlap, "seed": cfg.seed,
-                     "min_per_stratum": cfg.min_per_stratum,
-                     "embed_images": cfg.embed_images},
-        **{f"{kind}_strata": {h: {"population": n, "sample": quota[kind].get(h, 0)}
-                              for h, n in sizes[kind].items()} for kind in strata},
+        "task_set_sha256": sha,
+        "build": str(out.resolve()),
+        "rubric": rubric.ref,
+        "settings": {
+            "n": cfg.n,
+            "images": n_images,
+            "strata": strata["duo"],
+            "raters": list(cfg.raters),
+            "overlap": cfg.overlap,
+            "seed": cfg.seed,
+            "min_per_stratum": cfg.min_per_stratum,
+            "embed_images": cfg.embed_images,
+        },
+        **{
+            f"{kind}_strata": {
+                h: {"population": n, "sample": quota[kind].get(h, 0)}
+                for h, n in sizes[kind].items()
+            }
+            for kind in strata
+        },
         # Strata left unsampled (more strata than tasks) are outside every weighted estimate.
         **{f"{kind}_population_covered": _covered(sizes[kind], quota[kind]) for kind in strata},
-        "overlap": overlap, "raters": shown, "missing_images": missing,
+        "overlap": overlap,
+        "raters": shown,
+        "missing_images": missing,
     }
-    (to / ASSIGNMENTS).write_text(json.dumps(assignments, indent=2, ensure_ascii=False) + "\n",
-                                  encoding="utf-8")
+    (to / ASSIGNMENTS).write_text(
+        json.dumps(assignments, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return assignments

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from ..imaging import DEFAULT_MAX_PIXELS
 from ..records import ImageRecord, Reject
 from .manifest import FORMATS, ManifestRow, read_manifest
-from ..imaging import DEFAULT_MAX_PIXELS
 from .validate import RowRejected, Seen, reject_for, validate_row
 
 __all__ = ["DEFAULT_MAX_PIXELS", "FORMATS", "Seen", "ingest", "read_manifest"]

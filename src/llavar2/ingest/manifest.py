@@ -41,8 +41,9 @@ def detect_format(path: Path) -> str:
         return "llava"
     if suffix == ".parquet":
         return "parquet"
-    raise UsageError(f"{path}: unknown manifest format {suffix!r} (expected .jsonl, .csv, .json "
-                     "or .parquet)")
+    raise UsageError(
+        f"{path}: unknown manifest format {suffix!r} (expected .jsonl, .csv, .json or .parquet)"
+    )
 
 
 def _row_from_mapping(row: int, obj: Any) -> ManifestRow:
@@ -86,8 +87,23 @@ def _read_jsonl(path: Path) -> Iterator[ManifestRow]:
 # the lines from its row up to that line become one ``bad_row``, and reading restarts at that
 # line. A quote that is never closed rejects the lines from its row to the end of the file.
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".pgm",
-                  ".ppm", ".pbm", ".pnm", ".jp2", ".heic", ".avif")
+IMAGE_SUFFIXES = (
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".bmp",
+    ".tif",
+    ".tiff",
+    ".webp",
+    ".pgm",
+    ".ppm",
+    ".pbm",
+    ".pnm",
+    ".jp2",
+    ".heic",
+    ".avif",
+)
 _PIECE = 1 << 16  # a physical line is read in pieces of this many characters
 _ROW_START_MAX = 4096  # a longer line is never taken for the start of a row
 _START, _UNQUOTED, _QUOTED, _QUOTE_IN_QUOTED = range(4)
@@ -131,8 +147,9 @@ class _Line:
     state: int  # the quoting state at its end
 
 
-def _physical_lines(f: TextIO, delimiter: str, state_at: Callable[[], int],
-                    keep: int) -> Iterator[_Line]:
+def _physical_lines(
+    f: TextIO, delimiter: str, state_at: Callable[[], int], keep: int
+) -> Iterator[_Line]:
     """The file's lines, each read in pieces so that a huge one never sits in memory whole
     (only its first ``keep`` characters are kept); ``state_at()`` gives the quoting state a
     line starts in (it depends on the records cut so far)."""
@@ -170,7 +187,8 @@ class _CsvRecords:
         # up to 64 columns, a record cannot parse anyway; the rest is scanned for its end only.
         self._keep = (self.limit + 3) * 64
         self._lines = _physical_lines(
-            f, delimiter, lambda: _QUOTED if self._open else _START, self._keep)
+            f, delimiter, lambda: _QUOTED if self._open else _START, self._keep
+        )
 
     def _next_line(self) -> _Line | None:
         return self._back.pop() if self._back else next(self._lines, None)
@@ -198,16 +216,29 @@ class _CsvRecords:
                 nxt = self._next_line()
                 self._open = False
                 if nxt is None:
-                    yield first, line.number, (
-                        f"a quote opened in the row on line {first} is never closed (it would "
-                        "take every line to the end of the file)")
+                    yield (
+                        first,
+                        line.number,
+                        (
+                            f"a quote opened in the row on line {first} is never closed (it would "
+                            "take every line to the end of the file)"
+                        ),
+                    )
                     return
                 if self._row_start(nxt):
-                    self._back.append(_Line(nxt.number, nxt.text, nxt.size,
-                                            _scan(nxt.text, self.delimiter, _START)))
-                    yield first, line.number, (
-                        f"a stray quote: the quoted field opened on line {first} runs on to "
-                        f"line {nxt.number}, which is a row of its own (read from there on)")
+                    self._back.append(
+                        _Line(
+                            nxt.number, nxt.text, nxt.size, _scan(nxt.text, self.delimiter, _START)
+                        )
+                    )
+                    yield (
+                        first,
+                        line.number,
+                        (
+                            f"a stray quote: the quoted field opened on line {first} runs on to "
+                            f"line {nxt.number}, which is a row of its own (read from there on)"
+                        ),
+                    )
                     break
                 line = nxt
                 whole += line.size
@@ -215,8 +246,11 @@ class _CsvRecords:
                     texts.append(line.text)
                     kept += len(line.text)
             else:
-                yield first, line.number, (
-                    texts if kept == whole else f"field larger than field limit ({self.limit})")
+                yield (
+                    first,
+                    line.number,
+                    (texts if kept == whole else f"field larger than field limit ({self.limit})"),
+                )
 
 
 def _read_csv(path: Path) -> Iterator[ManifestRow]:
@@ -250,8 +284,9 @@ def _read_csv(path: Path) -> Iterator[ManifestRow]:
                 yield ManifestRow(row, None, None, error=f"CSV {where}: {error}")
             else:  # as csv.DictReader: missing fields are None, extra ones are dropped
                 names = records.fieldnames
-                yield _row_from_mapping(row, {k: fields[i] if i < len(fields) else None
-                                              for i, k in enumerate(names)})
+                yield _row_from_mapping(
+                    row, {k: fields[i] if i < len(fields) else None for i, k in enumerate(names)}
+                )
             row += 1
         if records.fieldnames is None:
             raise UsageError(f"{path}: CSV header lacks column(s) ['caption', 'image']")
@@ -319,21 +354,31 @@ def _read_parquet(path: Path) -> Iterator[ManifestRow]:
             if isinstance(image, dict):
                 obj["image"] = image.get("path")
                 if obj["image"] is None:
-                    yield ManifestRow(row, None, obj.get("caption"),
-                                      error="image has bytes but no path: write the images to "
-                                            "the images folder and give their paths")
+                    yield ManifestRow(
+                        row,
+                        None,
+                        obj.get("caption"),
+                        error="image has bytes but no path: write the images to "
+                        "the images folder and give their paths",
+                    )
                     row += 1
                     continue
-            yield _row_from_mapping(row, {k: v if k in ("image", "caption", "id") else _plain(v)
-                                          for k, v in obj.items()})
+            yield _row_from_mapping(
+                row,
+                {k: v if k in ("image", "caption", "id") else _plain(v) for k, v in obj.items()},
+            )
             row += 1
 
 
 def read_manifest(path: str | Path, fmt: str | None = None) -> Iterator[ManifestRow]:
     path = Path(path)
     fmt = fmt or detect_format(path)
-    readers = {"jsonl": _read_jsonl, "csv": _read_csv, "llava": _read_llava,
-               "parquet": _read_parquet}
+    readers = {
+        "jsonl": _read_jsonl,
+        "csv": _read_csv,
+        "llava": _read_llava,
+        "parquet": _read_parquet,
+    }
     if fmt not in readers:
         raise UsageError(f"unknown manifest format {fmt!r} (expected one of {FORMATS})")
     return readers[fmt](path)

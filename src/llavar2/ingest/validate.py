@@ -21,7 +21,6 @@ from ..records import ImageRecord, Reject
 from .manifest import ManifestRow, has_invalid_utf8
 
 
-
 class RowRejected(Exception):
     def __init__(self, reason: str, detail: str):
         super().__init__(detail)
@@ -180,8 +179,15 @@ def validate_row(row: ManifestRow, images_dir: Path, seen: Seen, max_pixels: int
     if has_invalid_utf8(image_id):
         raise RowRejected("bad_row", "the id is not valid UTF-8")
     record = ImageRecord(
-        id=image_id, image=rel, caption=caption, row=row.row, sha256=sha,
-        width=width, height=height, format=fmt, meta=_clean(row.meta),
+        id=image_id,
+        image=rel,
+        caption=caption,
+        row=row.row,
+        sha256=sha,
+        width=width,
+        height=height,
+        format=fmt,
+        meta=_clean(row.meta),
     )
     check_duplicate(record, seen)
     return record
@@ -191,8 +197,9 @@ def check_duplicate(record: ImageRecord, seen: Seen) -> None:
     """The last checks, the only ones that depend on earlier rows: a parallel runner validates
     rows with an empty ``Seen`` and applies these afterwards, in manifest order."""
     if (row := seen.hashes.get(record.sha256)) is not None:
-        raise RowRejected("duplicate_image",
-                          f"{record.image} has the same bytes as the image of row {row}")
+        raise RowRejected(
+            "duplicate_image", f"{record.image} has the same bytes as the image of row {row}"
+        )
     if record.id in seen.ids:
         raise RowRejected("duplicate_id", f"id {record.id!r} was already used")
 

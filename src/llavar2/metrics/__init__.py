@@ -44,6 +44,7 @@ def compute(
         flat, preds = tokenize_each([[r for refs in references for r in refs], predictions])
         rest = iter(flat)
         tokenized = (preds, [[next(rest) for _ in refs] for refs in references])
+
     def inputs(metric: Metric) -> tuple[Sequence[str], Sequence[Sequence[str]]]:
         return tokenized if metric.tokenized and tokenized else (predictions, references)
 

@@ -78,7 +78,25 @@ __all__ = ["PUNCTUATIONS", "ptb_lines", "tokenize", "tokenize_one"]
 
 # pycocoevalcap.tokenizer.ptbtokenizer.PUNCTUATIONS: the tokens it drops after PTB tokenisation.
 PUNCTUATIONS = frozenset(
-    ["''", "'", "``", "`", "-LRB-", "-RRB-", "-LCB-", "-RCB-", ".", "?", "!", ",", ":", "-", "--", "...", ";"]
+    [
+        "''",
+        "'",
+        "``",
+        "`",
+        "-LRB-",
+        "-RRB-",
+        "-LCB-",
+        "-RCB-",
+        ".",
+        "?",
+        "!",
+        ",",
+        ":",
+        "-",
+        "--",
+        "...",
+        ";",
+    ]
 )
 
 # ---------------------------------------------------------------------------------------------------
@@ -188,7 +206,6 @@ _MISC = """
 """
 
 
-
 def _cls(spec: str) -> str:
     """Code point ranges ("0041-005A 00AA ...") as the body of a regex character class."""
     out = []
@@ -199,7 +216,9 @@ def _cls(spec: str) -> str:
 
 
 _L = _cls(_LETTER)  # JFlex [:letter:]
-_LX = _cls(_LETTER_EXTRA)  # the extra characters the lexer's LETTER macro adds (marks, soft hyphen...)
+_LX = _cls(
+    _LETTER_EXTRA
+)  # the extra characters the lexer's LETTER macro adds (marks, soft hyphen...)
 _D = _cls(_DIGIT)  # [:digit:]
 _UP = _cls(_UPPER)  # [:uppercase:]
 _MS = _cls(_MISC)  # single-character symbol tokens
@@ -237,21 +256,23 @@ APOWORD_ALTS = [
     "(?i:cont'd\\.?|nor'easter|c'mon|e'er|s'mores|ev'ry|li'l|nat'l)",
     "(?i:o)%s(?i:o)" % APOSETC,
 ]
-FULLURL = "(?i:https?)://[^ \\t\\n\\f\\r\"<>|(){}]+[^ \\t\\n\\f\\r\"<>|.!?(){},-]"
-_URLPATH = "(?:/[^ \\t\\n\\f\\r\"<>|()]+[^ \\t\\n\\f\\r\"<>|.!?(){},-])?"
+FULLURL = '(?i:https?)://[^ \\t\\n\\f\\r"<>|(){}]+[^ \\t\\n\\f\\r"<>|.!?(){},-]'
+_URLPATH = '(?:/[^ \\t\\n\\f\\r"<>|()]+[^ \\t\\n\\f\\r"<>|.!?(){},-])?'
 LIKELYURL_ALTS = [
-    "(?i:www)\\.(?:[^ \\t\\n\\f\\r\"<>|.!?(){},]+\\.)+[a-zA-Z]{2,4}" + _URLPATH,
+    '(?i:www)\\.(?:[^ \\t\\n\\f\\r"<>|.!?(){},]+\\.)+[a-zA-Z]{2,4}' + _URLPATH,
     "(?:[^ \\t\\n\\f\\r\"`'<>|.!?(){},-_$]+\\.)+(?i:com|net|org|edu)" + _URLPATH,
 ]
 EMAIL = (
-    "(?:(?i:&lt;)|<)?[a-zA-Z0-9][^ \\t\\n\\f\\r\"<>|(){}\\xa0]*@(?:[^ \\t\\n\\f\\r\"<>|(){}.\\xa0]+\\.)*"
-    "[^ \\t\\n\\f\\r\"<>|(){}.\\xa0]+(?:(?i:&gt;)|>)?"
+    '(?:(?i:&lt;)|<)?[a-zA-Z0-9][^ \\t\\n\\f\\r"<>|(){}\\xa0]*@(?:[^ \\t\\n\\f\\r"<>|(){}.\\xa0]+\\.)*'
+    '[^ \\t\\n\\f\\r"<>|(){}.\\xa0]+(?:(?i:&gt;)|>)?'
 )
 TWITTER = "@[a-zA-Z_][a-zA-Z_0-9]*|#%s+" % LET
 DATE = "%s{1,2}[\\-/]%s{1,2}[\\-/]%s{2,4}" % (DIG, DIG, DIG)
 NUM = "%s*(?:[.:,\\xad\\u066b\\u066c]%s+)+|%s+" % (DIG, DIG, DIG)
 NUMBER = "[\\-+]?(?:%s)" % NUM
-SUBSUPNUM = "[\\u207a\\u207b\\u208a\\u208b]?(?:[\\u2070\\xb9\\xb2\\xb3\\u2074-\\u2079]+|[\\u2080-\\u2089]+)"
+SUBSUPNUM = (
+    "[\\u207a\\u207b\\u208a\\u208b]?(?:[\\u2070\\xb9\\xb2\\xb3\\u2074-\\u2079]+|[\\u2080-\\u2089]+)"
+)
 FRAC = "(?:%s{1,4}[\\- \\xa0])?%s{1,4}(?:\\\\?/|\\u2044)%s{1,4}" % (DIG, DIG, DIG)
 TBSPEC = (
     "-(?i:rrb|lrb|rcb|lcb|rsb|lsb)-|(?i:c\\.d\\.s|pro-|anti-|s(?:&|&amp;)p-500|s(?:&|&amp;)ls)"
@@ -301,11 +322,9 @@ PHONE_ALTS = [
     "(?:\\+\\+?)?(?:[0-9]{2,4}[\\- \\xa0])?[0-9]{2,4}[\\- \\xa0][0-9]{3,4}[\\- \\xa0]?[0-9]{3,5}",
     "(?:(?:\\+\\+?)?[0-9]{2,4}\\.)?[0-9]{2,4}\\.[0-9]{3,4}\\.[0-9]{3,5}",
 ]
-DBLQUOT = "\"|(?i:&quot;)"
+DBLQUOT = '"|(?i:&quot;)'
 SMILEY = "[<>]?[:;=][\\-o*']?[()DPdpO\\\\{@|\\[\\]]"
-ASIANSMILEY = (
-    "[\\-\\^x=~<>']_[\\-\\^x=~<>']|\\([\\-\\^x=~<>'][_.]?[\\-\\^x=~<>']\\)"
-)
+ASIANSMILEY = "[\\-\\^x=~<>']_[\\-\\^x=~<>']|\\([\\-\\^x=~<>'][_.]?[\\-\\^x=~<>']\\)"
 LDOTS = "\\.{3,5}|(?:\\.[ \\xa0]){2,4}\\.|[\\x85\\u2026]"
 HYPHEN = "[\\-_\\u058a\\u2010\\u2011]"
 HTHING = "[A-Za-z0-9][A-Za-z0-9.,\\xad]*(?:-(?:(?:%s)\\.|[A-Za-z0-9\\xad]+))+" % ACRO2
@@ -390,7 +409,9 @@ class _Rule:
         self.name = name
         if isinstance(alts, str):
             alts = [alts]
-        self.alts = [re.compile("(?:%s)%s" % (a, "" if ctx is None else "(?:%s)" % ctx)) for a in alts]
+        self.alts = [
+            re.compile("(?:%s)%s" % (a, "" if ctx is None else "(?:%s)" % ctx)) for a in alts
+        ]
         self.r1 = None if ctx is None else re.compile("|".join("(?:%s)" % a for a in alts))
         self.r2 = None if ctx is None else re.compile(ctx)
         self.ctxlen = ctxlen
@@ -408,8 +429,10 @@ def _r(*a, **k):
     _RULES.append(_Rule(*a, **k))
 
 
-_LETTERISH = "A-Za-z\\u0130\\u0131\\u017f\\u212a"  # ASCII letters and what (?i:) literals also match
-_URLRUN = "[^ \\t\\n\\f\\r\"<>|()]*"
+_LETTERISH = (
+    "A-Za-z\\u0130\\u0131\\u017f\\u212a"  # ASCII letters and what (?i:) literals also match
+)
+_URLRUN = '[^ \\t\\n\\f\\r"<>|()]*'
 _HRUN = "[A-Za-z0-9.,\\xad\\-\\u0130\\u0131\\u017f\\u212a]*"
 _APOSF = "'\\x92\\u2019&"
 _LF = "%s%s&" % (_L, _LX)  # first characters of WORD
@@ -420,7 +443,12 @@ _r("PROG_LANGS", "cCfF", "(?i:c\\+\\+|[cf]#)")
 _r("ASSIM3", "cC'", "(?i:cannot|'twas)", post=("pb", 3))
 _r("ASSIM2", "'gGlLwW", "(?i:'tis|gonna|gotta|lemme|gimme|wanna)", post=("pb", 2))
 _r("SGML", "<", SGML, kind="nbsp")
-_r("SPMDASH", "&\\x96\\x97\\u2013-\\u2015", "&(?i:md|mdash|ndash);|[\\x96\\x97\\u2013-\\u2015]", kind="--")
+_r(
+    "SPMDASH",
+    "&\\x96\\x97\\u2013-\\u2015",
+    "&(?i:md|mdash|ndash);|[\\x96\\x97\\u2013-\\u2015]",
+    kind="--",
+)
 _r("SPAMP", "&", "&(?i:amp);", kind="amp")
 _r("SPPUNC", "&", "&(?i:ht|tl|ur|lr|qc|ql|qr|odq|cdq|#[0-9]+);")
 _r("WORD_REDAUX", _LF, WORD, REDAUX, kind="rsh")
@@ -437,15 +465,29 @@ _r("SREDAUX_CTX", "nN", SREDAUX, "[^A-Za-z]", kind="qR", ctxlen=1)
 _r("SREDAUX", "nN", SREDAUX, kind="qR")
 _r("DATE", _DIGF, DATE)
 _r("NUMBER", _DIGF + "\\-+.:,\\xad\\u066b\\u066c", NUMBER, kind="rsh")
-_r("SUBSUPNUM", "\\u207a\\u207b\\u208a\\u208b\\u2070\\xb9\\xb2\\xb3\\u2074-\\u2079\\u2080-\\u2089", SUBSUPNUM)
+_r(
+    "SUBSUPNUM",
+    "\\u207a\\u207b\\u208a\\u208b\\u2070\\xb9\\xb2\\xb3\\u2074-\\u2079\\u2080-\\u2089",
+    SUBSUPNUM,
+)
 _r("FRAC", _DIGF, FRAC, kind="nbsp")
 _r("FRAC2", "\\xbc-\\xbe\\u2153-\\u215e", "[\\xbc-\\xbe\\u2153-\\u215e]", kind="frac2")
 _r("TBSPEC", "\\-" + _LETTERISH, TBSPEC, kind="amp")
 _r("THING3", "A-Za-z0-9", THING3, run="[A-Za-z0-9\\-\\\\/]*")
 _r("DOLSIGN", "A-Z$#", "[A-Z]*\\$|#")
-_r("DOLSIGN2", "\\xa2-\\xa5\\x80\\u20a0\\u20ac\\u060b\\u0e3f\\u20a4\\uffe0\\uffe1\\uffe5\\uffe6",
-   "[\\xa2-\\xa5\\x80\\u20a0\\u20ac\\u060b\\u0e3f\\u20a4\\uffe0\\uffe1\\uffe5\\uffe6]", kind="cur")
-_r("ACRONYM_SENT", _LETTERISH, "(?:%s)\\." % ACRO, "%s+(?:%s)%s" % (SPNL, FOLLOW, SPNL), post="acro")
+_r(
+    "DOLSIGN2",
+    "\\xa2-\\xa5\\x80\\u20a0\\u20ac\\u060b\\u0e3f\\u20a4\\uffe0\\uffe1\\uffe5\\uffe6",
+    "[\\xa2-\\xa5\\x80\\u20a0\\u20ac\\u060b\\u0e3f\\u20a4\\uffe0\\uffe1\\uffe5\\uffe6]",
+    kind="cur",
+)
+_r(
+    "ACRONYM_SENT",
+    _LETTERISH,
+    "(?:%s)\\." % ACRO,
+    "%s+(?:%s)%s" % (SPNL, FOLLOW, SPNL),
+    post="acro",
+)
 _r("ABBREV3", _LETTERISH, ABBREV3, "%s?[%s]" % (SPNL, _D))
 _r("PTYLTD", _LETTERISH, "(?i:pt[ey]|co)\\.", "%s(?i:ltd|lim)" % SP, ctxlen=4)
 _r("ABBREV1_SENT", _LETTERISH, ABBREV1, SENTEND, post="dup")
@@ -477,11 +519,22 @@ _r("FNMARKS", "@#_", "@+|#+|_+")
 _r("ASTS", "*\\\\", "\\*+|(?:\\\\\\*){1,3}")
 _r("INSENTP", ",;:\\u3001", INSENTP)
 _r("QE", "?!", "[?!]+")
-_r("PUNCT", ".\\xa1\\xbf\\u037e\\u0589\\u061f\\u06d4\\u0700-\\u0702\\u07fa\\u3002",
-   "[.\\xa1\\xbf\\u037e\\u0589\\u061f\\u06d4\\u0700-\\u0702\\u07fa\\u3002]")
+_r(
+    "PUNCT",
+    ".\\xa1\\xbf\\u037e\\u0589\\u061f\\u06d4\\u0700-\\u0702\\u07fa\\u3002",
+    "[.\\xa1\\xbf\\u037e\\u0589\\u061f\\u06d4\\u0700-\\u0702\\u07fa\\u3002]",
+)
 _r("EQ", "=", "=")
 _r("SLASH", "/", "/")
-_r("HTHING_DOT", "A-Za-z0-9", HTHING + "\\.", INSENTP, kind="rsh", ctxlen=1, run=_HRUN + "[,;:\\u3001]?")
+_r(
+    "HTHING_DOT",
+    "A-Za-z0-9",
+    HTHING + "\\.",
+    INSENTP,
+    kind="rsh",
+    ctxlen=1,
+    run=_HRUN + "[,;:\\u3001]?",
+)
 _r("HTHING", "A-Za-z0-9", HTHING, kind="rsh", run=_HRUN)
 _r("THING_DOT", _L + _D, THING + "\\.", INSENTP, ctxlen=1)
 _r("THING", _L + _D, THING)
@@ -492,8 +545,12 @@ _r("REDAUX", _APOSF, REDAUX, kind="qR")
 _r("QUOTES", "`\\x91-\\x94\\u2018-\\u201f\\u2039\\u203a\\xab\\xbb" + _APOSF, QUOTES, kind="qR")
 _r("DUCK", "<>", "<<|>>")
 _r("MISC", _MS2, "[%s]" % _MS2)
-_r("SKIP", "\\x00\\u200b\\u200e\\u200f\\ufeff \\t\\xa0\\u2000-\\u200a\\u3000",
-   "\\x00|%s+|[\\u200b\\u200e\\u200f\\ufeff]" % SP, kind="skip")
+_r(
+    "SKIP",
+    "\\x00\\u200b\\u200e\\u200f\\ufeff \\t\\xa0\\u2000-\\u200a\\u3000",
+    "\\x00|%s+|[\\u200b\\u200e\\u200f\\ufeff]" % SP,
+    kind="skip",
+)
 _r("NEWLINE", "\\n\\r\\x0b\\x0c\\x85\\u2028\\u2029", NL, kind="nl")
 _r("NBSP", "&", "(?i:&nbsp;)", kind="skip")
 
@@ -623,8 +680,14 @@ def _cased(c: str) -> bool:
         return True
     o = ord(c)
     return (
-        0x2B0 <= o <= 0x2B8 or 0x2C0 <= o <= 0x2C1 or 0x2E0 <= o <= 0x2E4 or o == 0x345 or o == 0x37A
-        or 0x1D2C <= o <= 0x1D61 or 0x2160 <= o <= 0x217F or 0x24B6 <= o <= 0x24E9
+        0x2B0 <= o <= 0x2B8
+        or 0x2C0 <= o <= 0x2C1
+        or 0x2E0 <= o <= 0x2E4
+        or o == 0x345
+        or o == 0x37A
+        or 0x1D2C <= o <= 0x1D61
+        or 0x2160 <= o <= 0x217F
+        or 0x24B6 <= o <= 0x24E9
     )
 
 
@@ -733,7 +796,9 @@ class _Lines:
     def __init__(self):
         self.out: list[str] = []
         self.cur: list[str] = []
-        self.tail_ws = False  # the line's last token ends in whitespace (URL, e-mail): rstrip cuts it
+        self.tail_ws = (
+            False  # the line's last token ends in whitespace (URL, e-mail): rstrip cuts it
+        )
 
     def end_line(self):
         if self.tail_ws:
@@ -782,7 +847,13 @@ def _chunk(text: str, start: int, end: int, hit, lines: _Lines, astral: bool) ->
     if astral:
         raw = [_lower(_from_surrogates(t)) if _SURR.search(t) else t for t in raw]
     lines.add(raw)
-    if pos != end or end >= len(text) or "\n" in raw or text[end - 1] == "\r" or text.find("<", start, end) >= 0:
+    if (
+        pos != end
+        or end >= len(text)
+        or "\n" in raw
+        or text[end - 1] == "\r"
+        or text.find("<", start, end) >= 0
+    ):
         return pos
     toks = tuple(t for t in raw if t not in PUNCTUATIONS)
     ws = raw[-1][-1].isspace() if raw else None
@@ -928,8 +999,9 @@ def tokenize_each(calls: Sequence[Sequence[str]]) -> list[list[str]]:
         lines = _coco_lines_in_halves(joined, calls)
     else:
         lines = [_coco_lines(text) for text in joined]
-    return [got + [""] * (n - len(got)) if len(got) < n else got[:n]
-            for got, n in zip(lines, sizes)]
+    return [
+        got + [""] * (n - len(got)) if len(got) < n else got[:n] for got, n in zip(lines, sizes)
+    ]
 
 
 def _first_part() -> list[list[str]]:
@@ -959,7 +1031,7 @@ def _coco_lines_in_halves(joined: list[str], calls: Sequence[Sequence[str]]) -> 
         with pool:
             forked = pool.apply_async(_first_part)
             mine = [_coco_lines(joined[split][starts:])]
-            mine += [_coco_lines(text) for text in joined[split + 1:]]
+            mine += [_coco_lines(text) for text in joined[split + 1 :]]
             first = forked.get()
     finally:
         _FORKED = None

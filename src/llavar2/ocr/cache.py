@@ -48,9 +48,12 @@ class OcrCache:
         """Store an entry; a full or read-only disk costs a warning, not the run."""
         try:
             with atomic_open(self._path(key)) as f:
-                json.dump(entry.model_dump(mode="json"), f, ensure_ascii=False, separators=(",", ":"))
+                json.dump(
+                    entry.model_dump(mode="json"), f, ensure_ascii=False, separators=(",", ":")
+                )
         except OSError as e:
             if not self._warned:
-                logger.warning("OCR cache %s is not writable, results are not cached: %s",
-                               self.directory, e)
+                logger.warning(
+                    "OCR cache %s is not writable, results are not cached: %s", self.directory, e
+                )
                 self._warned = True

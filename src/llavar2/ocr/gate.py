@@ -71,8 +71,7 @@ DUPLICATE_OVERLAP = 0.5  # box intersection over the smaller box that makes two 
 
 # Unicode script (first word of a character's name) of each wordfreq language. Latin is
 # accepted in every build: brand names, units and codes are Latin on signs everywhere.
-_LATIN = ("ca cs da de en es fi fil fr hu id is it lt lv ms nb nl pl pt ro sk sl sv tr vi"
-          .split())
+_LATIN = "ca cs da de en es fi fil fr hu id is it lt lv ms nb nl pl pt ro sk sl sv tr vi".split()
 SCRIPTS: dict[str, frozenset[str]] = {
     **{lang: frozenset({"LATIN"}) for lang in _LATIN},
     "sh": frozenset({"LATIN", "CYRILLIC"}),
@@ -89,19 +88,23 @@ SCRIPTS: dict[str, frozenset[str]] = {
 }
 LANGUAGES = tuple(sorted(SCRIPTS))
 # Scripts a letter is counted in (other letters, such as "µ" or "ª", belong to none).
-_KNOWN_SCRIPTS = frozenset().union(*SCRIPTS.values()) | frozenset("""
+_KNOWN_SCRIPTS = frozenset().union(*SCRIPTS.values()) | frozenset(
+    """
 ARMENIAN GEORGIAN ETHIOPIC THAI LAO KHMER MYANMAR TIBETAN MONGOLIAN SINHALA GUJARATI GURMUKHI
 KANNADA MALAYALAM TELUGU ORIYA SYRIAC THAANA BOPOMOFO YI CHEROKEE NKO TIFINAGH JAVANESE BALINESE
-""".split())
+""".split()
+)
 # Languages whose words wordfreq can look up without extra tokenizers; the rest (and every
 # word in another script than the language's own) are judged by form only.
 _SPACED = frozenset(SCRIPTS) - {"zh", "ja", "ko"}
 
 # Letters that may follow a number: units, ordinals, multipliers, currencies.
-_UNITS = frozenset("""
+_UNITS = frozenset(
+    """
 st nd rd th x pc pcs pk kg g mg lb lbs oz ml l cl dl ltr m cm mm km ft in yd mi k kb mb gb tb
 px pt am pm h hr hrs min mins s sec ms d yr yrs w kw v a mah hz khz mhz ghz p um ug ul ª º
-""".split())
+""".split()
+)
 _IDEOGRAPHIC = frozenset({"CJK", "HANGUL", "HIRAGANA", "KATAKANA"})  # one glyph can be a word
 _VOWELS = frozenset("aeiouyàáâäãåèéêëìíîïòóôöõùúûüýÿæœø")
 _TOKEN = re.compile(r"[^\W_]+")  # maximal runs of letters and digits
@@ -109,20 +112,25 @@ _TOKEN = re.compile(r"[^\W_]+")  # maximal runs of letters and digits
 # "baskinBRrobbins".
 _WEIRD_CASE = re.compile(
     r"[A-Z][a-z][A-Z]|[a-z][A-Z][a-z]?$|^[A-Z]{2,}[a-z]{2}|[a-z][A-Z][a-z][A-Z]"
-    r"|[a-z][A-Z]{2,}[a-z]")
+    r"|[a-z][A-Z]{2,}[a-z]"
+)
 _CASE_PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z][a-z]+|[a-z]+")
 # Web addresses and e-mails are one plausible token whatever their words look like.
-_ADDRESS = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"
-                      r"\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|edu|gov|io|co|info|biz|me|tv|"
-                      r"[a-z]{2})(?:\.[a-z]{2})?(?:/\S*)?\b", re.IGNORECASE)
+_ADDRESS = re.compile(
+    r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|"
+    r"\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|edu|gov|io|co|info|biz|me|tv|"
+    r"[a-z]{2})(?:\.[a-z]{2})?(?:/\S*)?\b",
+    re.IGNORECASE,
+)
 
 # Token plausibility (value, weight). Junk tokens weigh double: one in a short line sinks it.
 _JUNK = (0.0, 2.0)
 # Glyphs OCR engines mistake for one another in Latin print (lower-cased); a rare word that one
 # such swap turns into a common word is that word misread: "Payabie", "Narne", "Involce".
 _LOOKALIKES = ("il1|!tj", "o0ceaqd", "nmh", "vyu", "bh", "s5", "z2", "g9q", "b8", "fp", "ek")
-_SWAPS = {c: frozenset("".join(g for g in _LOOKALIKES if c in g)) - {c}
-          for c in "".join(_LOOKALIKES)}
+_SWAPS = {
+    c: frozenset("".join(g for g in _LOOKALIKES if c in g)) - {c} for c in "".join(_LOOKALIKES)
+}
 _SWAP_PAIRS = (("rn", "m"), ("in", "m"), ("m", "rn"), ("cl", "d"), ("vv", "w"), ("ii", "u"))
 MISREAD_MAX_ZIPF = 2.0  # a word rarer than this ...
 MISREAD_MIN_ZIPF = 3.0  # ... that one look-alike swap makes at least this common is misread
@@ -221,25 +229,34 @@ def _misread(token: str, language: str, min_zipf: float = MISREAD_MIN_ZIPF) -> b
         return True
     if len(lower) < 6 or not token.islower() or _zipf(lower, language) >= 1.0:
         return False
-    return any(v.isalpha() and _zipf(v, language) >= min_zipf
-               for once in variants for v in _swapped(once, glyphs_only=True))
+    return any(
+        v.isalpha() and _zipf(v, language) >= min_zipf
+        for once in variants
+        for v in _swapped(once, glyphs_only=True)
+    )
 
 
 def _swapped(lower: str, glyphs_only: bool = False) -> set[str]:
     """Every variant of ``lower`` one look-alike swap away (single glyphs, then pairs)."""
-    variants = {lower[:i] + other + lower[i + 1:]
-                for i, c in enumerate(lower) for other in _SWAPS.get(c, ())}
+    variants = {
+        lower[:i] + other + lower[i + 1 :]
+        for i, c in enumerate(lower)
+        for other in _SWAPS.get(c, ())
+    }
     if not glyphs_only:
-        variants |= {lower[:i] + new + lower[i + len(old):] for old, new in _SWAP_PAIRS
-                     for i in range(len(lower)) if lower.startswith(old, i)}
+        variants |= {
+            lower[:i] + new + lower[i + len(old) :]
+            for old, new in _SWAP_PAIRS
+            for i in range(len(lower))
+            if lower.startswith(old, i)
+        }
     return variants
 
 
 def _glued(token: str, language: str) -> bool:
     """Words the OCR ran together, each in its own case: "UNITAmt", "myNEWScareline"."""
     parts = [p for p in _CASE_PARTS.findall(token) if len(p) >= 2]
-    return (any(len(p) >= 3 for p in parts)
-            and all(_zipf(p.lower(), language) >= 2.5 for p in parts))
+    return any(len(p) >= 3 for p in parts) and all(_zipf(p.lower(), language) >= 2.5 for p in parts)
 
 
 def _code(token: str, language: str | None) -> tuple[float, float]:
@@ -356,8 +373,12 @@ def _duplicates(lines: list[OcrLine], quality: list[float]) -> set[int]:
             same_place = _overlap(lines[i], lines[j]) >= DUPLICATE_OVERLAP
             # A variant reading of the same place ("EXIT" / "EX1T"): boxes that touch, the same
             # digits (not two prices that differ in one).
-            variant = (keys[i] != keys[j] and digits[i] == digits[j]
-                       and len(keys[i]) >= 6 and _overlap(lines[i], lines[j]) > 0)
+            variant = (
+                keys[i] != keys[j]
+                and digits[i] == digits[j]
+                and len(keys[i]) >= 6
+                and _overlap(lines[i], lines[j]) > 0
+            )
             if same_place or variant:
                 worse.add(j if (quality[i], lines[i].score) >= (quality[j], lines[j].score) else i)
     return worse
@@ -397,5 +418,7 @@ def gate_lines(lines: list[OcrLine], language: str = DEFAULT_LANGUAGE) -> list[O
     for i in _duplicates(lines, qualities):
         if not flag_lists[i]:
             flag_lists[i].append(DUPLICATE)
-    return [line.model_copy(update={"flags": flags, "quality": quality})
-            for line, flags, quality in zip(lines, flag_lists, qualities)]
+    return [
+        line.model_copy(update={"flags": flags, "quality": quality})
+        for line, flags, quality in zip(lines, flag_lists, qualities)
+    ]

@@ -190,8 +190,10 @@ def _union(parts: Iterable[_Seg]) -> _Seg:
     parts = sorted(parts, key=lambda s: (s.x0, s.y0))
     return _Seg(
         [line for s in parts for line in s.lines],
-        min(s.x0 for s in parts), min(s.y0 for s in parts),
-        max(s.x1 for s in parts), max(s.y1 for s in parts),
+        min(s.x0 for s in parts),
+        min(s.y0 for s in parts),
+        max(s.x1 for s in parts),
+        max(s.y1 for s in parts),
     )
 
 
@@ -279,9 +281,12 @@ def _reads_across(a: _Seg, b: _Seg) -> bool:
     """Whether phrase ``a`` and phrase ``b`` after it on a row are two columns' text: both
     running text and the gap narrower than they are. Table cells, quantities, prices and values
     are narrow or far apart, and a label (ending in a colon) leads into its value."""
-    return (a.width >= TEXT_WIDTH * a.height and b.width >= TEXT_WIDTH * b.height
-            and b.x0 - a.x1 <= min(a.width, b.width)
-            and not a.lines[-1].text.rstrip().endswith((":", "\uff1a")))
+    return (
+        a.width >= TEXT_WIDTH * a.height
+        and b.width >= TEXT_WIDTH * b.height
+        and b.x0 - a.x1 <= min(a.width, b.width)
+        and not a.lines[-1].text.rstrip().endswith((":", "\uff1a"))
+    )
 
 
 def _evidence(rows: list[list[_Seg]]) -> list[tuple[_Seg, _Seg]]:
@@ -292,8 +297,12 @@ def _evidence(rows: list[list[_Seg]]) -> list[tuple[_Seg, _Seg]]:
     for ra in rows:
         for rb in rows:
             a, b = ra[-1], rb[0]
-            if ra is not rb and b.x0 >= a.x1 and not _same_row(a, b) and (
-                    _y_overlap(a, b) >= SIDE_OVERLAP * min(a.height, b.height)):
+            if (
+                ra is not rb
+                and b.x0 >= a.x1
+                and not _same_row(a, b)
+                and (_y_overlap(a, b) >= SIDE_OVERLAP * min(a.height, b.height))
+            ):
                 pairs.append((a, b))
     return pairs
 
@@ -328,11 +337,19 @@ def _gutters(rows: list[list[_Seg]]) -> list[tuple[set[int], list[tuple[float, f
             if region is not None:
                 regions.append(region)
     # Regions that share rows (three columns: two gutters over the same rows) are one.
-    edges = [(i, j) for i in range(len(regions)) for j in range(i + 1, len(regions))
-             if regions[i][0] & regions[j][0]]
-    return [(set().union(*(regions[k][0] for k in group)),
-             sorted(s for k in group for s in regions[k][1]))
-            for group in _components(len(regions), edges)]
+    edges = [
+        (i, j)
+        for i in range(len(regions))
+        for j in range(i + 1, len(regions))
+        if regions[i][0] & regions[j][0]
+    ]
+    return [
+        (
+            set().union(*(regions[k][0] for k in group)),
+            sorted(s for k in group for s in regions[k][1]),
+        )
+        for group in _components(len(regions), edges)
+    ]
 
 
 def _strip(pairs: list[tuple[_Seg, _Seg]]) -> tuple[float, float] | None:
@@ -341,8 +358,9 @@ def _strip(pairs: list[tuple[_Seg, _Seg]]) -> tuple[float, float] | None:
     return (x0, x1) if x0 < x1 else None
 
 
-def _region(rows: list[list[_Seg]], pairs: list[tuple[_Seg, _Seg]],
-            row_of: dict[int, int]) -> tuple[set[int], list[tuple[float, float]]] | None:
+def _region(
+    rows: list[list[_Seg]], pairs: list[tuple[_Seg, _Seg]], row_of: dict[int, int]
+) -> tuple[set[int], list[tuple[float, float]]] | None:
     """The rows a run of gutter evidence cuts, extended over adjacent rows that don't cross
     it; None when it isn't a gutter: fewer than two phrases on a side, or mostly table rows
     across it, or fewer than ``COLUMN_LINES`` lines beside it."""
@@ -354,15 +372,23 @@ def _region(rows: list[list[_Seg]], pairs: list[tuple[_Seg, _Seg]],
     members = [row_of[k] for k in (*lefts, *rights)]
     first, last = min(members), max(members)
     height = statistics.median(p.height for p in (*lefts.values(), *rights.values()))
-    while first > 0 and _clear(rows[first - 1], strip) and (
-            _union(rows[first]).y0 - _union(rows[first - 1]).y1 <= LINE_GAP * height):
+    while (
+        first > 0
+        and _clear(rows[first - 1], strip)
+        and (_union(rows[first]).y0 - _union(rows[first - 1]).y1 <= LINE_GAP * height)
+    ):
         first -= 1
-    while last < len(rows) - 1 and _clear(rows[last + 1], strip) and (
-            _union(rows[last + 1]).y0 - _union(rows[last]).y1 <= LINE_GAP * height):
+    while (
+        last < len(rows) - 1
+        and _clear(rows[last + 1], strip)
+        and (_union(rows[last + 1]).y0 - _union(rows[last]).y1 <= LINE_GAP * height)
+    ):
         last += 1
-    span = rows[first:last + 1]
-    beside = max(sum(any(p.x1 <= strip[0] for p in row) for row in span),
-                 sum(any(p.x0 >= strip[1] for p in row) for row in span))
+    span = rows[first : last + 1]
+    beside = max(
+        sum(any(p.x1 <= strip[0] for p in row) for row in span),
+        sum(any(p.x0 >= strip[1] for p in row) for row in span),
+    )
     if beside < COLUMN_LINES or _table_rows(span, strip):
         return None
     return set(range(first, last + 1)), [strip]
@@ -422,8 +448,10 @@ def _read_rows(items: Sequence[_Seg]) -> list[_Seg]:
     for item in sorted(items, key=lambda s: s.cy):
         # Lines over one another (a tall box makes them overlap) read top to bottom, not
         # left to right: only items side by side share a row.
-        if rows and all(_same_row(item, other) and (
-                item.x0 >= other.x1 or other.x0 >= item.x1) for other in rows[-1]):
+        if rows and all(
+            _same_row(item, other) and (item.x0 >= other.x1 or other.x0 >= item.x1)
+            for other in rows[-1]
+        ):
             rows[-1].append(item)
         else:
             rows.append([item])
@@ -441,8 +469,12 @@ def _merge(parts: list[_Seg], angle: float) -> OcrLine:
     lines = merged.lines
     if len(lines) == 1:
         return lines[0]
-    corners = [(merged.x0, merged.y0), (merged.x1, merged.y0),
-               (merged.x1, merged.y1), (merged.x0, merged.y1)]
+    corners = [
+        (merged.x0, merged.y0),
+        (merged.x1, merged.y0),
+        (merged.x1, merged.y1),
+        (merged.x0, merged.y1),
+    ]
     weights = [max(len(p.text), 1) for p in lines]
     return OcrLine(
         text=" ".join(p.text.strip() for p in lines),

@@ -91,7 +91,12 @@ def _version(cfg: Any) -> str:
         f"{getattr(cfg[task].lang_type, 'value', cfg[task].lang_type)}"
         for task in ("Det", "Cls", "Rec")
     )
-    settings = {"settings": SETTINGS, "max_side": MAX_SIDE, "min_side": MIN_SIDE,
-                "max_aspect": MAX_ASPECT, "min_height": MIN_HEIGHT}
+    settings = {
+        "settings": SETTINGS,
+        "max_side": MAX_SIDE,
+        "min_side": MIN_SIDE,
+        "max_aspect": MAX_ASPECT,
+        "min_height": MIN_HEIGHT,
+    }
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
     return f"rapidocr {package_version('rapidocr')} {models} settings={digest}"

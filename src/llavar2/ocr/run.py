@@ -34,8 +34,12 @@ def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Ima
         return to_rgb(image)
 
 
-def ocr_image(engine: OcrEngine, path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS,
-              language: str = DEFAULT_LANGUAGE) -> tuple[list[OcrLine], int, int]:
+def ocr_image(
+    engine: OcrEngine,
+    path: str | Path,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    language: str = DEFAULT_LANGUAGE,
+) -> tuple[list[OcrLine], int, int]:
     """(lines in reading order, quality-gated, width, height) of one image file, no cache."""
     image = decode_image(Path(path).read_bytes(), max_pixels)
     return gate_lines(order_lines(engine.read(image)), language), image.width, image.height
@@ -47,16 +51,28 @@ class OcrJob:
     The cache holds the engine's raw lines; reading order and the quality gate (for the build's
     ``language``) are applied after it, so cached images get the current gate's flags."""
 
-    def __init__(self, engine: OcrEngine, images_dir: Path, cache: OcrCache | None,
-                 max_pixels: int, language: str = DEFAULT_LANGUAGE):
+    def __init__(
+        self,
+        engine: OcrEngine,
+        images_dir: Path,
+        cache: OcrCache | None,
+        max_pixels: int,
+        language: str = DEFAULT_LANGUAGE,
+    ):
         self.engine, self.images_dir, self.cache = engine, images_dir, cache
         self.max_pixels = max_pixels
         self.language = check_language(language)
 
     def __call__(self, record: ImageRecord) -> OcrResult | Reject:
         def reject(reason: str, error: BaseException) -> Reject:
-            return Reject(stage="ocr", reason=reason, detail=f"{type(error).__name__}: {error}",
-                          image=record.image, id=record.id, row=record.row)
+            return Reject(
+                stage="ocr",
+                reason=reason,
+                detail=f"{type(error).__name__}: {error}",
+                image=record.image,
+                id=record.id,
+                row=record.row,
+            )
 
         try:
             data = (self.images_dir / record.image).read_bytes()
@@ -79,20 +95,32 @@ class OcrJob:
             if self.cache:
                 self.cache.put(key, entry)
         ordered = gate_lines(order_lines(entry.lines), self.language)
-        return OcrResult(id=record.id, image=record.image, engine=self.engine.name,
-                         width=entry.width, height=entry.height, lines=ordered,
-                         text="\n".join(line.text for line in ordered))
+        return OcrResult(
+            id=record.id,
+            image=record.image,
+            engine=self.engine.name,
+            width=entry.width,
+            height=entry.height,
+            lines=ordered,
+            text="\n".join(line.text for line in ordered),
+        )
 
 
 _worker_job: OcrJob | None = None  # one per pool worker, built by _start_worker
 
 
-def _start_worker(engine: str, images_dir: Path, cache_dir: Path | None,
-                  max_pixels: int, language: str) -> None:
+def _start_worker(
+    engine: str, images_dir: Path, cache_dir: Path | None, max_pixels: int, language: str
+) -> None:
     global _worker_job
     # One thread each: the pool is the parallelism, and oversubscribed cores run slower.
-    _worker_job = OcrJob(get_engine(engine, threads=1), images_dir,
-                         OcrCache(cache_dir) if cache_dir else None, max_pixels, language)
+    _worker_job = OcrJob(
+        get_engine(engine, threads=1),
+        images_dir,
+        OcrCache(cache_dir) if cache_dir else None,
+        max_pixels,
+        language,
+    )
 
 
 def _run_in_worker(record: ImageRecord) -> OcrResult | Reject:
@@ -100,15 +128,24 @@ def _run_in_worker(record: ImageRecord) -> OcrResult | Reject:
     return _worker_job(record)
 
 
-def _pool_map(images: Iterable[ImageRecord], workers: int, engine: str, images_dir: Path,
-              cache_dir: Path | None, max_pixels: int, language: str
-              ) -> Iterator[OcrResult | Reject]:
+def _pool_map(
+    images: Iterable[ImageRecord],
+    workers: int,
+    engine: str,
+    images_dir: Path,
+    cache_dir: Path | None,
+    max_pixels: int,
+    language: str,
+) -> Iterator[OcrResult | Reject]:
     # spawn, not fork: forking a process that already runs ONNX Runtime or tqdm threads can
     # deadlock, and spawn behaves the same on Linux, macOS and Windows.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                             initargs=(engine, images_dir, cache_dir, max_pixels,
-                                       language)) as pool:
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(engine, images_dir, cache_dir, max_pixels, language),
+    ) as pool:
         pending: deque[Future[OcrResult | Reject]] = deque()
         try:
             for record in images:
@@ -122,10 +159,17 @@ def _pool_map(images: Iterable[ImageRecord], workers: int, engine: str, images_d
                 future.cancel()
 
 
-def run_ocr(images: Iterable[ImageRecord], images_dir: Path, engine: str = "rapidocr",
-            workers: int = 1, cache_dir: Path | None = None, progress: bool = False,
-            total: int | None = None, max_pixels: int = DEFAULT_MAX_PIXELS,
-            language: str = DEFAULT_LANGUAGE) -> Iterator[OcrResult | Reject]:
+def run_ocr(
+    images: Iterable[ImageRecord],
+    images_dir: Path,
+    engine: str = "rapidocr",
+    workers: int = 1,
+    cache_dir: Path | None = None,
+    progress: bool = False,
+    total: int | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    language: str = DEFAULT_LANGUAGE,
+) -> Iterator[OcrResult | Reject]:
     """One OcrResult or Reject per input image, in input order, streamed.
 
     ``engine`` is checked before this returns (KeyError if unknown, EngineUnavailable if not
@@ -142,15 +186,20 @@ def run_ocr(images: Iterable[ImageRecord], images_dir: Path, engine: str = "rapi
     language = check_language(language)
     local_engine = get_engine(engine)  # cheap: models load on first use
     if workers == 1:
-        job = OcrJob(local_engine, images_dir, OcrCache(cache_dir) if cache_dir else None,
-                     max_pixels, language)
+        job = OcrJob(
+            local_engine,
+            images_dir,
+            OcrCache(cache_dir) if cache_dir else None,
+            max_pixels,
+            language,
+        )
         results: Iterator[OcrResult | Reject] = map(job, images)
     else:
-        results = _pool_map(images, workers, engine, images_dir, cache_dir, max_pixels,
-                            language)
+        results = _pool_map(images, workers, engine, images_dir, cache_dir, max_pixels, language)
     if progress:
         if total is None and hasattr(images, "__len__"):
             total = len(images)  # type: ignore[arg-type]
-        results = iter(tqdm(results, total=total, unit="img", desc=f"ocr ({engine})",
-                            dynamic_ncols=True))
+        results = iter(
+            tqdm(results, total=total, unit="img", desc=f"ocr ({engine})", dynamic_ncols=True)
+        )
     return results

@@ -24,12 +24,19 @@ def _image_paths(directory: Path) -> Iterator[Path]:
 
 
 def _unreadable(rel: str, row: int, error: Exception, sha: str | None = None) -> Reject:
-    return Reject(stage="ocr", reason="unreadable_image", detail=f"{type(error).__name__}: {error}",
-                  image=rel, id=sha, row=row)
+    return Reject(
+        stage="ocr",
+        reason="unreadable_image",
+        detail=f"{type(error).__name__}: {error}",
+        image=rel,
+        id=sha,
+        row=row,
+    )
 
 
-def scan_images(directory: Path, max_pixels: int = DEFAULT_MAX_PIXELS
-                ) -> Iterator[ImageRecord | Reject]:
+def scan_images(
+    directory: Path, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> Iterator[ImageRecord | Reject]:
     """Every image file under ``directory``: an ImageRecord (id = sha256 of its bytes, empty
     caption, row = position in the scan), or a Reject for a file PIL can't open (id = its
     sha256, when it could be read) or whose bytes repeat an earlier file's (no id: ids must be
@@ -43,9 +50,13 @@ def scan_images(directory: Path, max_pixels: int = DEFAULT_MAX_PIXELS
         rel = path.relative_to(directory).as_posix()
         if has_invalid_utf8(rel):
             shown = printable_name(rel)
-            yield Reject(stage="ocr", reason="bad_file_name", image=shown, row=row,
-                         detail=f"the file name {shown} is not valid UTF-8; rename the file "
-                         "to OCR it")
+            yield Reject(
+                stage="ocr",
+                reason="bad_file_name",
+                image=shown,
+                row=row,
+                detail=f"the file name {shown} is not valid UTF-8; rename the file to OCR it",
+            )
             continue
         try:
             sha = file_sha256(path)
@@ -56,16 +67,30 @@ def scan_images(directory: Path, max_pixels: int = DEFAULT_MAX_PIXELS
             with open_checked(path, max_pixels) as image:
                 width, height, fmt = image.width, image.height, image.format or ""
         except TooManyPixels as e:
-            yield Reject(stage="ocr", reason="too_many_pixels", detail=str(e), image=rel, id=sha,
-                         row=row)
+            yield Reject(
+                stage="ocr", reason="too_many_pixels", detail=str(e), image=rel, id=sha, row=row
+            )
             continue
         except Exception as e:  # PIL raises many types for bad files
             yield _unreadable(rel, row, e, sha)
             continue
         first = first_path.setdefault(bytes.fromhex(sha), rel)
         if first != rel:
-            yield Reject(stage="ocr", reason="duplicate_image", detail=f"same bytes as {first}",
-                         image=rel, row=row)
+            yield Reject(
+                stage="ocr",
+                reason="duplicate_image",
+                detail=f"same bytes as {first}",
+                image=rel,
+                row=row,
+            )
             continue
-        yield ImageRecord(id=sha, image=rel, caption="", row=row, sha256=sha,
-                          width=width, height=height, format=fmt)
+        yield ImageRecord(
+            id=sha,
+            image=rel,
+            caption="",
+            row=row,
+            sha256=sha,
+            width=width,
+            height=height,
+            format=fmt,
+        )

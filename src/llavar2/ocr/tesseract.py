@@ -42,18 +42,25 @@ class TesseractEngine(OcrEngine):
         if threads is not None:  # tesseract's OpenMP threads; read by the child process
             os.environ["OMP_THREAD_LIMIT"] = str(threads)
         self._pytesseract = pytesseract
-        self.version = (f"tesseract {program_version} pytesseract {package_version('pytesseract')} "
-                        f"lang={LANG} config={CONFIG}")
+        self.version = (
+            f"tesseract {program_version} pytesseract {package_version('pytesseract')} "
+            f"lang={LANG} config={CONFIG}"
+        )
 
     def read(self, image: Image.Image) -> list[OcrLine]:
         data = self._pytesseract.image_to_data(
-            image, lang=LANG, config=CONFIG, timeout=TIMEOUT_S,
+            image,
+            lang=LANG,
+            config=CONFIG,
+            timeout=TIMEOUT_S,
             output_type=self._pytesseract.Output.DICT,
         )
         words: dict[tuple[int, ...], list[int]] = defaultdict(list)  # tesseract line → words
         for i, text in enumerate(data["text"]):
             if text.strip() and float(data["conf"][i]) >= 0:  # -1: a page/block/line row
-                key = tuple(data[level][i] for level in ("page_num", "block_num", "par_num", "line_num"))
+                key = tuple(
+                    data[level][i] for level in ("page_num", "block_num", "par_num", "line_num")
+                )
                 words[key].append(i)
         return [_line(data, indices) for indices in words.values()]
 

@@ -37,20 +37,25 @@ def images_dir(build: Build) -> Path | None:
     return None
 
 
-def run_report(out: Path, reference: Path | None = None, progress: bool = False,
-               max_pixels: int | None = None) -> dict[str, Any]:
+def run_report(
+    out: Path, reference: Path | None = None, progress: bool = False, max_pixels: int | None = None
+) -> dict[str, Any]:
     """Write ``out/report/``; returns what was written and what was missing. Pictures over
     ``max_pixels`` (default: the build's own limit) get no thumbnail."""
     build = Build(out)
     ref = collect(Build(reference), progress) if reference is not None else None
     folder = out / REPORT_DIR
     folder.mkdir(exist_ok=True)
-    browser = BrowserWriter(folder / "browser", images_dir(build),
-                            files.recorded_max_pixels(out) if max_pixels is None else max_pixels)
+    browser = BrowserWriter(
+        folder / "browser",
+        images_dir(build),
+        files.recorded_max_pixels(out) if max_pixels is None else max_pixels,
+    )
 
     def card(entry: Any) -> None:
-        source = next((str(entry.image.meta[c]) for c in SOURCE_COLUMNS
-                       if c in entry.image.meta), None)
+        source = next(
+            (str(entry.image.meta[c]) for c in SOURCE_COLUMNS if c in entry.image.meta), None
+        )
         browser.add(entry, build.filtered, source)
 
     stats = collect(build, progress, desc="report", each=card)
@@ -65,8 +70,10 @@ def run_report(out: Path, reference: Path | None = None, progress: bool = False,
     with atomic_open(folder / "report.md") as f:
         f.write("\n".join(doc.lines).rstrip() + "\n")
     return {
-        "report": folder / "report.md", "plots": len(doc.charts),
-        "browser": folder / "browser" / "index.html", "cards": browser.n_cards,
+        "report": folder / "report.md",
+        "plots": len(doc.charts),
+        "browser": folder / "browser" / "index.html",
+        "cards": browser.n_cards,
         "missing_pictures": browser.missing_pictures,
         "absent": [name for name, here in build.present.items() if not here],
     }

@@ -53,8 +53,11 @@ def _duo_card(entry: ImageEntry, index: int, duo: Any, filtered: bool) -> dict[s
     scores = entry.scores.get(index)
     drop = entry.dropped.get(index)
     card = {
-        "qtype": duo.qtype, "q": duo.extractive.question, "a": duo.extractive.answer,
-        "eq": duo.self_explain.question, "ea": duo.self_explain.answer,
+        "qtype": duo.qtype,
+        "q": duo.extractive.question,
+        "a": duo.extractive.answer,
+        "eq": duo.self_explain.question,
+        "ea": duo.self_explain.answer,
         "evidence": duo.evidence,
         "status": ("dropped" if drop else "kept") if filtered else "unfiltered",
     }
@@ -82,47 +85,79 @@ class BrowserWriter:
         self._chunk: list[dict[str, Any]] = []
         self.n_cards = 0
         self.missing_pictures = 0
-        self.facets: dict[str, Counter[str]] = {"reason": Counter(), "qtype": Counter(),
-                                                "source": Counter()}
+        self.facets: dict[str, Counter[str]] = {
+            "reason": Counter(),
+            "qtype": Counter(),
+            "source": Counter(),
+        }
 
     def add(self, entry: ImageEntry, filtered: bool, source: str | None) -> None:
         image = entry.image
         thumb = f"thumbs/{image.sha256}.jpg"
         source_file = self.images_dir / image.image if self.images_dir else None
-        if source_file is None or not _thumbnail(source_file, self.folder / thumb,
-                                                 self.max_pixels):
+        if source_file is None or not _thumbnail(source_file, self.folder / thumb, self.max_pixels):
             thumb, self.missing_pictures = None, self.missing_pictures + 1
         convs = entry.conversations
         duos = [_duo_card(entry, i, d, filtered) for i, d in enumerate(convs.duos)] if convs else []
-        gen_dropped = [{"reason": d.reason, "detail": d.detail, "q": d.duo.extractive.question,
-                        "a": d.duo.extractive.answer} for d in (convs.dropped if convs else [])]
+        gen_dropped = [
+            {
+                "reason": d.reason,
+                "detail": d.detail,
+                "q": d.duo.extractive.question,
+                "a": d.duo.extractive.answer,
+            }
+            for d in (convs.dropped if convs else [])
+        ]
         ocr = entry.ocr
         card = {
-            "id": image.id, "image": image.image, "thumb": thumb, "meta": image.meta,
+            "id": image.id,
+            "image": image.image,
+            "thumb": thumb,
+            "meta": image.meta,
             # OCR boxes are in the pixels of the image OCR read; the overlay scales them.
-            "w": ocr.width if ocr else image.width, "h": ocr.height if ocr else image.height,
+            "w": ocr.width if ocr else image.width,
+            "h": ocr.height if ocr else image.height,
             "human": entry.caption.human_caption if entry.caption else image.caption,
             "caption": entry.caption.caption if entry.caption else None,
-            "ocr": [[line.text, line.score, [c for point in line.box for c in point]]
-                    for line in ocr.lines] if ocr else None,
-            "duos": duos, "gen_dropped": gen_dropped,
-            "rejects": [{"stage": r.stage, "reason": r.reason, "detail": r.detail}
-                        for r in entry.rejects],
+            "ocr": [
+                [line.text, line.score, [c for point in line.box for c in point]]
+                for line in ocr.lines
+            ]
+            if ocr
+            else None,
+            "duos": duos,
+            "gen_dropped": gen_dropped,
+            "rejects": [
+                {"stage": r.stage, "reason": r.reason, "detail": r.detail} for r in entry.rejects
+            ],
         }
-        reasons = sorted({d["reason"] for d in duos if "reason" in d}
-                         | {d["reason"] for d in gen_dropped}
-                         | {f"{r['stage']}: {r['reason']}" for r in card["rejects"]})
+        reasons = sorted(
+            {d["reason"] for d in duos if "reason" in d}
+            | {d["reason"] for d in gen_dropped}
+            | {f"{r['stage']}: {r['reason']}" for r in card["rejects"]}
+        )
         qtypes = sorted({d["qtype"] for d in duos})
         texts = [image.image, card["human"], card["caption"] or "", ocr.text if ocr else ""]
         texts += [t for d in duos for t in (d["q"], d["a"], d["eq"], d["ea"])]
-        self._index.write(_js({
-            "c": self.n_cards // CHUNK, "t": "\n".join(texts).casefold(),
-            "k": sum(d["status"] != "dropped" for d in duos),
-            "d": sum(d["status"] == "dropped" for d in duos) + len(gen_dropped),
-            "r": reasons, "q": qtypes, "s": source,
-        }) + ",\n")
-        for facet, values in (("reason", reasons), ("qtype", qtypes),
-                              ("source", [source] if source else [])):
+        self._index.write(
+            _js(
+                {
+                    "c": self.n_cards // CHUNK,
+                    "t": "\n".join(texts).casefold(),
+                    "k": sum(d["status"] != "dropped" for d in duos),
+                    "d": sum(d["status"] == "dropped" for d in duos) + len(gen_dropped),
+                    "r": reasons,
+                    "q": qtypes,
+                    "s": source,
+                }
+            )
+            + ",\n"
+        )
+        for facet, values in (
+            ("reason", reasons),
+            ("qtype", qtypes),
+            ("source", [source] if source else []),
+        ):
             self.facets[facet].update(values)
         self._chunk.append(card)
         self.n_cards += 1
@@ -138,8 +173,13 @@ class BrowserWriter:
     def close(self, title: str, filtered: bool, scored: bool) -> None:
         if self._chunk:
             self._flush()
-        meta = {"title": title, "cards": self.n_cards, "chunk": CHUNK, "filtered": filtered,
-                "scored": scored,
-                "facets": {k: sorted(v) for k, v in self.facets.items()}}
+        meta = {
+            "title": title,
+            "cards": self.n_cards,
+            "chunk": CHUNK,
+            "filtered": filtered,
+            "scored": scored,
+            "facets": {k: sorted(v) for k, v in self.facets.items()},
+        }
         self._index.write(f"];\nwindow.LLAVAR2_META = {_js(meta)};\n")
         self._index.close()

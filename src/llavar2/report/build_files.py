@@ -21,8 +21,7 @@ from ..errors import UsageError
 from ..filter.stage import DROPPED, KEPT, REPORT, FilteredDuo
 from ..join import left_join
 from ..jsonl import read_jsonl
-from ..records import (ConversationSet, DuoScores, EnrichedCaption, ImageRecord, OcrResult,
-                       Reject)
+from ..records import ConversationSet, DuoScores, EnrichedCaption, ImageRecord, OcrResult, Reject
 from ..runners import outputs as files
 from ..score import SCORES
 
@@ -101,15 +100,21 @@ class Build:
             if reject.id is not None:
                 by_id[reject.id].append(reject)
         joined: Iterator[Any] = records(self.out / files.IMAGES, ImageRecord)
-        for name, model in ((files.OCR, OcrResult), (files.CAPTIONS, EnrichedCaption),
-                            (files.CONVERSATIONS, ConversationSet)):
+        for name, model in (
+            (files.OCR, OcrResult),
+            (files.CAPTIONS, EnrichedCaption),
+            (files.CONVERSATIONS, ConversationSet),
+        ):
             joined = left_join(joined, self._optional(name, model))
         joined = left_join(joined, _grouped(self._optional(SCORES, DuoScores)))
         joined = left_join(joined, _grouped(self._optional(DROPPED, FilteredDuo)))
         try:
-            for (((((image, ocr), caption), convs), scores), dropped) in joined:
+            for ((((image, ocr), caption), convs), scores), dropped in joined:
                 yield ImageEntry(
-                    image, ocr, caption, convs,
+                    image,
+                    ocr,
+                    caption,
+                    convs,
                     {s.duo: s for s in scores.items} if scores else {},
                     {d.duo: d for d in dropped.items} if dropped else {},
                     by_id.pop(image.id, []),

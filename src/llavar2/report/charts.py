@@ -29,8 +29,10 @@ class Chart:
     def table(self) -> list[str]:
         """Markdown rows: one per label, one column per series, the values as plotted."""
         names = list(self.series)
-        rows = [f"| {self.category} | " + " | ".join(f"{n} ({self.unit})" for n in names) + " |",
-                "|---|" + "---:|" * len(names)]
+        rows = [
+            f"| {self.category} | " + " | ".join(f"{n} ({self.unit})" for n in names) + " |",
+            "|---|" + "---:|" * len(names),
+        ]
         for i, label in enumerate(self.labels):
             cells = " | ".join(self.text(self.series[n][i]) for n in names)
             rows.append(f"| {label.replace('|', '/')} | {cells} |")
@@ -39,7 +41,9 @@ class Chart:
     def draw(self, path: Path) -> None:
         names = list(self.series)
         width = 0.8 / len(names)
-        fig, ax = plt.subplots(figsize=(min(14.0, max(6.0, 0.5 * len(self.labels) * len(names) + 2)), 4))
+        fig, ax = plt.subplots(
+            figsize=(min(14.0, max(6.0, 0.5 * len(self.labels) * len(names) + 2)), 4)
+        )
         for k, name in enumerate(names):
             xs = [i + (k - (len(names) - 1) / 2) * width for i in range(len(self.labels))]
             bars = ax.bar(xs, self.series[name], width, label=name)

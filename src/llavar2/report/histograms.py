@@ -40,12 +40,16 @@ class IntHistogram:
         smallest value to that of the largest, the width the smallest of ``NICE_WIDTHS`` that
         needs at most ``max_bins``."""
         bottom, top = min(self.counts), max(self.counts)
-        width = next((w for w in NICE_WIDTHS if top // w - bottom // w + 1 <= max_bins),
-                     NICE_WIDTHS[-1])
+        width = next(
+            (w for w in NICE_WIDTHS if top // w - bottom // w + 1 <= max_bins), NICE_WIDTHS[-1]
+        )
         binned: Counter[int] = Counter()
         for value, count in self.counts.items():
             binned[value // width] += count
-        return [(b * width, b * width + width - 1, binned[b]) for b in range(bottom // width, top // width + 1)]
+        return [
+            (b * width, b * width + width - 1, binned[b])
+            for b in range(bottom // width, top // width + 1)
+        ]
 
 
 @dataclass

@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
 from dataclasses import dataclass, field
+from typing import Any
 
 from tqdm import tqdm
 
@@ -22,8 +22,14 @@ from .texts import answer_type, language, n_words, ocr_coverage
 
 # Manifest columns (kept in ImageRecord.meta) that name where an image comes from.
 SOURCE_COLUMNS = ("source", "domain", "dataset", "kind", "category")
-LENGTH_KINDS = ("human caption", "enriched caption", "question", "answer",
-                "explanation request", "explanation")
+LENGTH_KINDS = (
+    "human caption",
+    "enriched caption",
+    "question",
+    "answer",
+    "explanation request",
+    "explanation",
+)
 LANGUAGE_KINDS = ("OCR text", "enriched caption", "question", "explanation")
 DUPLICATE_KINDS = ("human caption", "enriched caption", "question + answer", "explanation")
 SCORE_NAMES = ("mifd", "ffd")
@@ -56,23 +62,30 @@ class DatasetStats:
     rejects: Counter[str] = field(default_factory=Counter)  # "stage: reason"
     drops: Counter[str] = field(default_factory=Counter)  # "step: reason"
     lengths: dict[str, IntHistogram] = field(
-        default_factory=lambda: {k: IntHistogram() for k in LENGTH_KINDS})
+        default_factory=lambda: {k: IntHistogram() for k in LENGTH_KINDS}
+    )
     qtypes: Counter[str] = field(default_factory=Counter)
     kept_qtypes: Counter[str] = field(default_factory=Counter)
     answer_types: Counter[str] = field(default_factory=Counter)
     coverage: dict[str, FixedBins] = field(
-        default_factory=lambda: {"enriched caption": _coverage_bins(),
-                                 "human caption": _coverage_bins()})
+        default_factory=lambda: {
+            "enriched caption": _coverage_bins(),
+            "human caption": _coverage_bins(),
+        }
+    )
     coverage_words: Counter[str] = field(default_factory=Counter)  # "<kind>" / "OCR"
     no_ocr_text: int = 0  # images whose OCR found no words (no coverage share)
     confidence: FixedBins = field(default_factory=lambda: FixedBins(0.0, 0.05, 20))
     sources: dict[str, Counter[str]] = field(default_factory=dict)
     languages: dict[str, Counter[str]] = field(
-        default_factory=lambda: {k: Counter() for k in LANGUAGE_KINDS})
+        default_factory=lambda: {k: Counter() for k in LANGUAGE_KINDS}
+    )
     duplicates: dict[str, Duplicates] = field(
-        default_factory=lambda: {k: Duplicates() for k in DUPLICATE_KINDS})
+        default_factory=lambda: {k: Duplicates() for k in DUPLICATE_KINDS}
+    )
     scores: dict[str, FixedBins] = field(
-        default_factory=lambda: {k: FixedBins(0.0, 0.1, 21, open_end=True) for k in SCORE_NAMES})
+        default_factory=lambda: {k: FixedBins(0.0, 0.1, 21, open_end=True) for k in SCORE_NAMES}
+    )
     unscorable: Counter[str] = field(default_factory=Counter)  # "<score>" → duos with None
     unscorable_terms: Counter[str] = field(default_factory=Counter)  # "term: reason"
 
@@ -129,8 +142,12 @@ class DatasetStats:
             ex, se = duo.extractive, duo.self_explain
             self.qtypes[duo.qtype] += 1
             self.answer_types[answer_type(ex.answer)] += 1
-            for kind, text in (("question", ex.question), ("answer", ex.answer),
-                               ("explanation request", se.question), ("explanation", se.answer)):
+            for kind, text in (
+                ("question", ex.question),
+                ("answer", ex.answer),
+                ("explanation request", se.question),
+                ("explanation", se.answer),
+            ):
                 self.lengths[kind].add(n_words(text))
             self.languages["question"][language(ex.question)] += 1
             self.languages["explanation"][language(se.answer)] += 1
@@ -167,15 +184,18 @@ class DatasetStats:
         self.stages["manifest rows"] += self.stages["images ingested"]
 
 
-def collect(build: Build, progress: bool = False, desc: str = "reference",
-            each: Callable[[Any], None] | None = None) -> DatasetStats:
+def collect(
+    build: Build,
+    progress: bool = False,
+    desc: str = "reference",
+    each: Callable[[Any], None] | None = None,
+) -> DatasetStats:
     """The statistics of a build, in one streamed pass; ``each(entry)`` is called on every
     image's entry too (the report's own pass writes the browser with it)."""
     stats = DatasetStats()
     for reject in build.rejects():
         stats.add_reject(reject)
-    for entry in tqdm(build.entries(), desc=desc, unit="img", disable=not progress,
-                      leave=False):
+    for entry in tqdm(build.entries(), desc=desc, unit="img", disable=not progress, leave=False):
         stats.add(entry, build.filtered)
         if each is not None:
             each(entry)

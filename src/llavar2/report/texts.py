@@ -39,7 +39,7 @@ def _script(char: str) -> str:
 
 
 def language(text: str, by_words: bool = True) -> str:
-    """"English", "other Latin-script", "<Script>-script" (the script of most letters), or
+    """ "English", "other Latin-script", "<Script>-script" (the script of most letters), or
     "no letters" (numbers, symbols, empty); without ``by_words``, Latin script is
     "Latin-script"."""
     letters = [c for c in text if c.isalpha()]

@@ -11,23 +11,36 @@ from ..jsonl import atomic_open, write_json_atomic
 JSON, MARKDOWN, PLOT = "robustness.json", "robustness.md", "robustness.png"
 
 
-def write_report(out: Path, runs: dict[str, dict[str, Any]], perturbations: list[str],
-                 severities: list[int], seed: int) -> dict[str, Any]:
+def write_report(
+    out: Path,
+    runs: dict[str, dict[str, Any]],
+    perturbations: list[str],
+    severities: list[int],
+    seed: int,
+) -> dict[str, Any]:
     clean = runs["clean"]
     metric = clean["primary_metric"]
     base = clean["metrics"][metric]["score"]
-    scores = {n: {s: runs[f"{n}-{s}"]["metrics"][metric]["score"] for s in severities}
-              for n in perturbations}
+    scores = {
+        n: {s: runs[f"{n}-{s}"]["metrics"][metric]["score"] for s in severities}
+        for n in perturbations
+    }
     report = {
-        "model": clean["model"], "benchmark": clean["benchmark"], "task": clean["task"],
-        "with_ocr": clean["with_ocr"], "metric": metric,
-        "metric_reference": clean["metrics"][metric]["reference"], "seed": seed,
-        "items": clean["counts"]["items"], "clean": base,
+        "model": clean["model"],
+        "benchmark": clean["benchmark"],
+        "task": clean["task"],
+        "with_ocr": clean["with_ocr"],
+        "metric": metric,
+        "metric_reference": clean["metrics"][metric]["reference"],
+        "seed": seed,
+        "items": clean["counts"]["items"],
+        "clean": base,
         "scores": {n: {str(s): v for s, v in by.items()} for n, by in scores.items()},
         "drop": {n: {str(s): base - v for s, v in by.items()} for n, by in scores.items()},
         "failed": {label: r["counts"]["failed"] for label, r in runs.items()},
         "runs": {label: f"runs/{label}.json" for label in runs},
-        "markdown": MARKDOWN, "plot": PLOT,
+        "markdown": MARKDOWN,
+        "plot": PLOT,
     }
     write_json_atomic(out / JSON, report)
     with atomic_open(out / MARKDOWN) as f:
@@ -53,8 +66,11 @@ def _markdown(report: dict[str, Any], severities: list[int]) -> str:
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     failed = {k: v for k, v in report["failed"].items() if v}
     if failed:
-        lines += ["", "Failed items (scored as empty answers): "
-                  + ", ".join(f"{k}: {v}" for k, v in failed.items())]
+        lines += [
+            "",
+            "Failed items (scored as empty answers): "
+            + ", ".join(f"{k}: {v}" for k, v in failed.items()),
+        ]
     return "\n".join(lines) + "\n"
 
 

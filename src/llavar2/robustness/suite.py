@@ -31,8 +31,7 @@ from .perturbations import PERTURBATIONS
 from .report import write_report
 
 
-def perturb_image(image: Image.Image, name: str, severity: int, seed: int, key: str
-                  ) -> Image.Image:
+def perturb_image(image: Image.Image, name: str, severity: int, seed: int, key: str) -> Image.Image:
     """``image`` (RGB) under perturbation ``name`` at ``severity``, the randomness drawn from
     (seed, name, severity, key)."""
     digest = hashlib.sha256(f"{seed}\0{name}\0{severity}\0{key}".encode()).digest()
@@ -40,8 +39,15 @@ def perturb_image(image: Image.Image, name: str, severity: int, seed: int, key: 
     return PERTURBATIONS.get(name)(image, severity, rng)
 
 
-def _perturbed_images(benchmark: Benchmark, images_dir: Path, name: str, severity: int,
-                      seed: int, folder: Path, max_pixels: int) -> Benchmark:
+def _perturbed_images(
+    benchmark: Benchmark,
+    images_dir: Path,
+    name: str,
+    severity: int,
+    seed: int,
+    folder: Path,
+    max_pixels: int,
+) -> Benchmark:
     """The benchmark with its images replaced by perturbed copies in ``folder``. An image that
     cannot be read is not copied: its items fail in the run as they do in the clean one."""
     items = []
@@ -65,9 +71,18 @@ def _perturbed_images(benchmark: Benchmark, images_dir: Path, name: str, severit
     return dataclasses.replace(benchmark, items=items)
 
 
-def run_suite(benchmark: Benchmark, images_dir: Path, answerer: Answerer, out: Path, *,
-              perturbations: list[str], severities: list[int], seed: int = 0,
-              progress: bool = False, **evaluation: Any) -> dict[str, Any]:
+def run_suite(
+    benchmark: Benchmark,
+    images_dir: Path,
+    answerer: Answerer,
+    out: Path,
+    *,
+    perturbations: list[str],
+    severities: list[int],
+    seed: int = 0,
+    progress: bool = False,
+    **evaluation: Any,
+) -> dict[str, Any]:
     """Evaluate clean and perturbed; ``evaluation`` goes to ``run_evaluation`` (task, metrics,
     with_ocr, ocr_engine, ocr_cache, max_pixels: images over it are not perturbed either)."""
     for name in perturbations:
@@ -79,9 +94,17 @@ def run_suite(benchmark: Benchmark, images_dir: Path, answerer: Answerer, out: P
             bench, folder, label = benchmark, Path(images_dir), "clean"
         else:
             folder = out / "images" / name / str(severity)
-            bench = _perturbed_images(benchmark, Path(images_dir), name, severity, seed, folder,
-                                      evaluation.get("max_pixels", DEFAULT_MAX_PIXELS))
+            bench = _perturbed_images(
+                benchmark,
+                Path(images_dir),
+                name,
+                severity,
+                seed,
+                folder,
+                evaluation.get("max_pixels", DEFAULT_MAX_PIXELS),
+            )
             label = f"{name}-{severity}"
-        runs[label] = run_evaluation(bench, folder, answerer, out / "runs" / f"{label}.json",
-                                     **evaluation)
+        runs[label] = run_evaluation(
+            bench, folder, answerer, out / "runs" / f"{label}.json", **evaluation
+        )
     return write_report(out, runs, perturbations, severities, seed)

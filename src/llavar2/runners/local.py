@@ -26,17 +26,22 @@ from ..errors import RunIncomplete, UsageError
 from ..export import export
 from ..imaging import file_sha256
 from ..ingest.manifest import detect_format, printable_name
-from ..ocr.gate import GATE_VERSION
 from ..join import merge_join
-from ..keyset import KeyUnion
 from ..jsonl import ResumableJsonl, read_jsonl, remove_stale_temporaries, write_json_atomic
+from ..keyset import KeyUnion
+from ..ocr.gate import GATE_VERSION
 from ..records import ConversationSet, EnrichedCaption, ImageRecord, OcrResult, Reject
 from . import outputs as files
 
 
 def _drain(
-    results: Iterable[Any], out: ResumableJsonl, rejects: ResumableJsonl, desc: str, show: bool,
-    total: int | None = None, backend: Any = None,
+    results: Iterable[Any],
+    out: ResumableJsonl,
+    rejects: ResumableJsonl,
+    desc: str,
+    show: bool,
+    total: int | None = None,
+    backend: Any = None,
 ) -> None:
     bar = tqdm(results, desc=desc, unit="img", total=total, disable=not show, leave=False)
     postfix = getattr(backend, "progress", None)  # tokens, retries, cache hits of API backends
@@ -62,40 +67,58 @@ def _ingest(cfg: BuildConfig, rejects: ResumableJsonl) -> None:
             seen.add(record)
         done_rows = images.done | files.rejected_ids(rejects, "ingest")
         rows = (r for r in ingest.read_manifest(cfg.captions) if r.row not in done_rows)
-        _drain(ingest.ingest(rows, cfg.images_dir, seen, cfg.max_pixels), images, rejects,
-               "ingest", cfg.progress)
+        _drain(
+            ingest.ingest(rows, cfg.images_dir, seen, cfg.max_pixels),
+            images,
+            rejects,
+            "ingest",
+            cfg.progress,
+        )
 
 
 def _ocr(cfg: BuildConfig, rejects: ResumableJsonl) -> None:
     with files.open_by_id(cfg.out / files.OCR) as out:
         done = out.done | files.rejected_ids(rejects, "ocr")
         todo = _pending(read_jsonl(cfg.out / files.IMAGES, ImageRecord), done)
-        results = ocr.run_ocr(todo, cfg.images_dir, engine=cfg.engine, workers=cfg.workers,
-                              cache_dir=cfg.cache_dir and cfg.cache_dir / "ocr",
-                              max_pixels=cfg.max_pixels, language=cfg.language)
-        _drain(results, out, rejects, "ocr", cfg.progress,
-               _count_pending(cfg.out / files.IMAGES, done))
+        results = ocr.run_ocr(
+            todo,
+            cfg.images_dir,
+            engine=cfg.engine,
+            workers=cfg.workers,
+            cache_dir=cfg.cache_dir and cfg.cache_dir / "ocr",
+            max_pixels=cfg.max_pixels,
+            language=cfg.language,
+        )
+        _drain(
+            results, out, rejects, "ocr", cfg.progress, _count_pending(cfg.out / files.IMAGES, done)
+        )
 
 
-def _enrich_and_qa(cfg: BuildConfig, rejects: ResumableJsonl, backend: Any,
-                   enrich_end: list[tuple[float, float]]) -> None:
+def _enrich_and_qa(
+    cfg: BuildConfig, rejects: ResumableJsonl, backend: Any, enrich_end: list[tuple[float, float]]
+) -> None:
     """The enrich and qa stages at once: each caption, as soon as it is on disk, becomes a qa
     item, so the backend's requests of both stages share one stream (no stage waits for the
     last, partly idle round of the other). Appends into captions.jsonl and
     conversations.jsonl stay in input order, so a resume works as with stages run one after
     the other. ``enrich_end`` gets the ``_clock()`` reading at which enrich finished."""
-    with files.open_by_id(cfg.out / files.CAPTIONS) as captions, \
-            files.open_by_id(cfg.out / files.CONVERSATIONS) as out:
+    with (
+        files.open_by_id(cfg.out / files.CAPTIONS) as captions,
+        files.open_by_id(cfg.out / files.CONVERSATIONS) as out,
+    ):
         qa_done = out.done | files.rejected_ids(rejects, "qa")
         enrich_done = captions.done | files.rejected_ids(rejects, "enrich")
 
         def pairs() -> Iterator[tuple[ImageRecord, OcrResult]]:
-            return merge_join(read_jsonl(cfg.out / files.IMAGES, ImageRecord),
-                              read_jsonl(cfg.out / files.OCR, OcrResult))
+            return merge_join(
+                read_jsonl(cfg.out / files.IMAGES, ImageRecord),
+                read_jsonl(cfg.out / files.OCR, OcrResult),
+            )
 
         # Captions of earlier runs come first: they precede this run's in captions.jsonl.
-        earlier = _pending(islice(read_jsonl(captions.path, EnrichedCaption), len(captions.done)),
-                           qa_done)
+        earlier = _pending(
+            islice(read_jsonl(captions.path, EnrichedCaption), len(captions.done)), qa_done
+        )
         sent: deque[tuple[ImageRecord, OcrResult]] = deque()  # enrich items awaiting results
 
         def to_enrich() -> Iterator[tuple[ImageRecord, OcrResult]]:
@@ -115,16 +138,23 @@ def _enrich_and_qa(cfg: BuildConfig, rejects: ResumableJsonl, backend: Any,
 
         new = new_captions()
         items = chain(
-            ((image, result, caption)
-             for (image, result), caption in merge_join(pairs(), earlier)),
+            ((image, result, caption) for (image, result), caption in merge_join(pairs(), earlier)),
             new,
         )
         try:
             # Images enrich rejected (no_clean_text, ...) never reach qa: not in the total.
-            _drain(generate.converse(items, backend, cfg.grounding, cfg.grounding_min_score), out, rejects, "enrich+qa", cfg.progress,
-                   _count_pending(cfg.out / files.OCR,
-                                  KeyUnion(*qa_done.sets, files.rejected_ids(rejects, "enrich"))),
-                   backend)
+            _drain(
+                generate.converse(items, backend, cfg.grounding, cfg.grounding_min_score),
+                out,
+                rejects,
+                "enrich+qa",
+                cfg.progress,
+                _count_pending(
+                    cfg.out / files.OCR,
+                    KeyUnion(*qa_done.sets, files.rejected_ids(rejects, "enrich")),
+                ),
+                backend,
+            )
         finally:
             new.close()  # on a stop: cancel the enrich requests still in flight, now
 
@@ -203,8 +233,11 @@ def _changed(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
     for key, value in now.items():
         old = before.get(key)
         if isinstance(old, dict) and isinstance(value, dict):
-            names += [f"{key}.{k}" for k in sorted(old.keys() | value.keys())
-                      if old.get(k) != value.get(k)]
+            names += [
+                f"{key}.{k}"
+                for k in sorted(old.keys() | value.keys())
+                if old.get(k) != value.get(k)
+            ]
         elif old != value:
             names.append(key)
     return names
@@ -292,13 +325,26 @@ def _run(cfg: BuildConfig, backend: Any) -> dict[str, Any]:
             split = enrich_end[0] if enrich_end else end
             seconds["enrich"], cpu_seconds["enrich"] = _elapsed(start, split)
             seconds["qa"], cpu_seconds["qa"] = _elapsed(split, end)
-    return finish(cfg, settings, resumed, incomplete, seconds, cpu_seconds,
-                  backend.report() if hasattr(backend, "report") else None)
+    return finish(
+        cfg,
+        settings,
+        resumed,
+        incomplete,
+        seconds,
+        cpu_seconds,
+        backend.report() if hasattr(backend, "report") else None,
+    )
 
 
-def finish(cfg: BuildConfig, settings: dict[str, Any], resumed: bool, incomplete: str | None,
-           seconds: dict[str, float], cpu_seconds: dict[str, float],
-           generation: dict[str, Any] | None) -> dict[str, Any]:
+def finish(
+    cfg: BuildConfig,
+    settings: dict[str, Any],
+    resumed: bool,
+    incomplete: str | None,
+    seconds: dict[str, float],
+    cpu_seconds: dict[str, float],
+    generation: dict[str, Any] | None,
+) -> dict[str, Any]:
     """Export llava.json and write summary.json (the same for every runner); returns it.
     ``settings``: what ``claim_out`` returned."""
     start = time.perf_counter()

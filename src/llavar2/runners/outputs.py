@@ -46,7 +46,8 @@ def recorded_max_pixels(out: Path) -> int:
     if not path.is_file():
         return DEFAULT_MAX_PIXELS
     try:
-        return int(json.loads(path.read_text(encoding="utf-8")).get("max_pixels")
-                   or DEFAULT_MAX_PIXELS)
+        return int(
+            json.loads(path.read_text(encoding="utf-8")).get("max_pixels") or DEFAULT_MAX_PIXELS
+        )
     except (ValueError, TypeError, AttributeError) as e:
         raise UsageError(f"{path}: not a build's settings ({e})") from None

@@ -53,30 +53,50 @@ def _validate(item: Row, images_dir: str, max_pixels: int) -> list[tuple[str, An
 
 
 @lru_cache(maxsize=4)
-def _ocr_job(engine: str, images_dir: str, cache_dir: str | None, max_pixels: int,
-             language: str) -> OcrJob:
+def _ocr_job(
+    engine: str, images_dir: str, cache_dir: str | None, max_pixels: int, language: str
+) -> OcrJob:
     """One per worker process: the engine's models load once, not per task."""
     # One thread: Ray runs one task per core, and oversubscribed cores run slower.
-    return OcrJob(ocr.get_engine(engine, threads=1), Path(images_dir),
-                  OcrCache(Path(cache_dir)) if cache_dir else None, max_pixels, language)
+    return OcrJob(
+        ocr.get_engine(engine, threads=1),
+        Path(images_dir),
+        OcrCache(Path(cache_dir)) if cache_dir else None,
+        max_pixels,
+        language,
+    )
 
 
-def _ocr_one(item: Row, engine: str, images_dir: str, cache_dir: str | None,
-             max_pixels: int, language: str) -> list[tuple[str, Any]]:
+def _ocr_one(
+    item: Row, engine: str, images_dir: str, cache_dir: str | None, max_pixels: int, language: str
+) -> list[tuple[str, Any]]:
     result = _ocr_job(engine, images_dir, cache_dir, max_pixels, language)(
-        ImageRecord.model_validate(item["record"]))
+        ImageRecord.model_validate(item["record"])
+    )
     return [("reject" if isinstance(result, Reject) else "result", result)]
 
 
-def run_ocr(images: Iterable[ImageRecord], images_dir: Path, engine: str, cache_dir: Path | None,
-            max_pixels: int, rcfg: RayConfig, work_dir: Path,
-            language: str = DEFAULT_LANGUAGE) -> Iterator[OcrResult | Reject]:
+def run_ocr(
+    images: Iterable[ImageRecord],
+    images_dir: Path,
+    engine: str,
+    cache_dir: Path | None,
+    max_pixels: int,
+    rcfg: RayConfig,
+    work_dir: Path,
+    language: str = DEFAULT_LANGUAGE,
+) -> Iterator[OcrResult | Reject]:
     """``ocr.run_ocr`` on Ray: one OcrResult or Reject per image, in input order (inside a
     ``ray_session``); ``language`` is the quality gate's (``llavar2.ocr.gate``)."""
     language = check_language(language)
-    fn = partial(_ocr_one, engine=engine, images_dir=str(images_dir),
-                 cache_dir=cache_dir and str(cache_dir), max_pixels=max_pixels,
-                 language=language)
+    fn = partial(
+        _ocr_one,
+        engine=engine,
+        images_dir=str(images_dir),
+        cache_dir=cache_dir and str(cache_dir),
+        max_pixels=max_pixels,
+        language=language,
+    )
     items = ({"record": r.model_dump(mode="json")} for r in images)
     for made in ordered_map(items, fn, rcfg, work_dir):
         for tag, obj in made:
@@ -88,8 +108,9 @@ def _backend(name: str, options: str) -> Backend:
     return BACKENDS.get(name)(**json.loads(options))
 
 
-def _generate_one(item: Row, backend: str, options: str, grounding: str,
-                  min_score: float) -> list[tuple[str, Any]]:
+def _generate_one(
+    item: Row, backend: str, options: str, grounding: str, min_score: float
+) -> list[tuple[str, Any]]:
     """Enrich (unless an earlier run did) then qa, for one image: what to append where."""
     made: list[tuple[str, Any]] = []
     model = _backend(backend, options)
@@ -102,8 +123,7 @@ def _generate_one(item: Row, backend: str, options: str, grounding: str,
         if isinstance(caption, Reject):
             return [("reject", caption)]
         made.append(("caption", caption))
-    conversation = next(generate.converse([(image, result, caption)], model, grounding,
-                                         min_score))
+    conversation = next(generate.converse([(image, result, caption)], model, grounding, min_score))
     made.append(("reject" if isinstance(conversation, Reject) else "conversation", conversation))
     return made
 
@@ -112,12 +132,17 @@ class _RayBuild:
     def __init__(self, cfg: BuildConfig, rcfg: RayConfig, rejects: ResumableJsonl):
         self.cfg, self.rcfg, self.rejects = cfg, rcfg, rejects
 
-    def _drain(self, results: Iterable[list[tuple[str, Any]]], desc: str,
-               writers: dict[str, ResumableJsonl]) -> Iterator[tuple[str, Any]]:
+    def _drain(
+        self,
+        results: Iterable[list[tuple[str, Any]]],
+        desc: str,
+        writers: dict[str, ResumableJsonl],
+    ) -> Iterator[tuple[str, Any]]:
         """Write each result to its file; yields the (tag, record) pairs it does not know."""
         writers = {"reject": self.rejects, **writers}
-        for made in tqdm(results, desc=f"{desc} (ray)", unit="img", leave=False,
-                         disable=not self.cfg.progress):
+        for made in tqdm(
+            results, desc=f"{desc} (ray)", unit="img", leave=False, disable=not self.cfg.progress
+        ):
             for tag, obj in made:
                 if tag in writers:
                     writers[tag].write(obj)
@@ -131,16 +156,20 @@ class _RayBuild:
             for record in read_jsonl(images.path, ImageRecord):
                 seen.add(record)
             done_rows = images.done | files.rejected_ids(self.rejects, "ingest")
-            rows = ({"row": dataclasses.asdict(r)} for r in ingest.read_manifest(cfg.captions)
-                    if r.row not in done_rows)
+            rows = (
+                {"row": dataclasses.asdict(r)}
+                for r in ingest.read_manifest(cfg.captions)
+                if r.row not in done_rows
+            )
             fn = partial(_validate, images_dir=str(cfg.images_dir), max_pixels=cfg.max_pixels)
             for _, found in self._drain(ordered_map(rows, fn, self.rcfg, cfg.out), "ingest", {}):
                 record = ImageRecord.model_validate(found["record"])
                 try:
                     check_duplicate(record, seen)
                 except RowRejected as err:
-                    self.rejects.write(reject_for(
-                        ManifestRow(record.row, found["row_image"], record.caption), err))
+                    self.rejects.write(
+                        reject_for(ManifestRow(record.row, found["row_image"], record.caption), err)
+                    )
                     continue
                 seen.add(record)
                 images.write(record)
@@ -150,17 +179,26 @@ class _RayBuild:
         with files.open_by_id(cfg.out / files.OCR) as out:
             done = out.done | files.rejected_ids(self.rejects, "ocr")
             todo = (r for r in read_jsonl(cfg.out / files.IMAGES, ImageRecord) if r.id not in done)
-            results = run_ocr(todo, cfg.images_dir, cfg.engine,
-                              cfg.cache_dir and cfg.cache_dir / "ocr", cfg.max_pixels, self.rcfg,
-                              cfg.out, cfg.language)
+            results = run_ocr(
+                todo,
+                cfg.images_dir,
+                cfg.engine,
+                cfg.cache_dir and cfg.cache_dir / "ocr",
+                cfg.max_pixels,
+                self.rcfg,
+                cfg.out,
+                cfg.language,
+            )
             made = ([("reject" if isinstance(r, Reject) else "result", r)] for r in results)
             for _ in self._drain(made, "ocr", {"result": out}):
                 pass
 
     def generate(self) -> None:
         cfg = self.cfg
-        with files.open_by_id(cfg.out / files.CAPTIONS) as captions, \
-                files.open_by_id(cfg.out / files.CONVERSATIONS) as conversations:
+        with (
+            files.open_by_id(cfg.out / files.CAPTIONS) as captions,
+            files.open_by_id(cfg.out / files.CONVERSATIONS) as conversations,
+        ):
             qa_done = conversations.done | files.rejected_ids(self.rejects, "qa")
             enrich_done = captions.done | files.rejected_ids(self.rejects, "enrich")
             pairs = merge_join(read_jsonl(cfg.out / files.IMAGES), read_jsonl(cfg.out / files.OCR))
@@ -169,23 +207,34 @@ class _RayBuild:
 
             def todo() -> Iterator[Row]:
                 for (image, result), caption in left_join(pairs, earlier):
-                    if (caption is None and image["id"] not in enrich_done) or \
-                            (caption is not None and image["id"] not in qa_done):
+                    if (caption is None and image["id"] not in enrich_done) or (
+                        caption is not None and image["id"] not in qa_done
+                    ):
                         yield {"image": image, "ocr": result, "caption": caption}
 
             options = json.dumps({"seed": cfg.seed, "n_duos": cfg.n_duos})
-            fn = partial(_generate_one, backend=cfg.backend, options=options,
-                         grounding=cfg.grounding, min_score=cfg.grounding_min_score)
-            for _ in self._drain(ordered_map(todo(), fn, self.rcfg, cfg.out), "enrich+qa",
-                                 {"caption": captions, "conversation": conversations}):
+            fn = partial(
+                _generate_one,
+                backend=cfg.backend,
+                options=options,
+                grounding=cfg.grounding,
+                min_score=cfg.grounding_min_score,
+            )
+            for _ in self._drain(
+                ordered_map(todo(), fn, self.rcfg, cfg.out),
+                "enrich+qa",
+                {"caption": captions, "conversation": conversations},
+            ):
                 pass
 
 
 def build(cfg: BuildConfig, rcfg: RayConfig) -> dict[str, Any]:
     """``runners.local.build`` on Ray: run (or resume) a build; returns the same summary."""
     if cfg.backend != "offline":
-        raise UsageError(f"--runner ray runs the offline backend; run --backend {cfg.backend} "
-                         "with --runner local (it keeps many requests in flight already)")
+        raise UsageError(
+            f"--runner ray runs the offline backend; run --backend {cfg.backend} "
+            "with --runner local (it keeps many requests in flight already)"
+        )
     try:
         ocr.ENGINES.get(cfg.engine)
     except KeyError as e:
@@ -198,8 +247,11 @@ def build(cfg: BuildConfig, rcfg: RayConfig) -> dict[str, Any]:
     cpu_seconds: dict[str, float] = {}
     with ray_session(rcfg), files.open_rejects(cfg.out) as rejects:
         stages = _RayBuild(cfg, rcfg, rejects)
-        for name, step in (("ingest", stages.ingest), ("ocr", stages.ocr),
-                           ("enrich+qa", stages.generate)):
+        for name, step in (
+            ("ingest", stages.ingest),
+            ("ocr", stages.ocr),
+            ("enrich+qa", stages.generate),
+        ):
             start = time.perf_counter(), time.process_time()
             step()
             seconds[name] = round(time.perf_counter() - start[0], 3)

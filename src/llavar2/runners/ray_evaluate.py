@@ -25,18 +25,32 @@ from ..jsonl import ResumableJsonl
 from .ray_session import RayConfig, Row, ordered_map, ray_session, remove_stale_spills
 
 
-def _make(spec: str, options: AnswererOptions, task: str, images_dir: str, with_ocr: bool,
-          ocr_engine: str, ocr_cache: str | None) -> tuple[Any, QuestionMaker]:
+def _make(
+    spec: str,
+    options: AnswererOptions,
+    task: str,
+    images_dir: str,
+    with_ocr: bool,
+    ocr_engine: str,
+    ocr_cache: str | None,
+) -> tuple[Any, QuestionMaker]:
     """An actor's answerer (its own model copy) and question maker."""
     answerer = make_answerer(spec, options)
-    maker = QuestionMaker(TASKS.get(task), Path(images_dir), answerer.needs_ocr, with_ocr,
-                          ocr_engine, Path(ocr_cache) if ocr_cache else None,
-                          options.max_pixels)
+    maker = QuestionMaker(
+        TASKS.get(task),
+        Path(images_dir),
+        answerer.needs_ocr,
+        with_ocr,
+        ocr_engine,
+        Path(ocr_cache) if ocr_cache else None,
+        options.max_pixels,
+    )
     return answerer, maker
 
 
-def _answer_batch(state: tuple[Any, QuestionMaker], rows: list[Row],
-                  run: str) -> list[list[tuple[str, Any]]]:
+def _answer_batch(
+    state: tuple[Any, QuestionMaker], rows: list[Row], run: str
+) -> list[list[tuple[str, Any]]]:
     answerer, maker = state
     out: list[list[tuple[str, Any]]] = [[] for _ in rows]
     asked, where = [], []
@@ -52,33 +66,76 @@ def _answer_batch(state: tuple[Any, QuestionMaker], rows: list[Row],
     return out
 
 
-def run_evaluation_on_ray(benchmark: Benchmark, images_dir: Path, spec: str,
-                          options: AnswererOptions, out: Path, rcfg: RayConfig, *,
-                          task: str | None = None, metrics: list[str] | None = None,
-                          with_ocr: bool = False, ocr_engine: str = "rapidocr",
-                          ocr_cache: Path | None = None, split: str | None = None,
-                          progress: bool = False) -> dict[str, Any]:
+def run_evaluation_on_ray(
+    benchmark: Benchmark,
+    images_dir: Path,
+    spec: str,
+    options: AnswererOptions,
+    out: Path,
+    rcfg: RayConfig,
+    *,
+    task: str | None = None,
+    metrics: list[str] | None = None,
+    with_ocr: bool = False,
+    ocr_engine: str = "rapidocr",
+    ocr_cache: Path | None = None,
+    split: str | None = None,
+    progress: bool = False,
+) -> dict[str, Any]:
     if spec.partition(":")[0] not in ("hf", "ocr-baseline"):
-        raise UsageError("--runner ray answers with hf:PATH or ocr-baseline; an API model "
-                         "keeps its server busy from one process: use --runner local")
+        raise UsageError(
+            "--runner ray answers with hf:PATH or ocr-baseline; an API model "
+            "keeps its server busy from one process: use --runner local"
+        )
     answerer = make_answerer(spec, options)  # here only for the run's name (hf loads lazily)
-    the_task, names, run = prepare_run(benchmark, answerer, out, task=task, metrics=metrics,
-                                       with_ocr=with_ocr, ocr_engine=ocr_engine)
+    the_task, names, run = prepare_run(
+        benchmark,
+        answerer,
+        out,
+        task=task,
+        metrics=metrics,
+        with_ocr=with_ocr,
+        ocr_engine=ocr_engine,
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_spills(out.parent)
-    make = partial(_make, spec, options, the_task.name, str(images_dir), with_ocr, ocr_engine,
-                   str(ocr_cache) if ocr_cache else None)
-    with ResumableJsonl(outputs(out)[0], key=lambda o: o["id"], compact=True) as written, \
-            ray_session(rcfg):
+    make = partial(
+        _make,
+        spec,
+        options,
+        the_task.name,
+        str(images_dir),
+        with_ocr,
+        ocr_engine,
+        str(ocr_cache) if ocr_cache else None,
+    )
+    with (
+        ResumableJsonl(outputs(out)[0], key=lambda o: o["id"], compact=True) as written,
+        ray_session(rcfg),
+    ):
         todo = sum(1 for item in benchmark.items if item.id not in written.done)
         rows = (asdict(item) for item in benchmark.items if item.id not in written.done)
-        with tqdm(total=todo, unit="q", desc=f"evaluate ({answerer.name}, ray)",
-                  disable=not progress, dynamic_ncols=True) as bar:
-            for pairs in ordered_map(rows, None, rcfg, out.parent,
-                                     actor=(make, partial(_answer_batch, run=run))):
+        with tqdm(
+            total=todo,
+            unit="q",
+            desc=f"evaluate ({answerer.name}, ray)",
+            disable=not progress,
+            dynamic_ncols=True,
+        ) as bar:
+            for pairs in ordered_map(
+                rows, None, rcfg, out.parent, actor=(make, partial(_answer_batch, run=run))
+            ):
                 for _, record in pairs:
                     written.write(record)
                 bar.update()
-    return score_run(benchmark, answerer, the_task, names, with_ocr, ocr_engine, split, out,
-                     usage={"runner": "ray", "actors": rcfg.actors, "gpus_per_actor":
-                            rcfg.num_gpus})
+    return score_run(
+        benchmark,
+        answerer,
+        the_task,
+        names,
+        with_ocr,
+        ocr_engine,
+        split,
+        out,
+        usage={"runner": "ray", "actors": rcfg.actors, "gpus_per_actor": rcfg.num_gpus},
+    )

@@ -70,10 +70,12 @@ def ray_session(cfg: RayConfig) -> Iterator[None]:
             ray.init(address=cfg.address, **common)
         else:
             ray.init(
-                address="local", include_dashboard=False,
+                address="local",
+                include_dashboard=False,
                 num_cpus=cfg.num_cpus,
                 object_store_memory=cfg.object_store_mb and cfg.object_store_mb << 20,
-                runtime_env={"env_vars": {"PYTHONPATH": _import_path()}}, **common,
+                runtime_env={"env_vars": {"PYTHONPATH": _import_path()}},
+                **common,
             )
     context = ray.data.DataContext.get_current()
     # Results are written in input order, so that each file stays an ordered subsequence of
@@ -141,9 +143,14 @@ def remove_stale_spills(folder: Path) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
-def ordered_map(items: Iterable[Row], fn: ItemFn | None, cfg: RayConfig, work_dir: Path, *,
-                actor: tuple[Callable[[], Any], BatchFn] | None = None
-                ) -> Iterator[list[tuple[str, Any]]]:
+def ordered_map(
+    items: Iterable[Row],
+    fn: ItemFn | None,
+    cfg: RayConfig,
+    work_dir: Path,
+    *,
+    actor: tuple[Callable[[], Any], BatchFn] | None = None,
+) -> Iterator[list[tuple[str, Any]]]:
     """Per input row, in input order, the [tag, record] pairs ``fn`` made of it.
 
     Without ``actor``, ``fn`` runs as Ray Data tasks (CPU stages); with ``actor=(make,
@@ -158,12 +165,17 @@ def ordered_map(items: Iterable[Row], fn: ItemFn | None, cfg: RayConfig, work_di
             return
         ds = ray.data.read_text(paths)
         if actor is None:
-            ds = ds.map_batches(_apply, fn_kwargs={"fn": fn}, batch_size=cfg.batch_size,
-                                batch_format="numpy")
+            ds = ds.map_batches(
+                _apply, fn_kwargs={"fn": fn}, batch_size=cfg.batch_size, batch_format="numpy"
+            )
         else:
-            ds = ds.map_batches(_ActorApply, fn_constructor_args=actor,
-                                batch_size=cfg.batch_size, batch_format="numpy",
-                                compute=ray.data.ActorPoolStrategy(size=cfg.actors),
-                                num_gpus=cfg.num_gpus)
+            ds = ds.map_batches(
+                _ActorApply,
+                fn_constructor_args=actor,
+                batch_size=cfg.batch_size,
+                batch_format="numpy",
+                compute=ray.data.ActorPoolStrategy(size=cfg.actors),
+                num_gpus=cfg.num_gpus,
+            )
         for row in ds.iter_rows():
             yield [(tag, record) for tag, record in json.loads(row["out"])]

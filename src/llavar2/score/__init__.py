@@ -10,11 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import UsageError
+from . import hf, openai_logprobs  # noqa: E402,F401  (register the scorers)
 from .base import SCORERS, Loss, LossRequest, Message, Part, Scorer
 from .duo import RATIOS, TERMS, duo_requests, duo_scores, facts_text
 from .stage import SCORES, resolve_context, run, score_build
-
-from . import hf, openai_logprobs  # noqa: E402,F401  (register the scorers)
 
 
 def make_scorer(spec: str, **options: Any) -> Scorer:
@@ -30,6 +29,21 @@ def make_scorer(spec: str, **options: Any) -> Scorer:
     return factory(arg, **options)
 
 
-__all__ = ["SCORERS", "SCORES", "RATIOS", "TERMS", "Loss", "LossRequest", "Message", "Part",
-           "Scorer", "duo_requests", "duo_scores", "facts_text", "make_scorer",
-           "resolve_context", "run", "score_build"]
+__all__ = [
+    "SCORERS",
+    "SCORES",
+    "RATIOS",
+    "TERMS",
+    "Loss",
+    "LossRequest",
+    "Message",
+    "Part",
+    "Scorer",
+    "duo_requests",
+    "duo_scores",
+    "facts_text",
+    "make_scorer",
+    "resolve_context",
+    "run",
+    "score_build",
+]

@@ -45,8 +45,9 @@ def _assistant(text: str, scored: bool) -> Message:
     return Message("assistant", (Part(text, scored=scored),))
 
 
-def duo_requests(duo: DuoConversation, context: Context, image: Path | None = None,
-                 facts: str = "") -> dict[str, LossRequest]:
+def duo_requests(
+    duo: DuoConversation, context: Context, image: Path | None = None, facts: str = ""
+) -> dict[str, LossRequest]:
     """The request of each term of ``TERMS``; ``image`` is needed for ``context="image"``,
     ``facts`` (see ``facts_text``) for ``context="facts"``."""
     if context == "image":
@@ -64,13 +65,18 @@ def duo_requests(duo: DuoConversation, context: Context, image: Path | None = No
     return {
         "A|Q": request(_user(Part(q)), _assistant(a, True)),
         "A": request(_assistant(a, True)),
-        "QA|I": request(_user(visual, Part(q, scored=True)), _assistant(a, True),
-                        with_image=True),
+        "QA|I": request(_user(visual, Part(q, scored=True)), _assistant(a, True), with_image=True),
         "QA": request(_user(Part(q, scored=True)), _assistant(a, True)),
-        "S|I,E": request(_user(visual, Part(q)), _assistant(a, False),
-                         _user(Part(qs, scored=True)), _assistant(as_, True), with_image=True),
-        "S|I": request(_user(visual, Part(qs, scored=True)), _assistant(as_, True),
-                       with_image=True),
+        "S|I,E": request(
+            _user(visual, Part(q)),
+            _assistant(a, False),
+            _user(Part(qs, scored=True)),
+            _assistant(as_, True),
+            with_image=True,
+        ),
+        "S|I": request(
+            _user(visual, Part(qs, scored=True)), _assistant(as_, True), with_image=True
+        ),
     }
 
 
@@ -80,15 +86,23 @@ def _ratio(losses: dict[str, float | None], num: str, den: str) -> float | None:
     return None if top is None or not bottom else top / bottom
 
 
-def duo_scores(image_id: str, duo: int, losses: dict[str, Loss], scorer: str, model: str,
-               context: Context) -> DuoScores:
+def duo_scores(
+    image_id: str, duo: int, losses: dict[str, Loss], scorer: str, model: str, context: Context
+) -> DuoScores:
     """IFD, VFD, mIFD = VFD × IFD and FFD from the terms; a ratio on an unscorable term is None."""
     values = {term: losses[term].loss for term in TERMS}
     ratios = {name: _ratio(values, *terms) for name, terms in RATIOS.items()}
     ifd, vfd = ratios["ifd"], ratios["vfd"]
     return DuoScores(
-        id=image_id, duo=duo, scorer=scorer, model=model, context=context, losses=values,
-        ifd=ifd, vfd=vfd, mifd=None if ifd is None or vfd is None else vfd * ifd,
+        id=image_id,
+        duo=duo,
+        scorer=scorer,
+        model=model,
+        context=context,
+        losses=values,
+        ifd=ifd,
+        vfd=vfd,
+        mifd=None if ifd is None or vfd is None else vfd * ifd,
         ffd=ratios["ffd"],
         unscorable={t: losses[t].unscorable for t in TERMS if losses[t].unscorable},
     )

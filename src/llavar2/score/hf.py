@@ -37,8 +37,10 @@ class HFOptions(BaseModel):
 def _model_context(config: Any, tokenizer: Any) -> int | None:
     """The longest sequence the model was made for (its position table, or the tokenizer's
     declared maximum when that is a real number)."""
-    limits = [getattr(config.get_text_config(), "max_position_embeddings", None),
-              getattr(tokenizer, "model_max_length", None)]
+    limits = [
+        getattr(config.get_text_config(), "max_position_embeddings", None),
+        getattr(tokenizer, "model_max_length", None),
+    ]
     limits = [n for n in limits if isinstance(n, int) and 0 < n < 10**9]
     return min(limits) if limits else None
 
@@ -46,8 +48,7 @@ def _model_context(config: Any, tokenizer: Any) -> int | None:
 class HFScorer:
     """A loaded model and its tokenizer (and processor, for vision-language models)."""
 
-    def __init__(self, name: str, model: Any, tokenizer: Any, processor: Any,
-                 options: HFOptions):
+    def __init__(self, name: str, model: Any, tokenizer: Any, processor: Any, options: HFOptions):
         from .hf_batch import BatchLosses
         from .hf_encode import ChatEncoder
 
@@ -61,21 +62,31 @@ class HFScorer:
             pad_id = tokenizer.eos_token_id if tokenizer.eos_token_id is not None else 0
         self.encoder = ChatEncoder(tokenizer, processor)
         self.forward = BatchLosses(model, pad_id, options.padding_side)
-        limits = [n for n in (_model_context(model.config, tokenizer), options.max_length)
-                  if n is not None]
+        limits = [
+            n
+            for n in (_model_context(model.config, tokenizer), options.max_length)
+            if n is not None
+        ]
         self.max_length = min(limits) if limits else None
 
     @classmethod
     def load(cls, path: str, options: HFOptions) -> HFScorer:
         """From a folder as ``save_pretrained`` writes it; never from the hub."""
         import torch
-        from transformers import (AutoConfig, AutoModelForCausalLM, AutoModelForImageTextToText,
-                                  AutoProcessor, AutoTokenizer)
+        from transformers import (
+            AutoConfig,
+            AutoModelForCausalLM,
+            AutoModelForImageTextToText,
+            AutoProcessor,
+            AutoTokenizer,
+        )
 
         folder = Path(path)
         if not (folder / "config.json").is_file():
-            raise UsageError(f"hf:{path}: not a model folder (no config.json); the hf scorer "
-                             "loads local weights only")
+            raise UsageError(
+                f"hf:{path}: not a model folder (no config.json); the hf scorer "
+                "loads local weights only"
+            )
         device = options.device
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -91,8 +102,9 @@ class HFScorer:
             processor = None
             tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
             model_class = AutoModelForCausalLM
-        model = model_class.from_pretrained(folder, local_files_only=True,
-                                            dtype=getattr(torch, dtype))
+        model = model_class.from_pretrained(
+            folder, local_files_only=True, dtype=getattr(torch, dtype)
+        )
         return cls(f"hf:{path}", model.to(device).eval(), tokenizer, processor, options)
 
     def _encode(self, request: LossRequest, images: dict[Path, Any]) -> Any:
@@ -102,11 +114,12 @@ class HFScorer:
         image = image_inputs = None
         if request.has_image:
             if not self.supports_images:
-                raise UsageError(f"{self.name} is a text-only model: replace the image by its "
-                                 "facts (context 'facts')")
+                raise UsageError(
+                    f"{self.name} is a text-only model: replace the image by its "
+                    "facts (context 'facts')"
+                )
             if request.image not in images:
-                images[request.image] = (_load_image(request.image, self.options.max_pixels),
-                                         {})
+                images[request.image] = (_load_image(request.image, self.options.max_pixels), {})
             image, image_inputs = images[request.image]
             if isinstance(image, Loss):
                 return image
@@ -117,8 +130,12 @@ class HFScorer:
         if not encoded.scored:
             return Loss(None, 0, "empty", "X has no tokens")
         if self.max_length is not None and len(encoded.input_ids) > self.max_length:
-            return Loss(None, len(encoded.scored), "too_long",
-                        f"{len(encoded.input_ids)} tokens > {self.max_length}")
+            return Loss(
+                None,
+                len(encoded.scored),
+                "too_long",
+                f"{len(encoded.input_ids)} tokens > {self.max_length}",
+            )
         return encoded
 
     def losses(self, requests: Sequence[LossRequest]) -> list[Loss]:
@@ -153,5 +170,6 @@ def hf_scorer(path: str, **options: Any) -> HFScorer:
     try:
         return HFScorer.load(path, opts)
     except ImportError as e:
-        raise UsageError(f"the hf scorer needs the 'score' extra "
-                         f"(pip install 'llavar2[score]'): {e}") from None
+        raise UsageError(
+            f"the hf scorer needs the 'score' extra (pip install 'llavar2[score]'): {e}"
+        ) from None

@@ -36,11 +36,10 @@ class _Batch:
 def batches_by_length(items: Sequence[Encoded], batch_size: int) -> list[list[int]]:
     """Item indices, sorted by length and cut into batches of ``batch_size``."""
     order = sorted(range(len(items)), key=lambda i: len(items[i].input_ids))
-    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
-def _collate(items: Sequence[Encoded], rows: list[int], pad_id: int,
-             side: PaddingSide) -> _Batch:
+def _collate(items: Sequence[Encoded], rows: list[int], pad_id: int, side: PaddingSide) -> _Batch:
     width = max(len(items[i].input_ids) for i in rows)
     input_ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
     attention_mask = torch.zeros((len(rows), width), dtype=torch.long)
@@ -51,18 +50,24 @@ def _collate(items: Sequence[Encoded], rows: list[int], pad_id: int,
         item = items[i]
         n = len(item.input_ids)
         start = width - n if side == "left" else 0
-        input_ids[r, start:start + n] = torch.tensor(item.input_ids)
-        attention_mask[r, start:start + n] = 1
-        position_ids[r, start:start + n] = torch.arange(n)
+        input_ids[r, start : start + n] = torch.tensor(item.input_ids)
+        attention_mask[r, start : start + n] = 1
+        position_ids[r, start : start + n] = torch.arange(n)
         # The hidden state at p - 1 predicts the token at p.
         predictors.extend(r * width + start + p - 1 for p in item.scored)
         targets.extend(item.input_ids[p] for p in item.scored)
         owners.extend([i] * len(item.scored))
         for key, value in (item.images or {}).items():
             images.setdefault(key, []).append(value)
-    return _Batch(input_ids, attention_mask, position_ids, torch.tensor(predictors),
-                  torch.tensor(targets), torch.tensor(owners),
-                  {key: torch.cat(values) for key, values in images.items()})
+    return _Batch(
+        input_ids,
+        attention_mask,
+        position_ids,
+        torch.tensor(predictors),
+        torch.tensor(targets),
+        torch.tensor(owners),
+        {key: torch.cat(values) for key, values in images.items()},
+    )
 
 
 def _to(tensor: torch.Tensor, device: torch.device, dtype: torch.dtype | None = None) -> Any:
@@ -75,8 +80,9 @@ class BatchLosses:
     """``model``: a transformers model whose ``.model`` gives hidden states and whose output
     embeddings are the LM head (causal LMs and LLaVA/Qwen2-VL-style models alike)."""
 
-    def __init__(self, model: Any, pad_id: int, padding_side: PaddingSide = "right",
-                 head_chunk: int = 2048):
+    def __init__(
+        self, model: Any, pad_id: int, padding_side: PaddingSide = "right", head_chunk: int = 2048
+    ):
         self.model = model
         self.base = model.base_model
         self.head = model.get_output_embeddings()

@@ -87,11 +87,13 @@ class ChatEncoder:
         if order != list(range(n_texts)):
             raise TemplateError(
                 f"the chat template rendered the message texts as {order}, not once each in "
-                f"order {list(range(n_texts))}: X's tokens cannot be located")
+                f"order {list(range(n_texts))}: X's tokens cannot be located"
+            )
         return pieces[0::2]
 
-    def encode(self, request: LossRequest, image: Any = None,
-               image_inputs: dict[str, Any] | None = None) -> Encoded:
+    def encode(
+        self, request: LossRequest, image: Any = None, image_inputs: dict[str, Any] | None = None
+    ) -> Encoded:
         """``image`` is the decoded image (PIL) when the request has an image part;
         ``image_inputs`` caches the processor's output per template piece for this image, so
         the terms of one image share one pixel tensor."""
@@ -107,12 +109,15 @@ class ChatEncoder:
                     raise TemplateError("the chat template placed the image more than once")
                 if piece not in image_inputs:
                     image_inputs[piece] = self.processor(
-                        text=[piece], images=[image], add_special_tokens=False,
-                        return_tensors="pt")
+                        text=[piece], images=[image], add_special_tokens=False, return_tensors="pt"
+                    )
                 out = image_inputs[piece]
                 ids.extend(out["input_ids"][0].tolist())
-                images = {key: value for key, value in out.items()
-                          if key not in ("input_ids", "attention_mask")}
+                images = {
+                    key: value
+                    for key, value in out.items()
+                    if key not in ("input_ids", "attention_mask")
+                }
             else:
                 ids.extend(self._tokens(piece))
             if k < len(texts):
@@ -121,6 +126,7 @@ class ChatEncoder:
                     scored.extend(range(max(len(ids), 1), len(ids) + len(part_ids)))
                 ids.extend(part_ids)
         if image is not None and images is None:
-            raise TemplateError(f"the chat template has no image placeholder "
-                                f"({self.image_token!r}) for the image")
+            raise TemplateError(
+                f"the chat template has no image placeholder ({self.image_token!r}) for the image"
+            )
         return Encoded(ids, scored, images)

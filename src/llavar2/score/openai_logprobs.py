@@ -48,18 +48,22 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..backends.openai_api.cache import ResponseCache, cache_key
 from ..backends.openai_api.client import CONNECTIONS_PER_CLIENT
-from ..backends.openai_api.retry import FATAL_STATUS, MalformedResponse, is_retried, with_retries
 from ..backends.openai_api.images import data_url, image_reference
+from ..backends.openai_api.retry import FATAL_STATUS, MalformedResponse, is_retried, with_retries
 from ..backends.openai_api.urls import public_url, server_address
 from ..backends.openai_api.usage import Usage
 from ..errors import UsageError
 from ..imaging import DEFAULT_MAX_PIXELS, TooManyPixels, file_sha256
 from .base import SCORERS, Loss, LossRequest, Part
 
-
 PROTOCOL = "vllm-prompt-logprobs@1"  # in every cache key: a change of method changes the keys
-CHAT_PARAMS = {"max_tokens": 1, "temperature": 0, "prompt_logprobs": 0,
-               "add_generation_prompt": False, "return_token_ids": True}
+CHAT_PARAMS = {
+    "max_tokens": 1,
+    "temperature": 0,
+    "prompt_logprobs": 0,
+    "add_generation_prompt": False,
+    "return_token_ids": True,
+}
 # vLLM's refusals of a prompt over the context: the API server's and the engine's wording.
 _TOO_LONG = re.compile(r"maximum context length|maximum model length", re.IGNORECASE)
 T = TypeVar("T")
@@ -135,8 +139,9 @@ def locate(tokens: Sequence[int], runs: Sequence[Sequence[int]]) -> tuple[list[i
         if not run:
             starts.append(end)
             continue
-        start = next((s for s in range(end - len(run), -1, -1)
-                      if tokens[s:s + len(run)] == run), None)
+        start = next(
+            (s for s in range(end - len(run), -1, -1) if tokens[s : s + len(run)] == run), None
+        )
         if start is None:
             return [], index
         starts.append(start)
@@ -162,9 +167,15 @@ class OpenAILogprobScorer:
 
     async def _make_clients(self) -> list[openai.AsyncOpenAI]:
         # Several pools of a few connections, as ChatClient has them (cheaper per request).
-        return [openai.AsyncOpenAI(api_key=self._secret or NO_KEY, base_url=self.config.base_url,
-                                   timeout=self.config.timeout, max_retries=0)
-                for _ in range(-(-self.config.concurrency // CONNECTIONS_PER_CLIENT))]
+        return [
+            openai.AsyncOpenAI(
+                api_key=self._secret or NO_KEY,
+                base_url=self.config.base_url,
+                timeout=self.config.timeout,
+                max_retries=0,
+            )
+            for _ in range(-(-self.config.concurrency // CONNECTIONS_PER_CLIENT))
+        ]
 
     # -- the Scorer protocol --------------------------------------------------------------
 
@@ -183,11 +194,16 @@ class OpenAILogprobScorer:
     def report(self) -> dict[str, Any]:
         """This run's requests, for the summary."""
         usage = self.usage
-        return {"scorer": self.name, "base_url": public_url(self.config.base_url),
-                "cache": str(self.config.cache) if self.config.cache else None,
-                "requests": usage.requests, "retries": usage.retries,
-                "failed_attempts": dict(sorted(usage.failed_attempts.items())),
-                "cache_hits": usage.cache_hits, "prompt_tokens": usage.prompt_tokens}
+        return {
+            "scorer": self.name,
+            "base_url": public_url(self.config.base_url),
+            "cache": str(self.config.cache) if self.config.cache else None,
+            "requests": usage.requests,
+            "retries": usage.retries,
+            "failed_attempts": dict(sorted(usage.failed_attempts.items())),
+            "cache_hits": usage.cache_hits,
+            "prompt_tokens": usage.prompt_tokens,
+        }
 
     # -- one batch ------------------------------------------------------------------------
 
@@ -218,24 +234,35 @@ class OpenAILogprobScorer:
         if request.has_image and request.image is None:
             raise ValueError("a request with an image part needs its image file")
         try:
-            reference = (image_reference(file_sha256(request.image), self.config.image_max_side)
-                         if request.has_image and request.image is not None else "")
+            reference = (
+                image_reference(file_sha256(request.image), self.config.image_max_side)
+                if request.has_image and request.image is not None
+                else ""
+            )
         except OSError as e:
             return Loss(None, 0, "bad_image", f"{request.image}: {e}")
         wire = _wire(request, reference)
         flags = [[p.scored for p in m.parts] for m in request.messages]
-        key = cache_key(self.model, wire, {"protocol": PROTOCOL, "scored": flags, **CHAT_PARAMS},
-                        server=self._server)
+        key = cache_key(
+            self.model,
+            wire,
+            {"protocol": PROTOCOL, "scored": flags, **CHAT_PARAMS},
+            server=self._server,
+        )
         if self._cache is not None and (hit := self._cache.get(key)) is not None:
             self.usage.cache_hits += 1
             return Loss(**hit)
         try:
-            prompt = _shared(batch.prompts, cache_key(self.model, wire, CHAT_PARAMS),
-                             lambda: self._prompt(request))
+            prompt = _shared(
+                batch.prompts,
+                cache_key(self.model, wire, CHAT_PARAMS),
+                lambda: self._prompt(request),
+            )
             tokens, logprobs = await prompt
             tail = texts[first:]
-            runs = await asyncio.gather(*(
-                _shared(batch.tokens, p.text, lambda p=p: self._tokens(p.text)) for p in tail))
+            runs = await asyncio.gather(
+                *(_shared(batch.tokens, p.text, lambda p=p: self._tokens(p.text)) for p in tail)
+            )
         # Not cached: what a fixed file or server setting would change.
         except _BadImage as e:
             return Loss(None, 0, e.reason, str(e))
@@ -277,18 +304,25 @@ class OpenAILogprobScorer:
         async def attempt() -> Any:
             self.usage.before_request()
             client = self._clients[next(self._turn) % len(self._clients)]
-            reply = await client.post(url, cast_to=object, body=body,
-                                      options={"security": {"bearer_auth": True}})
+            reply = await client.post(
+                url, cast_to=object, body=body, options={"security": {"bearer_auth": True}}
+            )
             result = parse(reply)
             if isinstance(reply, dict) and isinstance(reply.get("usage"), dict):
                 self.usage.prompt_tokens += int(reply["usage"].get("prompt_tokens") or 0)
             return result
 
         return await with_retries(
-            attempt, usage=self.usage, max_attempts=config.max_attempts, timeout=config.timeout,
-            backoff_base=config.backoff_base, backoff_max=config.backoff_max,
-            status_error=lambda e: self._status_error(e, url), redact=self._redact,
-            where=f" at {url}")
+            attempt,
+            usage=self.usage,
+            max_attempts=config.max_attempts,
+            timeout=config.timeout,
+            backoff_base=config.backoff_base,
+            backoff_max=config.backoff_max,
+            status_error=lambda e: self._status_error(e, url),
+            redact=self._redact,
+            where=f" at {url}",
+        )
 
     def _status_error(self, e: openai.APIStatusError, url: str) -> str:
         """Why a non-2xx answer was given, if it is worth retrying; otherwise raise what it
@@ -301,8 +335,9 @@ class OpenAILogprobScorer:
         if status in FATAL_STATUS:
             hint = f" (the key is read from ${self.config.api_key_env})" if status < 404 else ""
             where = public_url(url if "://" in url else self.config.base_url.rstrip("/") + url)
-            raise UsageError(f"{FATAL_STATUS[status]} (HTTP {status} from {where}){hint}: "
-                             f"{message}") from None
+            raise UsageError(
+                f"{FATAL_STATUS[status]} (HTTP {status} from {where}){hint}: {message}"
+            ) from None
         raise _Refused(f"HTTP {status}: {message}") from None
 
     def _redact(self, text: str) -> str:
@@ -311,8 +346,9 @@ class OpenAILogprobScorer:
         return text.replace(self._secret, "[redacted]") if len(self._secret) >= 8 else text
 
 
-def _x_loss(tokens: list[int], logprobs: list[float | None], tail: list[Part],
-            runs: Sequence[list[int]]) -> Loss:
+def _x_loss(
+    tokens: list[int], logprobs: list[float | None], tail: list[Part], runs: Sequence[list[int]]
+) -> Loss:
     """The mean -logprob over X's tokens, ``tail`` being the text parts from X's first on and
     ``runs`` their tokens alone."""
     if any(p.scored and not run for p, run in zip(tail, runs)):
@@ -320,20 +356,31 @@ def _x_loss(tokens: list[int], logprobs: list[float | None], tail: list[Part],
     starts, missing = locate(tokens, runs)
     if missing is not None:
         role = "scored text" if tail[missing].scored else "text after X"
-        return Loss(None, 0, "x_not_found", (
-            f"the {role} {_clip(tail[missing].text)!r} ({len(runs[missing])} tokens alone) is "
-            f"not found as these tokens, in order, in the {len(tokens)}-token prompt the "
-            "server's chat template made (the template may change the text, e.g. trim it, or "
-            "merge its tokens with the template's)"))
-    values = [logprobs[s + i] for p, s, run in zip(tail, starts, runs) if p.scored
-              for i in range(len(run))]
+        return Loss(
+            None,
+            0,
+            "x_not_found",
+            (
+                f"the {role} {_clip(tail[missing].text)!r} ({len(runs[missing])} tokens alone) is "
+                f"not found as these tokens, in order, in the {len(tokens)}-token prompt the "
+                "server's chat template made (the template may change the text, e.g. trim it, or "
+                "merge its tokens with the template's)"
+            ),
+        )
+    values = [
+        logprobs[s + i]
+        for p, s, run in zip(tail, starts, runs)
+        if p.scored
+        for i in range(len(run))
+    ]
     if any(v is None for v in values):
         return Loss(None, 0, "x_not_found", "X starts the prompt: no log-probability there")
     return Loss(-sum(v for v in values if v is not None) / len(values), len(values))
 
 
-def _shared(memo: dict[str, asyncio.Future[T]], key: str,
-            make: Callable[[], Awaitable[T]]) -> asyncio.Future[T]:
+def _shared(
+    memo: dict[str, asyncio.Future[T]], key: str, make: Callable[[], Awaitable[T]]
+) -> asyncio.Future[T]:
     """One task per key for the whole batch, whoever asks first starts it."""
     if key not in memo:
         memo[key] = asyncio.ensure_future(make())
@@ -348,8 +395,12 @@ def _wire(request: LossRequest, image_url: str) -> list[dict[str, Any]]:
         if len(parts) == 1 and not parts[0].image:
             content: Any = parts[0].text
         else:
-            content = [{"type": "image_url", "image_url": {"url": image_url}} if p.image
-                       else {"type": "text", "text": p.text} for p in parts]
+            content = [
+                {"type": "image_url", "image_url": {"url": image_url}}
+                if p.image
+                else {"type": "text", "text": p.text}
+                for p in parts
+            ]
         messages.append({"role": message.role, "content": content})
     return messages
 
@@ -361,12 +412,19 @@ def _prompt_logprobs(reply: Any) -> tuple[list[int], list[float | None]]:
         raise MalformedResponse(f"not a chat completion: {str(reply)[:200]!r}")
     entries = reply.get("prompt_logprobs")
     if entries is None:
-        raise UsageError("the server returned no prompt_logprobs: the openai scorer needs a "
-                         "vLLM-compatible server (prompt_logprobs on chat completions)")
+        raise UsageError(
+            "the server returned no prompt_logprobs: the openai scorer needs a "
+            "vLLM-compatible server (prompt_logprobs on chat completions)"
+        )
     ids = reply.get("prompt_token_ids")
-    if not isinstance(entries, list) or (ids is not None and not (
-            isinstance(ids, list) and len(ids) == len(entries)
-            and all(isinstance(t, int) for t in ids))):
+    if not isinstance(entries, list) or (
+        ids is not None
+        and not (
+            isinstance(ids, list)
+            and len(ids) == len(entries)
+            and all(isinstance(t, int) for t in ids)
+        )
+    ):
         raise MalformedResponse("prompt_logprobs and prompt_token_ids do not match")
     tokens: list[int] = []
     values: list[float | None] = []
@@ -378,8 +436,10 @@ def _prompt_logprobs(reply: Any) -> tuple[list[int], list[float | None]]:
         if not isinstance(entry, dict) or not entry:
             raise MalformedResponse(f"prompt_logprobs[{i}] is {str(entry)[:100]!r}")
         if ids is None and len(entry) > 1:
-            raise UsageError("the server lists several tokens per prompt position and no "
-                             "prompt_token_ids, so the prompt's own tokens are unknown")
+            raise UsageError(
+                "the server lists several tokens per prompt position and no "
+                "prompt_token_ids, so the prompt's own tokens are unknown"
+            )
         key = str(ids[i]) if ids is not None else next(iter(entry))
         value = entry.get(key)
         value = value.get("logprob") if isinstance(value, dict) else value

@@ -39,8 +39,14 @@ def resolve_context(choice: ContextChoice, scorer: Scorer) -> Context:
     return choice
 
 
-def run(items: Iterable[Item], scorer: Scorer, context: Context, images_dir: Path | None = None,
-        done: Container[tuple[str, int]] = frozenset(), chunk: int = 256) -> Iterator[DuoScores]:
+def run(
+    items: Iterable[Item],
+    scorer: Scorer,
+    context: Context,
+    images_dir: Path | None = None,
+    done: Container[tuple[str, int]] = frozenset(),
+    chunk: int = 256,
+) -> Iterator[DuoScores]:
     """The scores of each duo of ``items`` not in ``done``, in order, ``chunk`` duos at a time."""
     if context == "image" and images_dir is None:
         raise ValueError("context 'image' needs the images folder")
@@ -70,8 +76,10 @@ def _images_dir(out: Path) -> Path:
     """Where the build's images are: the folder build.json recorded (as the runner used it)."""
     path = out / files.BUILD
     if not path.is_file():
-        raise UsageError(f"{out} has no {files.BUILD}: the images folder is unknown "
-                         "(use --context facts to score without images)")
+        raise UsageError(
+            f"{out} has no {files.BUILD}: the images folder is unknown "
+            "(use --context facts to score without images)"
+        )
     return Path(json.loads(path.read_text(encoding="utf-8"))["images_dir"])
 
 
@@ -81,12 +89,18 @@ def _check_same_scorer(path: Path, scorer: Scorer, context: Context) -> None:
         if (first["scorer"], first["context"]) != (scorer.name, context):
             raise UsageError(
                 f"{path} holds scores by {first['scorer']} with context {first['context']}; "
-                f"resume with the same scorer and context, or move the file away")
+                f"resume with the same scorer and context, or move the file away"
+            )
         return
 
 
-def score_build(out: Path, scorer: Scorer, context: ContextChoice = "auto",
-                progress: bool = True, chunk: int = 256) -> dict[str, Any]:
+def score_build(
+    out: Path,
+    scorer: Scorer,
+    context: ContextChoice = "auto",
+    progress: bool = True,
+    chunk: int = 256,
+) -> dict[str, Any]:
     """Score (or finish scoring) the build in ``out``; returns this run's summary."""
     for name in (files.OCR, files.CAPTIONS, files.CONVERSATIONS):
         if not (out / name).is_file():
@@ -97,9 +111,13 @@ def score_build(out: Path, scorer: Scorer, context: ContextChoice = "auto",
         _check_same_scorer(out / SCORES, scorer, resolved)
 
     def items() -> Iterator[Item]:
-        return merge_join(merge_join(read_jsonl(out / files.OCR, OcrResult),
-                                     read_jsonl(out / files.CAPTIONS, EnrichedCaption)),
-                          read_jsonl(out / files.CONVERSATIONS, ConversationSet))
+        return merge_join(
+            merge_join(
+                read_jsonl(out / files.OCR, OcrResult),
+                read_jsonl(out / files.CAPTIONS, EnrichedCaption),
+            ),
+            read_jsonl(out / files.CONVERSATIONS, ConversationSet),
+        )
 
     unscorable: Counter[str] = Counter()
     scored = 0
@@ -107,8 +125,9 @@ def score_build(out: Path, scorer: Scorer, context: ContextChoice = "auto",
     with ResumableJsonl(out / SCORES, lambda o: (o["id"], o["duo"]), compact=True) as scores:
         done = scores.done  # the keys written below are not asked about again
         already = len(done)
-        todo = sum(1 for _, conv in items() for k in range(len(conv.duos))
-                   if (conv.id, k) not in done)
+        todo = sum(
+            1 for _, conv in items() for k in range(len(conv.duos)) if (conv.id, k) not in done
+        )
         bar = tqdm(total=todo, desc="score", unit="duo", disable=not progress, leave=False)
         for result in run(items(), scorer, resolved, images_dir, done, chunk):
             scores.write(result)
@@ -117,15 +136,31 @@ def score_build(out: Path, scorer: Scorer, context: ContextChoice = "auto",
             bar.update()
         bar.close()
         total = len(scores.done)
-    summary = run_summary(out / SCORES, scorer.name, resolved, scored, already, total,
-                          unscorable, time.perf_counter() - start)
+    summary = run_summary(
+        out / SCORES,
+        scorer.name,
+        resolved,
+        scored,
+        already,
+        total,
+        unscorable,
+        time.perf_counter() - start,
+    )
     if hasattr(scorer, "report"):  # API scorers: requests, retries, cache hits
         summary["usage"] = scorer.report()
     return summary
 
 
-def run_summary(path: Path, scorer: str, context: str, scored: int, already: int, total: int,
-                unscorable: Counter[str], seconds: float) -> dict[str, Any]:
+def run_summary(
+    path: Path,
+    scorer: str,
+    context: str,
+    scored: int,
+    already: int,
+    total: int,
+    unscorable: Counter[str],
+    seconds: float,
+) -> dict[str, Any]:
     """What a score run did (either runner), as ``llavar2 score`` prints it."""
     return {
         "scores": str(path),

@@ -8,8 +8,13 @@ from typing import Any
 
 from ..jsonl import read_jsonl
 
-RECORD_FILES = ["images.jsonl", "ocr.jsonl", "captions.jsonl", "conversations.jsonl",
-                "rejects.jsonl"]
+RECORD_FILES = [
+    "images.jsonl",
+    "ocr.jsonl",
+    "captions.jsonl",
+    "conversations.jsonl",
+    "rejects.jsonl",
+]
 
 
 def build_records(out: Path) -> dict[str, list[dict[str, Any]]]:
@@ -39,12 +44,35 @@ def filtered_sample_build(tmp: Path, n_images: int, max_answer_words: int = 3) -
     manifest = tmp / "captions.jsonl"
     manifest.write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = tmp / "out"
-    result = runner.invoke(app, ["build", "--images", str(samples.IMAGES_DIR), "--captions",
-                                 str(manifest), "--out", str(out), "--no-progress"])
+    result = runner.invoke(
+        app,
+        [
+            "build",
+            "--images",
+            str(samples.IMAGES_DIR),
+            "--captions",
+            str(manifest),
+            "--out",
+            str(out),
+            "--no-progress",
+        ],
+    )
     if result.exit_code != 0:
         raise RuntimeError(f"the sample build failed: {result.output}")
-    result = runner.invoke(app, ["filter", str(out), "--mifd-max", "none", "--ffd-max", "none",
-                                 "--max-answer-words", str(max_answer_words), "--no-progress"])
+    result = runner.invoke(
+        app,
+        [
+            "filter",
+            str(out),
+            "--mifd-max",
+            "none",
+            "--ffd-max",
+            "none",
+            "--max-answer-words",
+            str(max_answer_words),
+            "--no-progress",
+        ],
+    )
     if result.exit_code != 0:
         raise RuntimeError(f"the filter failed: {result.output}")
     return out

@@ -28,10 +28,26 @@ def chromium_binary() -> str:
 
 
 # Named keys for ``HeadlessPage.press``: their ``code`` and Windows virtual key code.
-_NAMED_KEYS = {"ArrowLeft": 37, "ArrowUp": 38, "ArrowRight": 39, "ArrowDown": 40, "Escape": 27,
-               "Enter": 13, "Tab": 9, "Backspace": 8, "Delete": 46, "Home": 36, "End": 35}
-_SYMBOL_KEYS = {"/": ("Slash", 191), " ": ("Space", 32), ".": ("Period", 190),
-                ",": ("Comma", 188), "-": ("Minus", 189)}
+_NAMED_KEYS = {
+    "ArrowLeft": 37,
+    "ArrowUp": 38,
+    "ArrowRight": 39,
+    "ArrowDown": 40,
+    "Escape": 27,
+    "Enter": 13,
+    "Tab": 9,
+    "Backspace": 8,
+    "Delete": 46,
+    "Home": 36,
+    "End": 35,
+}
+_SYMBOL_KEYS = {
+    "/": ("Slash", 191),
+    " ": ("Space", 32),
+    ".": ("Period", 190),
+    ",": ("Comma", 188),
+    "-": ("Minus", 189),
+}
 
 
 class HeadlessPage:
@@ -42,9 +58,17 @@ class HeadlessPage:
     def __init__(self, width: int = 1400, height: int = 1000, timeout: float = 30.0):
         self.timeout = timeout
         self._profile = tempfile.mkdtemp(prefix="llavar2-chromium-")
-        args = [chromium_binary(), "--headless=new", "--remote-debugging-port=0",
-                f"--user-data-dir={self._profile}", "--no-first-run", "--disable-gpu",
-                "--disable-extensions", f"--window-size={width},{height}", "about:blank"]
+        args = [
+            chromium_binary(),
+            "--headless=new",
+            "--remote-debugging-port=0",
+            f"--user-data-dir={self._profile}",
+            "--no-first-run",
+            "--disable-gpu",
+            "--disable-extensions",
+            f"--window-size={width},{height}",
+            "about:blank",
+        ]
         if os.geteuid() == 0:  # Chromium refuses to run as root with its sandbox
             args.insert(1, "--no-sandbox")
         self._proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -78,11 +102,13 @@ class HeadlessPage:
     def _record(self, event: dict[str, Any]) -> None:
         method, params = event.get("method"), event.get("params", {})
         if method == "Runtime.consoleAPICalled" and params["type"] in ("error", "assert"):
-            self.errors.append(" ".join(str(a.get("value", a.get("description", "")))
-                                        for a in params["args"]))
+            self.errors.append(
+                " ".join(str(a.get("value", a.get("description", ""))) for a in params["args"])
+            )
         elif method == "Runtime.consoleAPICalled" and params["type"] == "warning":
-            self.warnings.append(" ".join(str(a.get("value", a.get("description", "")))
-                                          for a in params["args"]))
+            self.warnings.append(
+                " ".join(str(a.get("value", a.get("description", ""))) for a in params["args"])
+            )
         elif method == "Runtime.exceptionThrown":
             details = params["exceptionDetails"]
             self.errors.append(details.get("exception", {}).get("description", details["text"]))
@@ -118,8 +144,9 @@ class HeadlessPage:
             self._record(json.loads(self._ws.recv()))
 
     def evaluate(self, expression: str) -> Any:
-        result = self.send("Runtime.evaluate", expression=expression, returnByValue=True,
-                           awaitPromise=True)
+        result = self.send(
+            "Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True
+        )
         if "exceptionDetails" in result:
             raise RuntimeError(f"{expression}: {result['exceptionDetails']}")
         return result["result"].get("value")
@@ -136,8 +163,11 @@ class HeadlessPage:
         """Type one key as a user does: a character (``"a"``, ``"1"``, ``"/"``) or a named key
         (``"ArrowDown"``, ``"Escape"``, ``"Enter"``…), to whatever has the focus."""
         if key in _NAMED_KEYS:
-            params: dict[str, Any] = {"key": key, "code": key,
-                                      "windowsVirtualKeyCode": _NAMED_KEYS[key]}
+            params: dict[str, Any] = {
+                "key": key,
+                "code": key,
+                "windowsVirtualKeyCode": _NAMED_KEYS[key],
+            }
             if key == "Enter":
                 params.update(text="\r", unmodifiedText="\r")
         elif len(key) == 1:
@@ -147,8 +177,13 @@ class HeadlessPage:
                 code, vk = f"Digit{key}", ord(key)
             else:
                 code, vk = _SYMBOL_KEYS.get(key, ("", 0))
-            params = {"key": key, "code": code, "windowsVirtualKeyCode": vk, "text": key,
-                      "unmodifiedText": key}
+            params = {
+                "key": key,
+                "code": code,
+                "windowsVirtualKeyCode": vk,
+                "text": key,
+                "unmodifiedText": key,
+            }
         else:
             raise ValueError(f"unknown key {key!r}")
         self.send("Input.dispatchKeyEvent", type="keyDown", **params)
@@ -168,14 +203,14 @@ class HeadlessPage:
             " if (!e) return null; e.scrollIntoView({block: 'center', inline: 'center'});"
             " const r = e.getBoundingClientRect();"
             " return r.width && r.height ? [r.left + r.width / 2, r.top + r.height / 2] : null;"
-            " })()")
+            " })()"
+        )
         if point is None:
             raise LookupError(f"no visible element matches {selector!r}")
         x, y = point
         self.send("Input.dispatchMouseEvent", type="mouseMoved", x=x, y=y)
         for kind in ("mousePressed", "mouseReleased"):
-            self.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left",
-                      clickCount=1)
+            self.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
 
     def set_input_files(self, selector: str, paths: list[Path]) -> None:
         """Choose ``paths`` in the file input matching ``selector``, as its file dialog would

@@ -79,9 +79,14 @@ FaultPlan = Callable[[Request], "Fault | None"]
 
 
 class FakeChatServer:
-    def __init__(self, latency: float = 0.0, faults: FaultPlan | None = None,
-                 refuse_response_format: bool = False, max_model_len: int = 4096,
-                 answerer: Callable[[dict[str, Any]], str] | None = None):
+    def __init__(
+        self,
+        latency: float = 0.0,
+        faults: FaultPlan | None = None,
+        refuse_response_format: bool = False,
+        max_model_len: int = 4096,
+        answerer: Callable[[dict[str, Any]], str] | None = None,
+    ):
         self.latency = latency
         self.answerer = answerer or scripted_reply  # the reply text of a chat completion
         self.faults = faults
@@ -114,8 +119,9 @@ class FakeChatServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def record(self, body: dict[str, Any], authorization: str | None,
-               path: str = CHAT_PATH) -> Request:
+    def record(
+        self, body: dict[str, Any], authorization: str | None, path: str = CHAT_PATH
+    ) -> Request:
         key = hashlib.sha256(json.dumps([path, body], sort_keys=True).encode()).hexdigest()
         with self._lock:
             self._seen[key] = attempt = self._seen.get(key, 0) + 1
@@ -123,8 +129,9 @@ class FakeChatServer:
             self.requests.append(request)
         return request
 
-    def answer(self, body: dict[str, Any], authorization: str | None, path: str = CHAT_PATH
-               ) -> tuple[int, dict[str, str], str | None]:
+    def answer(
+        self, body: dict[str, Any], authorization: str | None, path: str = CHAT_PATH
+    ) -> tuple[int, dict[str, str], str | None]:
         """(status, headers, body text or None to drop the connection), after the wait."""
         request = self.record(body, authorization, path)
         fault = (self.faults(request) if self.faults else None) or Fault()
@@ -154,8 +161,13 @@ class FakeChatServer:
             tokens = toy_tokens(str(body.get("prompt", "")))
             if body.get("add_special_tokens", True):
                 tokens = [BOS, *tokens]
-        return 200, {}, json.dumps({"count": len(tokens), "max_model_len": self.max_model_len,
-                                    "tokens": tokens})
+        return (
+            200,
+            {},
+            json.dumps(
+                {"count": len(tokens), "max_model_len": self.max_model_len, "tokens": tokens}
+            ),
+        )
 
     def _scored(self, body: dict[str, Any]) -> tuple[int, dict[str, str], str]:
         """A chat completion with vLLM's ``prompt_logprobs``: per prompt position after the
@@ -164,15 +176,22 @@ class FakeChatServer:
         tokens = toy_chat_tokens(body.get("messages", []), body.get("add_generation_prompt", True))
         max_tokens = int(body.get("max_tokens") or 16)
         if len(tokens) + max_tokens > self.max_model_len:
-            return 400, {}, _error(  # vLLM's wording
-                f"This model's maximum context length is {self.max_model_len} tokens. However, "
-                f"you requested {len(tokens) + max_tokens} tokens ({len(tokens)} in the "
-                f"messages, {max_tokens} in the completion). Please reduce the length of the "
-                "messages or completion.", 400)
+            return (
+                400,
+                {},
+                _error(  # vLLM's wording
+                    f"This model's maximum context length is {self.max_model_len} tokens. However, "
+                    f"you requested {len(tokens) + max_tokens} tokens ({len(tokens)} in the "
+                    f"messages, {max_tokens} in the completion). Please reduce the length of the "
+                    "messages or completion.",
+                    400,
+                ),
+            )
         prompt_logprobs: list[dict[str, Any] | None] = [None]
-        prompt_logprobs += [{str(token): {"logprob": toy_logprob(prev, token), "rank": None,
-                                          "decoded_token": ""}}
-                            for prev, token in zip(tokens, tokens[1:])]
+        prompt_logprobs += [
+            {str(token): {"logprob": toy_logprob(prev, token), "rank": None, "decoded_token": ""}}
+            for prev, token in zip(tokens, tokens[1:])
+        ]
         completion = _completion(body, "ok")
         completion["usage"]["prompt_tokens"] = len(tokens)
         completion["prompt_logprobs"] = prompt_logprobs
@@ -232,10 +251,18 @@ def _completion(body: dict[str, Any], content: str) -> dict[str, Any]:
         "object": "chat.completion",
         "created": 0,
         "model": body.get("model", ""),
-        "choices": [{"index": 0, "finish_reason": "stop",
-                     "message": {"role": "assistant", "content": content}}],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                  "total_tokens": prompt_tokens + completion_tokens},
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": content},
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
     }
 
 
@@ -261,8 +288,12 @@ _IMAGE_MARK = "\ue000"  # stands for an image part while the content is joined a
 
 
 def toy_tokens(text: str) -> list[int]:
-    return [TEXT_IDS_FROM + int.from_bytes(hashlib.sha256(piece.encode()).digest()[:4], "big")
-            % (VOCAB - TEXT_IDS_FROM) for piece in _PIECES.findall(text)]
+    return [
+        TEXT_IDS_FROM
+        + int.from_bytes(hashlib.sha256(piece.encode()).digest()[:4], "big")
+        % (VOCAB - TEXT_IDS_FROM)
+        for piece in _PIECES.findall(text)
+    ]
 
 
 def toy_logprob(prev: int, token: int) -> float:
@@ -271,8 +302,9 @@ def toy_logprob(prev: int, token: int) -> float:
 
 def _content_tokens(content: Any) -> list[int]:
     parts = [{"type": "text", "text": content}] if isinstance(content, str) else content or []
-    joined = "\n".join(_IMAGE_MARK if p.get("type") == "image_url" else str(p.get("text", ""))
-                       for p in parts).strip()
+    joined = "\n".join(
+        _IMAGE_MARK if p.get("type") == "image_url" else str(p.get("text", "")) for p in parts
+    ).strip()
     tokens: list[int] = []
     for i, text in enumerate(joined.split(_IMAGE_MARK)):
         tokens += ([IMAGE] * IMAGE_TOKENS if i else []) + toy_tokens(text)
@@ -283,8 +315,14 @@ def toy_chat_tokens(messages: list[dict[str, Any]], add_generation_prompt: bool)
     newline = toy_tokens("\n")
     tokens = [BOS]
     for message in messages:
-        tokens += [IM_START, *toy_tokens(str(message.get("role", ""))), *newline,
-                   *_content_tokens(message.get("content")), IM_END, *newline]
+        tokens += [
+            IM_START,
+            *toy_tokens(str(message.get("role", ""))),
+            *newline,
+            *_content_tokens(message.get("content")),
+            IM_END,
+            *newline,
+        ]
     if add_generation_prompt:
         tokens += [IM_START, *toy_tokens("assistant"), *newline]
     return tokens
@@ -313,8 +351,9 @@ def _handler(server: FakeChatServer) -> type[BaseHTTPRequestHandler]:
             except ValueError:
                 self._send(400, {}, _error("the request body is not JSON", 400))
                 return
-            status, headers, text = server.answer(body, self.headers.get("Authorization"),
-                                                  self.path)
+            status, headers, text = server.answer(
+                body, self.headers.get("Authorization"), self.path
+            )
             if text is None:  # a dropped connection: no status line at all
                 self.close_connection = True
                 return

@@ -9,20 +9,34 @@ from pathlib import Path
 
 from ..filter.stage import FilteredDuo
 from ..jsonl import write_jsonl_atomic
-from ..records import QA, ConversationSet, DuoConversation, ImageRecord, OcrLine, OcrResult
-from ..records import Provenance
+from ..records import (
+    QA,
+    ConversationSet,
+    DuoConversation,
+    ImageRecord,
+    OcrLine,
+    OcrResult,
+    Provenance,
+)
 
 PROVENANCE = Provenance(stage="generate", backend="test", model="none", template="test@1")
 
 
 def _duo(k: int) -> DuoConversation:
-    return DuoConversation(qtype=f"type{k % 2}", extractive=QA(question=f"q{k}", answer=f"a{k}"),
-                           self_explain=QA(question="why", answer="because"), evidence=[0])
+    return DuoConversation(
+        qtype=f"type{k % 2}",
+        extractive=QA(question=f"q{k}", answer=f"a{k}"),
+        self_explain=QA(question="why", answer="because"),
+        evidence=[0],
+    )
 
 
-def write_skewed_build(out: Path, sources: dict[str, tuple[int, int, int]],
-                       ocr_text: dict[str, str] | None = None,
-                       captions: dict[str, str] | None = None) -> Path:
+def write_skewed_build(
+    out: Path,
+    sources: dict[str, tuple[int, int, int]],
+    ocr_text: dict[str, str] | None = None,
+    captions: dict[str, str] | None = None,
+) -> Path:
     """``sources``: name → (images, duos per image, of which dropped per image). ``ocr_text``
     and ``captions``: per image id (``<source>-<i>``), its OCR text and human caption."""
     images, ocr, convs, kept, dropped = [], [], [], [], []
@@ -30,27 +44,63 @@ def write_skewed_build(out: Path, sources: dict[str, tuple[int, int, int]],
         for i in range(n):
             image_id = f"{source}-{i}"
             name = f"{image_id}.png"
-            images.append(ImageRecord(
-                id=image_id, image=name, row=len(images), sha256=f"{len(images):064d}",
-                width=640, height=480, format="PNG", meta={"source": source},
-                caption=(captions or {}).get(image_id, "An image.")))
+            images.append(
+                ImageRecord(
+                    id=image_id,
+                    image=name,
+                    row=len(images),
+                    sha256=f"{len(images):064d}",
+                    width=640,
+                    height=480,
+                    format="PNG",
+                    meta={"source": source},
+                    caption=(captions or {}).get(image_id, "An image."),
+                )
+            )
             if ocr_text and image_id in ocr_text:
                 text = ocr_text[image_id]
-                ocr.append(OcrResult(id=image_id, image=name, engine="test", width=640,
-                                     height=480, text=text, lines=[OcrLine(
-                                         text=t, box=[[0, 0], [100, 0], [100, 20], [0, 20]],
-                                         score=0.99) for t in text.split("\n")]))
+                ocr.append(
+                    OcrResult(
+                        id=image_id,
+                        image=name,
+                        engine="test",
+                        width=640,
+                        height=480,
+                        text=text,
+                        lines=[
+                            OcrLine(text=t, box=[[0, 0], [100, 0], [100, 20], [0, 20]], score=0.99)
+                            for t in text.split("\n")
+                        ],
+                    )
+                )
             all_duos = [_duo(k) for k in range(duos)]
-            convs.append(ConversationSet(id=image_id, image=name, duos=all_duos,
-                                         provenance=PROVENANCE))
-            kept.append(ConversationSet(id=image_id, image=name, duos=all_duos[drops:],
-                                        provenance=PROVENANCE))
-            dropped += [FilteredDuo(id=image_id, image=name, duo=k, conversation=all_duos[k],
-                                    step="rules", reason="test") for k in range(drops)]
+            convs.append(
+                ConversationSet(id=image_id, image=name, duos=all_duos, provenance=PROVENANCE)
+            )
+            kept.append(
+                ConversationSet(
+                    id=image_id, image=name, duos=all_duos[drops:], provenance=PROVENANCE
+                )
+            )
+            dropped += [
+                FilteredDuo(
+                    id=image_id,
+                    image=name,
+                    duo=k,
+                    conversation=all_duos[k],
+                    step="rules",
+                    reason="test",
+                )
+                for k in range(drops)
+            ]
     out.mkdir(parents=True, exist_ok=True)
-    for name, rows in (("images.jsonl", images), ("ocr.jsonl", ocr),
-                       ("conversations.jsonl", convs), ("kept.jsonl", kept),
-                       ("dropped.jsonl", dropped)):
+    for name, rows in (
+        ("images.jsonl", images),
+        ("ocr.jsonl", ocr),
+        ("conversations.jsonl", convs),
+        ("kept.jsonl", kept),
+        ("dropped.jsonl", dropped),
+    ):
         if rows or name != "ocr.jsonl":
             write_jsonl_atomic(out / name, rows)
     return out

@@ -62,9 +62,11 @@ class Segment:
 def receipts(root: Path | None = None) -> list[str]:
     """The receipt names (``NNN``) that have an image, boxes and key fields, sorted."""
     root = root or sroie_dir()
-    return sorted(p.stem for p in (root / "img").glob("*.jpg")
-                  if (root / "box" / f"{p.stem}.csv").exists()
-                  and (root / "key" / f"{p.stem}.json").exists())
+    return sorted(
+        p.stem
+        for p in (root / "img").glob("*.jpg")
+        if (root / "box" / f"{p.stem}.csv").exists() and (root / "key" / f"{p.stem}.json").exists()
+    )
 
 
 def image_path(name: str, root: Path | None = None) -> Path:
@@ -103,8 +105,7 @@ def text_skew(boxes: Iterable[Sequence[Sequence[float]]]) -> float:
     return angle if abs(math.degrees(angle)) >= MIN_SKEW_DEG else 0.0
 
 
-def reference_rows(name: str, root: Path | None = None,
-                   skew: float = 0.0) -> list[list[Segment]]:
+def reference_rows(name: str, root: Path | None = None, skew: float = 0.0) -> list[list[Segment]]:
     """The annotated segments grouped into printed rows (see the module docstring), in the
     frame of a scan skewed by ``skew`` radians."""
     c, s = math.cos(skew), math.sin(skew)
@@ -140,8 +141,9 @@ def order_aware_errors(hypothesis: str, reference: str) -> tuple[int, int]:
     return character_errors(hypothesis.upper(), reference.upper())
 
 
-def engine_lines(name: str, engine: OcrEngine, cache: OcrCache,
-                 root: Path | None = None) -> list[OcrLine]:
+def engine_lines(
+    name: str, engine: OcrEngine, cache: OcrCache, root: Path | None = None
+) -> list[OcrLine]:
     """The engine's own lines of a receipt, in its box order, through the OCR cache that builds
     use (the engine runs only on a miss, and fills it)."""
     data = image_path(name, root).read_bytes()

@@ -11,8 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-SPECIAL = ["<pad>", "<s>", "</s>", "<|system|>", "<|user|>", "<|assistant|>", "<|end|>",
-           "<image>"]
+SPECIAL = ["<pad>", "<s>", "</s>", "<|system|>", "<|user|>", "<|assistant|>", "<|end|>", "<image>"]
 CHAT_TEMPLATE = (
     "{{ bos_token }}{% for m in messages %}<|{{ m['role'] }}|>\n"
     "{% if m['content'] is string %}{{ m['content'] }}{% else %}"
@@ -36,24 +35,46 @@ def train_tokenizer(vocab_size: int = 400, corpus: list[str] = CORPUS) -> Any:
     bpe = Tokenizer(models.BPE())
     bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     bpe.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=SPECIAL,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=SPECIAL,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    )
     bpe.train_from_iterator(corpus * 4, trainer)
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=bpe, bos_token="<s>", eos_token="</s>",
-                                        pad_token="<pad>",
-                                        extra_special_tokens={"image_token": "<image>"})
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=bpe,
+        bos_token="<s>",
+        eos_token="</s>",
+        pad_token="<pad>",
+        extra_special_tokens={"image_token": "<image>"},
+    )
     tokenizer.chat_template = CHAT_TEMPLATE
     return tokenizer
 
 
-def _llama(vocab_size: int, pad_id: int, hidden: int, layers: int, heads: int, kv_heads: int,
-           intermediate: int, context: int) -> Any:
+def _llama(
+    vocab_size: int,
+    pad_id: int,
+    hidden: int,
+    layers: int,
+    heads: int,
+    kv_heads: int,
+    intermediate: int,
+    context: int,
+) -> Any:
     from transformers import LlamaConfig
 
-    return LlamaConfig(vocab_size=vocab_size, hidden_size=hidden, intermediate_size=intermediate,
-                       num_hidden_layers=layers, num_attention_heads=heads,
-                       num_key_value_heads=kv_heads, max_position_embeddings=context,
-                       pad_token_id=pad_id, tie_word_embeddings=False)
+    return LlamaConfig(
+        vocab_size=vocab_size,
+        hidden_size=hidden,
+        intermediate_size=intermediate,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        num_key_value_heads=kv_heads,
+        max_position_embeddings=context,
+        pad_token_id=pad_id,
+        tie_word_embeddings=False,
+    )
 
 
 def save_causal_lm(folder: Path, context: int = 256, seed: int = 0) -> Path:
@@ -63,15 +84,17 @@ def save_causal_lm(folder: Path, context: int = 256, seed: int = 0) -> Path:
 
     tokenizer = train_tokenizer()
     torch.manual_seed(seed)
-    model = LlamaForCausalLM(_llama(len(tokenizer), tokenizer.pad_token_id, 32, 2, 4, 2, 64,
-                                    context))
+    model = LlamaForCausalLM(
+        _llama(len(tokenizer), tokenizer.pad_token_id, 32, 2, 4, 2, 64, context)
+    )
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
 
 
-def llava_config(tokenizer: Any, image_size: int, patch: int, vision: dict[str, int],
-                 text: dict[str, int]) -> Any:
+def llava_config(
+    tokenizer: Any, image_size: int, patch: int, vision: dict[str, int], text: dict[str, int]
+) -> Any:
     from transformers import CLIPVisionConfig, LlavaConfig
 
     return LlavaConfig(
@@ -85,12 +108,18 @@ def llava_config(tokenizer: Any, image_size: int, patch: int, vision: dict[str, 
 def llava_processor(tokenizer: Any, image_size: int, patch: int) -> Any:
     from transformers import CLIPImageProcessor, LlavaProcessor
 
-    images = CLIPImageProcessor(size={"shortest_edge": image_size},
-                                crop_size={"height": image_size, "width": image_size})
+    images = CLIPImageProcessor(
+        size={"shortest_edge": image_size}, crop_size={"height": image_size, "width": image_size}
+    )
     # "default" feature selection drops CLIP's class token, which num_additional adds back.
-    return LlavaProcessor(image_processor=images, tokenizer=tokenizer, patch_size=patch,
-                          vision_feature_select_strategy="default",
-                          num_additional_image_tokens=1, chat_template=CHAT_TEMPLATE)
+    return LlavaProcessor(
+        image_processor=images,
+        tokenizer=tokenizer,
+        patch_size=patch,
+        vision_feature_select_strategy="default",
+        num_additional_image_tokens=1,
+        chat_template=CHAT_TEMPLATE,
+    )
 
 
 def save_llava(folder: Path, context: int = 256, seed: int = 0) -> Path:
@@ -100,14 +129,19 @@ def save_llava(folder: Path, context: int = 256, seed: int = 0) -> Path:
 
     tokenizer = train_tokenizer()
     config = llava_config(
-        tokenizer, 16, 4,
+        tokenizer,
+        16,
+        4,
         dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2),
-        dict(hidden=32, layers=2, heads=4, kv_heads=2, intermediate=64, context=context))
+        dict(hidden=32, layers=2, heads=4, kv_heads=2, intermediate=64, context=context),
+    )
     torch.manual_seed(seed)
     model = LlavaForConditionalGeneration(config)
     # A chat model stops at its end-of-turn token as well as at EOS (as Llama 3 and Qwen do).
-    model.generation_config.eos_token_id = [tokenizer.eos_token_id,
-                                            tokenizer.convert_tokens_to_ids("<|end|>")]
+    model.generation_config.eos_token_id = [
+        tokenizer.eos_token_id,
+        tokenizer.convert_tokens_to_ids("<|end|>"),
+    ]
     model.save_pretrained(folder)
     llava_processor(tokenizer, 16, 4).save_pretrained(folder)
     return folder
@@ -120,9 +154,16 @@ def save_gpt2(folder: Path, context: int = 256, seed: int = 0) -> Path:
     from transformers import GPT2Config, GPT2LMHeadModel
 
     tokenizer = train_tokenizer()
-    config = GPT2Config(vocab_size=len(tokenizer), n_positions=context, n_embd=32, n_layer=2,
-                        n_head=4, bos_token_id=tokenizer.bos_token_id,
-                        eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
+    config = GPT2Config(
+        vocab_size=len(tokenizer),
+        n_positions=context,
+        n_embd=32,
+        n_layer=2,
+        n_head=4,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
     torch.manual_seed(seed)
     GPT2LMHeadModel(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
@@ -137,10 +178,18 @@ def save_transformed_logits(kind: str, folder: Path, context: int = 256, seed: i
     from transformers import CohereConfig, CohereForCausalLM, Gemma2Config, Gemma2ForCausalLM
 
     tokenizer = train_tokenizer()
-    shape = dict(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64,
-                 num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
-                 max_position_embeddings=context, pad_token_id=tokenizer.pad_token_id,
-                 bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
+    shape = dict(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=context,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+    )
     torch.manual_seed(seed)
     if kind == "gemma2":
         model = Gemma2ForCausalLM(Gemma2Config(**shape, head_dim=8, final_logit_softcapping=0.5))

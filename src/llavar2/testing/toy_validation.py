@@ -32,12 +32,19 @@ def _image(folder: Path, name: str, colour: str, rng: random.Random) -> str:
 
 
 def _sample(i: str, image: str, answer: str) -> dict[str, Any]:
-    return {"id": i, "image": image, "conversations": [
-        {"from": "human", "value": f"<image>\n{QUESTION}"}, {"from": "gpt", "value": answer}]}
+    return {
+        "id": i,
+        "image": image,
+        "conversations": [
+            {"from": "human", "value": f"<image>\n{QUESTION}"},
+            {"from": "gpt", "value": answer},
+        ],
+    }
 
 
-def write_toy_val(val: Path, n: int = 96, heldout: int = 30, seeds: tuple[int, ...] = (0,),
-                  seed: int = 0) -> dict[str, Any]:
+def write_toy_val(
+    val: Path, n: int = 96, heldout: int = 30, seeds: tuple[int, ...] = (0,), seed: int = 0
+) -> dict[str, Any]:
     """Write ``val/plan.json``, ``val/heldout.jsonl``, the arms and their images."""
     rng = random.Random(seed)
     images = val / "images"
@@ -49,8 +56,14 @@ def write_toy_val(val: Path, n: int = 96, heldout: int = 30, seeds: tuple[int, .
     held = []
     for i in range(heldout):
         colour = rng.choice(list(COLOURS))
-        held.append({"id": f"held-{i}", "image": _image(images, f"held-{i}.png", colour, rng),
-                     "question": QUESTION, "answers": [colour]})
+        held.append(
+            {
+                "id": f"held-{i}",
+                "image": _image(images, f"held-{i}.png", colour, rng),
+                "question": QUESTION,
+                "answers": [colour],
+            }
+        )
     (val / "heldout.jsonl").write_text("".join(json.dumps(h) + "\n" for h in held))
     arms: dict[str, Any] = {"base": {"train": None}}
     for arm in ("control", "treatment", "negative"):
@@ -58,19 +71,31 @@ def write_toy_val(val: Path, n: int = 96, heldout: int = 30, seeds: tuple[int, .
         for s in seeds:
             picked = random.Random(f"{s}:{arm}").sample(pool, n)
             if arm == "control":
-                rows = [_sample(i, im, c if k % 2 else WRONG[c])
-                        for k, (i, im, c) in enumerate(picked)]
+                rows = [
+                    _sample(i, im, c if k % 2 else WRONG[c]) for k, (i, im, c) in enumerate(picked)
+                ]
             else:
-                rows = [_sample(i, im, c if arm == "treatment" else WRONG[c])
-                        for i, im, c in picked]
+                rows = [
+                    _sample(i, im, c if arm == "treatment" else WRONG[c]) for i, im, c in picked
+                ]
             path = val / "arms" / arm / f"seed-{s}" / "llava.json"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(rows))
             files[str(s)] = str(path.relative_to(val))
         arms[arm] = {"pool": 2 * n, "train": files}
-    plan = {"build": None, "images_dir": str(images.resolve()), "requested_n": n,
-            "arm_size": n, "seeds": list(seeds), "arms": arms,
-            "holdout": {"share": None, "images": [h["image"] for h in held],
-                        "items": len(held), "file": "heldout.jsonl"}}
+    plan = {
+        "build": None,
+        "images_dir": str(images.resolve()),
+        "requested_n": n,
+        "arm_size": n,
+        "seeds": list(seeds),
+        "arms": arms,
+        "holdout": {
+            "share": None,
+            "images": [h["image"] for h in held],
+            "items": len(held),
+            "file": "heldout.jsonl",
+        },
+    }
     (val / "plan.json").write_text(json.dumps(plan, indent=2))
     return plan

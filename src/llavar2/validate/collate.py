@@ -44,8 +44,9 @@ def read_arm(path: Path, images_dir: Path) -> list[Example]:
         for i, turn in enumerate(row["conversations"]):
             text = turn["value"].removeprefix("<image>").lstrip("\n") if i == 0 else turn["value"]
             content: list[dict[str, Any]] = [{"type": "image"}] if i == 0 else []
-            messages.append({"role": ROLES[turn["from"]],
-                             "content": content + [{"type": "text", "text": text}]})
+            messages.append(
+                {"role": ROLES[turn["from"]], "content": content + [{"type": "text", "text": text}]}
+            )
         examples.append(Example(row["id"], images_dir / row["image"], messages))
     return examples
 
@@ -60,8 +61,11 @@ class AnswerOnlyCollator:
         self.max_pixels = max_pixels
 
     def _render(self, messages: list[dict[str, Any]], prompt: bool = False) -> str:
-        return str(self.processor.apply_chat_template(messages, tokenize=False,
-                                                      add_generation_prompt=prompt))
+        return str(
+            self.processor.apply_chat_template(
+                messages, tokenize=False, add_generation_prompt=prompt
+            )
+        )
 
     def image(self, example: Example) -> Any:
         try:
@@ -77,13 +81,21 @@ class AnswerOnlyCollator:
         return add_special_tokens(self.tokenizer, text)
 
     def _encode(self, texts: list[str], images: list[Any]) -> Any:
-        return self.processor(text=texts, images=[[im] for im in images], padding=True,
-                              padding_side="right", add_special_tokens=self._special(texts[0]),
-                              return_tensors="pt")
+        return self.processor(
+            text=texts,
+            images=[[im] for im in images],
+            padding=True,
+            padding_side="right",
+            add_special_tokens=self._special(texts[0]),
+            return_tensors="pt",
+        )
 
     def length(self, example: Example) -> int:
-        return int(self._encode([self._render(example.messages)],
-                                [self.image(example)])["input_ids"].shape[1])
+        return int(
+            self._encode([self._render(example.messages)], [self.image(example)])[
+                "input_ids"
+            ].shape[1]
+        )
 
     def answer_spans(self, messages: list[dict[str, Any]]) -> tuple[str, list[tuple[int, int]]]:
         """The rendered conversation and the character span of every assistant turn."""
@@ -92,11 +104,13 @@ class AnswerOnlyCollator:
         for j, message in enumerate(messages):
             if message["role"] != "assistant":
                 continue
-            start, end = self._render(messages[:j], prompt=True), self._render(messages[:j + 1])
+            start, end = self._render(messages[:j], prompt=True), self._render(messages[: j + 1])
             if not (full.startswith(start) and full.startswith(end)):
-                raise UsageError("the model's chat template does not render a conversation's "
-                                 "beginning as a prefix of the whole: answer-only loss cannot "
-                                 "find the answers")
+                raise UsageError(
+                    "the model's chat template does not render a conversation's "
+                    "beginning as a prefix of the whole: answer-only loss cannot "
+                    "find the answers"
+                )
             spans.append((len(start), len(end)))
         return full, spans
 
@@ -106,8 +120,9 @@ class AnswerOnlyCollator:
         labels = batch["input_ids"].clone().fill_(IGNORE)
         for row, (text, spans) in enumerate(rendered):
             # Special tokens added here have empty offsets (0, 0): never inside an answer.
-            offsets = self.tokenizer(text, add_special_tokens=self._special(text),
-                                     return_offsets_mapping=True)["offset_mapping"]
+            offsets = self.tokenizer(
+                text, add_special_tokens=self._special(text), return_offsets_mapping=True
+            )["offset_mapping"]
             shift = int(batch["attention_mask"][row].sum()) - len(offsets)  # image tokens added
             for k, (start, _) in enumerate(offsets):
                 if any(a <= start < b for a, b in spans):

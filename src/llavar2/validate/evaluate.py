@@ -37,8 +37,9 @@ class EvalSet:
 def eval_sets(val: Path, plan: dict[str, Any], extra: list[str]) -> list[EvalSet]:
     """The held-out items, then each ``FILE[=IMAGES_DIR]`` given (images default to the file's
     folder)."""
-    sets = [EvalSet(HELDOUT_NAME, load_benchmark(val / HELDOUT), Path(plan["images_dir"]),
-                    "extractive")]
+    sets = [
+        EvalSet(HELDOUT_NAME, load_benchmark(val / HELDOUT), Path(plan["images_dir"]), "extractive")
+    ]
     for spec in extra:
         file, _, images = spec.partition("=")
         path = Path(file)
@@ -50,8 +51,10 @@ def eval_sets(val: Path, plan: dict[str, Any], extra: list[str]) -> list[EvalSet
         bench = load_benchmark(path)
         folder = Path(images) if images else bench.images_dir or path.parent
         if not folder.is_dir():
-            raise UsageError(f"--benchmark {spec}: the images folder {folder} does not exist "
-                             "(give FILE=IMAGES_DIR)")
+            raise UsageError(
+                f"--benchmark {spec}: the images folder {folder} does not exist "
+                "(give FILE=IMAGES_DIR)"
+            )
         sets.append(EvalSet(name, bench, folder, None))
     return sets
 
@@ -84,8 +87,10 @@ def clear_if_stale(folder: Path, stamp: str) -> None:
 
 def trained_dtype(runs: list[tuple[str, int, Path]]) -> str | None:
     """The dtype every run's merged model was saved in, or None when they differ."""
-    dtypes = {json.loads((merged.parent / TRAIN).read_text(encoding="utf-8")).get("dtype")
-              for _, _, merged in runs}
+    dtypes = {
+        json.loads((merged.parent / TRAIN).read_text(encoding="utf-8")).get("dtype")
+        for _, _, merged in runs
+    }
     return dtypes.pop() if len(dtypes) == 1 else None
 
 
@@ -93,17 +98,25 @@ def base_model(val: Path, runs: list[tuple[str, int, Path]], given: Path | None)
     """The untrained model: ``--model``, else the one every run was trained from."""
     if given is not None:
         return given
-    models = {json.loads((merged.parent / TRAIN).read_text(encoding="utf-8"))["model"]
-              for _, _, merged in runs}
+    models = {
+        json.loads((merged.parent / TRAIN).read_text(encoding="utf-8"))["model"]
+        for _, _, merged in runs
+    }
     if len(models) != 1:
-        raise UsageError("give --model (the base model): the runs were trained from "
-                         f"{len(models)} different models")
+        raise UsageError(
+            "give --model (the base model): the runs were trained from "
+            f"{len(models)} different models"
+        )
     return Path(models.pop())
 
 
-def evaluate_arms(val: Path, extra: list[str] = [], model: Path | None = None,
-                  options: AnswererOptions = AnswererOptions(max_new_tokens=32),
-                  progress: bool = True) -> list[Path]:
+def evaluate_arms(
+    val: Path,
+    extra: list[str] = [],
+    model: Path | None = None,
+    options: AnswererOptions = AnswererOptions(max_new_tokens=32),
+    progress: bool = True,
+) -> list[Path]:
     """Evaluate the base model and every trained run on every set; returns the result files."""
     from ..evaluate.answerers.hf import HFAnswerer
     from ..evaluate.runner import run_evaluation
@@ -113,8 +126,9 @@ def evaluate_arms(val: Path, extra: list[str] = [], model: Path | None = None,
     plan = json.loads((val / PLAN).read_text(encoding="utf-8"))
     runs = trained_runs(val)
     if not runs:
-        raise UsageError(f"{val / 'runs'} holds no finished training run: run llavar2 validate "
-                         "train first")
+        raise UsageError(
+            f"{val / 'runs'} holds no finished training run: run llavar2 validate train first"
+        )
     sets = eval_sets(val, plan, extra)
     # The base model answers in the precision the runs were trained and saved in (float32 on
     # a CPU, bfloat16 on most GPUs), so that only the training differs.
@@ -130,8 +144,15 @@ def evaluate_arms(val: Path, extra: list[str] = [], model: Path | None = None,
         for s in sets:
             out = folder / f"{s.name}.json"
             out.parent.mkdir(parents=True, exist_ok=True)
-            run_evaluation(s.benchmark, s.images_dir, answerer, out, task=s.task,
-                           progress=progress, max_pixels=options.max_pixels)
+            run_evaluation(
+                s.benchmark,
+                s.images_dir,
+                answerer,
+                out,
+                task=s.task,
+                progress=progress,
+                max_pixels=options.max_pixels,
+            )
             written.append(out)
         answerer.close()
     return written

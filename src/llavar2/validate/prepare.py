@@ -35,8 +35,11 @@ HELDOUT = "heldout.jsonl"
 
 def _duos(build: Build) -> dict[str, list[bool]]:
     """Per image with duo conversations: whether each of its duos was dropped (one pass)."""
-    return {e.image.id: [k in e.dropped for k in range(len(e.conversations.duos))]
-            for e in build.entries() if e.conversations is not None}
+    return {
+        e.image.id: [k in e.dropped for k in range(len(e.conversations.duos))]
+        for e in build.entries()
+        if e.conversations is not None
+    }
 
 
 def _pools(duos: dict[str, list[bool]], held: set[str]) -> dict[str, list[tuple[str, int]]]:
@@ -51,14 +54,17 @@ def _pools(duos: dict[str, list[bool]], held: set[str]) -> dict[str, list[tuple[
     return pools
 
 
-def prepare(out: Path, to: Path, n: int = 5000, seeds: tuple[int, ...] = (0, 1, 2),
-            holdout: float = 0.1) -> dict[str, Any]:
+def prepare(
+    out: Path, to: Path, n: int = 5000, seeds: tuple[int, ...] = (0, 1, 2), holdout: float = 0.1
+) -> dict[str, Any]:
     """Write ``to/plan.json``, ``to/heldout.jsonl`` and every arm's training file; returns the
     plan."""
     build = Build(out)
     if not build.filtered:
-        raise UsageError(f"{out} has no kept.jsonl / dropped.jsonl: run llavar2 filter first "
-                         "(the arms are its kept and dropped duos)")
+        raise UsageError(
+            f"{out} has no kept.jsonl / dropped.jsonl: run llavar2 filter first "
+            "(the arms are its kept and dropped duos)"
+        )
     if not 0 < holdout < 1:
         raise UsageError("--holdout is a share of the images between 0 and 1")
     if (to / PLAN).exists():
@@ -72,11 +78,16 @@ def prepare(out: Path, to: Path, n: int = 5000, seeds: tuple[int, ...] = (0, 1, 
     pools = _pools(duos, held)
     size = min(n, len(pools["treatment"]), len(pools["negative"]))
     if size == 0:
-        raise UsageError(f"{out}: the filter kept {len(pools['treatment'])} and dropped "
-                         f"{len(pools['negative'])} duos of the training images: every arm "
-                         "needs at least one")
-    chosen = {(arm, s): set(random.Random(f"{s}:{arm}").sample(pool, size))
-              for arm, pool in pools.items() for s in seeds}
+        raise UsageError(
+            f"{out}: the filter kept {len(pools['treatment'])} and dropped "
+            f"{len(pools['negative'])} duos of the training images: every arm "
+            "needs at least one"
+        )
+    chosen = {
+        (arm, s): set(random.Random(f"{s}:{arm}").sample(pool, size))
+        for arm, pool in pools.items()
+        for s in seeds
+    }
 
     samples: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
     heldout = []
@@ -85,9 +96,16 @@ def prepare(out: Path, to: Path, n: int = 5000, seeds: tuple[int, ...] = (0, 1, 
         if convs is None:
             continue
         if entry.image.id in held:
-            heldout += [{"id": f"{convs.id}-qa{k}", "image": convs.image,
-                         "question": duo.extractive.question, "answers": [duo.extractive.answer]}
-                        for k, duo in enumerate(convs.duos) if k not in entry.dropped]
+            heldout += [
+                {
+                    "id": f"{convs.id}-qa{k}",
+                    "image": convs.image,
+                    "question": duo.extractive.question,
+                    "answers": [duo.extractive.answer],
+                }
+                for k, duo in enumerate(convs.duos)
+                if k not in entry.dropped
+            ]
             continue
         for k, sample in enumerate(duo_samples(convs)):
             for key, units in chosen.items():
@@ -104,11 +122,24 @@ def prepare(out: Path, to: Path, n: int = 5000, seeds: tuple[int, ...] = (0, 1, 
             write_json_array_atomic(path, samples[(arm, s)])
             files[str(s)] = str(path.relative_to(to))
         arms[arm] = {"pool": len(pools[arm]), "train": files}
-    images_dir = json.loads((out / "build.json").read_text(encoding="utf-8"))["images_dir"] \
-        if (out / "build.json").is_file() else None
-    plan = {"build": str(out.resolve()), "images_dir": images_dir, "requested_n": n,
-            "arm_size": size, "seeds": list(seeds), "arms": arms,
-            "holdout": {"share": holdout, "images": sorted(held), "items": len(heldout),
-                        "file": HELDOUT}}
+    images_dir = (
+        json.loads((out / "build.json").read_text(encoding="utf-8"))["images_dir"]
+        if (out / "build.json").is_file()
+        else None
+    )
+    plan = {
+        "build": str(out.resolve()),
+        "images_dir": images_dir,
+        "requested_n": n,
+        "arm_size": size,
+        "seeds": list(seeds),
+        "arms": arms,
+        "holdout": {
+            "share": holdout,
+            "images": sorted(held),
+            "items": len(heldout),
+            "file": HELDOUT,
+        },
+    }
     write_json_atomic(to / PLAN, plan)
     return plan

@@ -10,8 +10,10 @@ from ..imaging import DEFAULT_MAX_PIXELS
 # The language model's attention and MLP projections (LLaVA, Qwen2-VL, Gemma 3 ... in
 # transformers 5 name the text model "language_model", Idefics3 and SmolVLM "text_model"); the
 # vision tower stays frozen.
-LM_LINEAR = (r".*(language_model|text_model)\..*\."
-             r"(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj)")
+LM_LINEAR = (
+    r".*(language_model|text_model)\..*\."
+    r"(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj)"
+)
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,9 @@ from ..human_eval.agreement import bootstrap_mean_ci
 N_BOOT = 2000
 
 
-def paired_bootstrap(arm: list[list[float]], control: list[list[float]], seed: int = 0,
-                     n_boot: int = N_BOOT) -> dict[str, Any]:
+def paired_bootstrap(
+    arm: list[list[float]], control: list[list[float]], seed: int = 0, n_boot: int = N_BOOT
+) -> dict[str, Any]:
     """``arm[s][i]`` and ``control[s][i]``: seed s, item i (the same items in the same order).
     The mean difference over items and seeds, with a 95% percentile interval."""
     a, c = np.asarray(arm, dtype=float), np.asarray(control, dtype=float)
@@ -30,10 +31,16 @@ def paired_bootstrap(arm: list[list[float]], control: list[list[float]], seed: i
     # averaged over seeds.
     per_item = (a - c).mean(axis=0)
     diff = float(per_item.mean())
-    lo, hi = (bootstrap_mean_ci(per_item, n_boot=n_boot, seed=seed) if per_item.size > 1
-              else (diff, diff))
-    return {"diff": diff, "ci95": [float(lo), float(hi)],
-            "n_items": int(per_item.size), "n_seeds": int(a.shape[0]), "n_boot": n_boot}
+    lo, hi = (
+        bootstrap_mean_ci(per_item, n_boot=n_boot, seed=seed) if per_item.size > 1 else (diff, diff)
+    )
+    return {
+        "diff": diff,
+        "ci95": [float(lo), float(hi)],
+        "n_items": int(per_item.size),
+        "n_seeds": int(a.shape[0]),
+        "n_boot": n_boot,
+    }
 
 
 def mcnemar_exact(arm: list[float], control: list[float]) -> dict[str, Any]:
@@ -43,5 +50,5 @@ def mcnemar_exact(arm: list[float], control: list[float]) -> dict[str, Any]:
     c = sum(1 for x, y in zip(arm, control, strict=True) if y >= 0.5 > x)
     n = b + c
     tail = sum(comb(n, k) for k in range(min(b, c) + 1))
-    p = min(1.0, 2 * tail / 2 ** n) if n else 1.0
+    p = min(1.0, 2 * tail / 2**n) if n else 1.0
     return {"b": b, "c": c, "p": p}

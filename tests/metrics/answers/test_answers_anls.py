@@ -40,20 +40,20 @@ def test_levenshtein_matches_the_textbook_recurrence():
     "pred, refs, expected",
     [
         ("hello world", ["hello world"], 1.0),
-        ("  Hello   World ", ["hello world"], 1.0),          # strip, lower, collapse
-        ("ab", ["ax"], 1 - 1 / 2),                             # NL = 0.5 exactly: kept
-        ("abcd", ["abxy"], 1 - 2 / 4),                         # NL = 0.5 exactly: kept
-        ("abc", ["axy"], 0.0),                                 # NL = 2/3 > 0.5
-        ("abcdefg", ["abcdxyz"], 1 - 3 / 7),                   # NL = 3/7 < 0.5
+        ("  Hello   World ", ["hello world"], 1.0),  # strip, lower, collapse
+        ("ab", ["ax"], 1 - 1 / 2),  # NL = 0.5 exactly: kept
+        ("abcd", ["abxy"], 1 - 2 / 4),  # NL = 0.5 exactly: kept
+        ("abc", ["axy"], 0.0),  # NL = 2/3 > 0.5
+        ("abcdefg", ["abcdxyz"], 1 - 3 / 7),  # NL = 3/7 < 0.5
         ("abcdefg", ["abcdefz"], 1 - 1 / 7),
-        ("abcdefg", ["abcwxyz"], 0.0),                         # NL = 4/7
-        ("", [""], 1.0),                                       # both empty: distance 0
+        ("abcdefg", ["abcwxyz"], 0.0),  # NL = 4/7
+        ("", [""], 1.0),  # both empty: distance 0
         ("", ["abc"], 0.0),
         ("abc", [""], 0.0),
-        ("  ", [""], 1.0),                                     # normalised both "", length 2
-        (" abc  ", ["abd"], 1 - 1 / 6),                        # length from the raw strings
-        ("ß", ["s"], 1 - 1 / 2),                               # len("ß".upper()) == 2
-        ("abd", ["xyz", "abc", "zzz"], 1 - 1 / 3),             # best reference
+        ("  ", [""], 1.0),  # normalised both "", length 2
+        (" abc  ", ["abd"], 1 - 1 / 6),  # length from the raw strings
+        ("ß", ["s"], 1 - 1 / 2),  # len("ß".upper()) == 2
+        ("abd", ["xyz", "abc", "zzz"], 1 - 1 / 3),  # best reference
         ("café", ["CAFÉ"], 1.0),
     ],
 )

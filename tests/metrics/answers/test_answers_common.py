@@ -13,8 +13,14 @@ import llavar2.metrics.answers  # noqa: F401  (registers the metrics)
 from llavar2.metrics.base import METRICS, MetricResult
 
 NAMES = [
-    "exact_match", "vqa_accuracy", "vqa_accuracy_vqaeval", "anls", "relaxed_accuracy",
-    "ocrbench", "ocrbench_hme", "contains",
+    "exact_match",
+    "vqa_accuracy",
+    "vqa_accuracy_vqaeval",
+    "anls",
+    "relaxed_accuracy",
+    "ocrbench",
+    "ocrbench_hme",
+    "contains",
 ]
 
 
@@ -51,11 +57,40 @@ def test_validation(name, preds, refs, message):
 
 
 UNICODE_CORPUS = (
-    ["Two dogs.", "東京。", "Straße", "İstanbul", "café", "", "  \n\t ", "x - ray", "45%",
-     "2019", "-1.5", "\u00a0yes\u3000", "emoji 🙂", "ﬁne", "one,two"],
-    [["2 dogs", "two dogs"] * 5, ["東京"], ["strasse", "STRASSE"], ["istanbul"], ["cafe\u0301"],
-     [""], [" "], ["xray", "x ray"], ["0.45", "45"], ["2020"], ["-1.5"], ["yes"], ["emoji"],
-     ["fine"], ["1", "2"]],
+    [
+        "Two dogs.",
+        "東京。",
+        "Straße",
+        "İstanbul",
+        "café",
+        "",
+        "  \n\t ",
+        "x - ray",
+        "45%",
+        "2019",
+        "-1.5",
+        "\u00a0yes\u3000",
+        "emoji 🙂",
+        "ﬁne",
+        "one,two",
+    ],
+    [
+        ["2 dogs", "two dogs"] * 5,
+        ["東京"],
+        ["strasse", "STRASSE"],
+        ["istanbul"],
+        ["cafe\u0301"],
+        [""],
+        [" "],
+        ["xray", "x ray"],
+        ["0.45", "45"],
+        ["2020"],
+        ["-1.5"],
+        ["yes"],
+        ["emoji"],
+        ["fine"],
+        ["1", "2"],
+    ],
 )
 
 

@@ -20,8 +20,29 @@ from llavar2.metrics.answers.vqa import (
     vqaeval_normalize_prediction,
 )
 
-PUNCTUATION_21 = [";", "/", "[", "]", '"', "{", "}", "(", ")", "=", "+", "\\", "_", "-", ">",
-                  "<", "@", "`", ",", "?", "!"]
+PUNCTUATION_21 = [
+    ";",
+    "/",
+    "[",
+    "]",
+    '"',
+    "{",
+    "}",
+    "(",
+    ")",
+    "=",
+    "+",
+    "\\",
+    "_",
+    "-",
+    ">",
+    "<",
+    "@",
+    "`",
+    ",",
+    "?",
+    "!",
+]
 
 
 def official_leave_one_out(res_ans: str, gt_answers: list[str], *, lmms_eval: bool) -> float:
@@ -45,9 +66,20 @@ def test_tables_are_the_reference_tables():
     assert vqa.CONTRACTIONS["dont"] == "don't"
     assert vqa.CONTRACTIONS["couldnt've"] == "couldn't've"
     assert vqa.CONTRACTIONS["somebody'd"] == "somebodyd"  # the reference's own oddity
-    assert vqa.NUMBER_MAP == {"none": "0", "zero": "0", "one": "1", "two": "2", "three": "3",
-                              "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
-                              "nine": "9", "ten": "10"}
+    assert vqa.NUMBER_MAP == {
+        "none": "0",
+        "zero": "0",
+        "one": "1",
+        "two": "2",
+        "three": "3",
+        "four": "4",
+        "five": "5",
+        "six": "6",
+        "seven": "7",
+        "eight": "8",
+        "nine": "9",
+        "ten": "10",
+    }
     assert vqa.ARTICLES == {"a", "an", "the"}
     assert list(vqa.PUNCTUATION) == PUNCTUATION_21
     assert vqa.PERIOD_STRIP.pattern == r"(?!<=\d)(\.)(?!\d)"
@@ -60,37 +92,78 @@ def test_tables_are_the_reference_tables():
 
 EVALAI_CASES = [
     # number words (the "manualMap"), after lower-casing; only whole words
-    ("Two", "2"), ("none", "0"), ("zero", "0"), ("one", "1"), ("THREE", "3"), ("four", "4"),
-    ("five", "5"), ("six", "6"), ("seven", "7"), ("eight", "8"), ("nine", "9"), ("ten", "10"),
-    ("eleven", "eleven"), ("twofold", "twofold"), ("two dogs", "2 dogs"),
+    ("Two", "2"),
+    ("none", "0"),
+    ("zero", "0"),
+    ("one", "1"),
+    ("THREE", "3"),
+    ("four", "4"),
+    ("five", "5"),
+    ("six", "6"),
+    ("seven", "7"),
+    ("eight", "8"),
+    ("nine", "9"),
+    ("ten", "10"),
+    ("eleven", "eleven"),
+    ("twofold", "twofold"),
+    ("two dogs", "2 dogs"),
     # articles dropped as whole words
-    ("the cat", "cat"), ("A dog", "dog"), ("an apple", "apple"), ("The", ""),
-    ("theater", "theater"), ("a an the", ""),
+    ("the cat", "cat"),
+    ("A dog", "dog"),
+    ("an apple", "apple"),
+    ("The", ""),
+    ("theater", "theater"),
+    ("a an the", ""),
     # contractions: apostrophe-less forms gain their apostrophe, after lower-casing
-    ("dont", "don't"), ("Dont", "don't"), ("isnt", "isn't"), ("whats", "what's"),
-    ("couldnt've", "couldn't've"), ("couldn'tve", "couldn't've"), ("oclock", "o'clock"),
-    ("yall", "y'all"), ("somebody'd", "somebodyd"),
+    ("dont", "don't"),
+    ("Dont", "don't"),
+    ("isnt", "isn't"),
+    ("whats", "what's"),
+    ("couldnt've", "couldn't've"),
+    ("couldn'tve", "couldn't've"),
+    ("oclock", "o'clock"),
+    ("yall", "y'all"),
+    ("somebody'd", "somebodyd"),
     ("Im", "im"),  # key "Im" is never reached: the text is lower-cased first
     ("ive", "ive"),
     # "'s" is split off before anything else, so "'s" contractions never match
-    ("let's", "let 's"), ("McDonald's", "mcdonald 's"), ("it's", "it 's"),
+    ("let's", "let 's"),
+    ("McDonald's", "mcdonald 's"),
+    ("it's", "it 's"),
     # commas and question marks are deleted outright (word_tokenize)
-    ("1,000", "1000"), ("x, y", "x y"), ("why?", "why"), ("x,y", "xy"),
+    ("1,000", "1000"),
+    ("x, y", "x y"),
+    ("why?", "why"),
+    ("x,y", "xy"),
     # the apostrophe and colon are not in the punctuation list
-    ("rock'n'roll", "rock'n'roll"), ("10:30", "10:30"),
+    ("rock'n'roll", "rock'n'roll"),
+    ("10:30", "10:30"),
     # periods: removed unless followed by a digit
-    ("yes.", "yes"), ("3.5", "3.5"), ("3.", "3"), ("e.g.", "eg"), ("U.S.A.", "usa"),
-    ("a.5", "a.5"), ("1.a", "1a"), (".5", ".5"),
+    ("yes.", "yes"),
+    ("3.5", "3.5"),
+    ("3.", "3"),
+    ("e.g.", "eg"),
+    ("U.S.A.", "usa"),
+    ("a.5", "a.5"),
+    ("1.a", "1a"),
+    (".5", ".5"),
     # only 32 periods are removed (re.UNICODE passed as Pattern.sub's count)
-    ("." * 33 + "x", ".x"), ("." * 32 + "x", "x"),
+    ("." * 33 + "x", ".x"),
+    ("." * 32 + "x", "x"),
     # whitespace: newline/tab -> space, strip, collapse
-    ("two\ndogs", "2 dogs"), ("two\tdogs", "2 dogs"), ("  two   dogs  ", "2 dogs"),
+    ("two\ndogs", "2 dogs"),
+    ("two\tdogs", "2 dogs"),
+    ("  two   dogs  ", "2 dogs"),
     # punctuation next to a space anywhere -> that character is deleted everywhere
-    ("x-ray - y", "xray y"), ("x-ray", "x ray"), ("(x)y", "x y"), ("x (y)", "x y"),
+    ("x-ray - y", "xray y"),
+    ("x-ray", "x ray"),
+    ("(x)y", "x y"),
+    ("x (y)", "x y"),
     ("a (b)", "b"),  # "a" is an article
     ("", ""),
     # Unicode lower-casing is Python's
-    ("CAFÉ", "café"), ("ÅR", "år"),
+    ("CAFÉ", "café"),
+    ("ÅR", "år"),
 ]
 
 
@@ -117,14 +190,14 @@ def test_evalai_comma_rule_is_moot_because_commas_go_first():
 # ---------------------------------------------------------------- vqaEval.py normalisation
 
 VQAEVAL_PREDICTION_CASES = [
-    ("why?", "why"),              # "?" -> space (no word_tokenize), then collapsed
-    ("x,y", "x y"),               # no digit,digit -> "," becomes a space
-    ("1,000", "1000"),            # digit,digit -> every listed character is deleted
-    ("1,5 x-ray", "15 xray"),     # ... including "-" elsewhere in the text
+    ("why?", "why"),  # "?" -> space (no word_tokenize), then collapsed
+    ("x,y", "x y"),  # no digit,digit -> "," becomes a space
+    ("1,000", "1000"),  # digit,digit -> every listed character is deleted
+    ("1,5 x-ray", "15 xray"),  # ... including "-" elsewhere in the text
     ("McDonald's", "mcdonald's"),  # no "'s" split
     ("Two Dogs.", "2 dogs"),
     ("Dont", "don't"),
-    ("it's", "it's"),             # "it's" is not a key; nothing changes
+    ("it's", "it's"),  # "it's" is not a key; nothing changes
     ("x-ray - y", "xray y"),
     ("  the\tcat\n", "cat"),
     ("." * 33 + "x", ".x"),
@@ -155,13 +228,13 @@ def test_ten_references_k_matches(k):
 @pytest.mark.parametrize(
     "refs",
     [
-        ["yes"],                      # one reference: nothing else to match -> 0
+        ["yes"],  # one reference: nothing else to match -> 0
         ["yes", "yes"],
         ["yes", "no", "yes"],
         ["yes", "yes", "yes"],
         ["yes", "yes", "yes", "no", "no"],
-        ["yes"] * 4 + ["no"] * 5,     # nine
-        ["yes"] * 2 + ["no"] * 10,    # twelve
+        ["yes"] * 4 + ["no"] * 5,  # nine
+        ["yes"] * 2 + ["no"] * 10,  # twelve
         ["yes"] * 5 + ["no"] * 7,
     ],
 )
@@ -191,15 +264,45 @@ def test_duplicate_references_count_as_separate_annotators():
 
 def test_variants_on_a_textvqa_like_item():
     pred = "Coca-Cola."
-    refs = ["coca cola", "Coca-Cola", "coca-cola", "coke", "coca cola", "cocacola",
-            "coca cola", "coca-cola", "coca cola", "Coca Cola"]
+    refs = [
+        "coca cola",
+        "Coca-Cola",
+        "coca-cola",
+        "coke",
+        "coca cola",
+        "cocacola",
+        "coca cola",
+        "coca-cola",
+        "coca cola",
+        "Coca Cola",
+    ]
     # lmms-eval: every string through EvalAI -> "coca cola" except "coke", "cocacola".
-    evalai_refs = ["coca cola", "coca cola", "coca cola", "coke", "coca cola", "cocacola",
-                   "coca cola", "coca cola", "coca cola", "coca cola"]
+    evalai_refs = [
+        "coca cola",
+        "coca cola",
+        "coca cola",
+        "coke",
+        "coca cola",
+        "cocacola",
+        "coca cola",
+        "coca cola",
+        "coca cola",
+        "coca cola",
+    ]
     exp_lmms = official_leave_one_out("coca cola", evalai_refs, lmms_eval=True)
     # vqaEval.py: prediction -> "coca cola"; references differ, so punctuation only, case kept.
-    vqaeval_refs = ["coca cola", "Coca Cola", "coca cola", "coke", "coca cola", "cocacola",
-                    "coca cola", "coca cola", "coca cola", "Coca Cola"]
+    vqaeval_refs = [
+        "coca cola",
+        "Coca Cola",
+        "coca cola",
+        "coke",
+        "coca cola",
+        "cocacola",
+        "coca cola",
+        "coca cola",
+        "coca cola",
+        "Coca Cola",
+    ]
     exp_vqaeval = official_leave_one_out("coca cola", vqaeval_refs, lmms_eval=False)
     assert VqaAccuracy()([pred], [refs]).per_item == [exp_lmms]
     assert VqaAccuracyVqaEval()([pred], [refs]).per_item == [exp_vqaeval]
@@ -223,9 +326,11 @@ def test_corpus_score_is_mean_of_items_and_vqaeval_prints_rounded_percent():
     preds = ["yes", "no", "two"]
     refs = [["yes"] * 2 + ["no"] * 8, ["no"] * 10, ["2"] * 3 + ["3"] * 7]
     lm = VqaAccuracy()(preds, refs)
-    hand = [official_leave_one_out("yes", refs[0], lmms_eval=True),
-            official_leave_one_out("no", refs[1], lmms_eval=True),
-            official_leave_one_out("2", refs[2], lmms_eval=True)]
+    hand = [
+        official_leave_one_out("yes", refs[0], lmms_eval=True),
+        official_leave_one_out("no", refs[1], lmms_eval=True),
+        official_leave_one_out("2", refs[2], lmms_eval=True),
+    ]
     assert lm.per_item == hand
     assert lm.score == sum(hand) / len(hand)
     ve = VqaAccuracyVqaEval()(preds, refs)

@@ -17,13 +17,20 @@ from ...config import OpenAIConfig
 from ...errors import ItemRejected
 from ...filter.grounding import evidence_lines
 from ...generate.llm.messages import enrich_messages, qa_messages, repair_messages
-from ...generate.llm.replies import (CaptionReply, InvalidReply, QaReply, R, json_schema,
-                                     parse_reply)
+from ...generate.llm.replies import CaptionReply, InvalidReply, QaReply, R, json_schema, parse_reply
 from ...generate.offline import image_rng
 from ...imaging import DEFAULT_MAX_PIXELS
 from ...prompts import Template, load_template
-from ...records import (QA, ConversationSet, DroppedDuo, DuoConversation, EnrichedCaption,
-                        ImageRecord, OcrResult, Provenance)
+from ...records import (
+    QA,
+    ConversationSet,
+    DroppedDuo,
+    DuoConversation,
+    EnrichedCaption,
+    ImageRecord,
+    OcrResult,
+    Provenance,
+)
 from .. import BACKENDS
 from .client import ChatReply
 from .images import image_reference
@@ -39,8 +46,14 @@ T = TypeVar("T")
 class OpenAIBackend:
     name = "openai"
 
-    def __init__(self, config: OpenAIConfig, images_dir: Path, seed: int = 0, n_duos: int = 4,
-                 max_pixels: int = DEFAULT_MAX_PIXELS):
+    def __init__(
+        self,
+        config: OpenAIConfig,
+        images_dir: Path,
+        seed: int = 0,
+        n_duos: int = 4,
+        max_pixels: int = DEFAULT_MAX_PIXELS,
+    ):
         if n_duos < 1:
             raise ValueError(f"n_duos must be at least 1, got {n_duos}")
         self.config = config
@@ -65,8 +78,12 @@ class OpenAIBackend:
 
     def report(self) -> dict[str, Any]:
         """This run's requests, tokens and cost, for the summary."""
-        return {"backend": self.name, "model": self.model,
-                "response_format": self._client.response_format, **self._session.report()}
+        return {
+            "backend": self.name,
+            "model": self.model,
+            "response_format": self._client.response_format,
+            **self._session.report(),
+        }
 
     def progress(self) -> dict[str, str]:
         return self.usage.progress()
@@ -80,21 +97,27 @@ class OpenAIBackend:
     async def enrich(self, image: ImageRecord, ocr: OcrResult) -> EnrichedCaption:
         messages = enrich_messages(self._enrich, self._image_part(image), image, ocr)
         reply, replies = await self._structured(
-            messages, CaptionReply, "enriched_caption", self._enrich, image)
+            messages, CaptionReply, "enriched_caption", self._enrich, image
+        )
         rng = image_rng(self.seed, "enrich", image.id)
         return EnrichedCaption(
-            id=image.id, image=image.image, human_caption=image.caption, caption=reply.caption,
+            id=image.id,
+            image=image.image,
+            human_caption=image.caption,
+            caption=reply.caption,
             instruction=rng.choice(self._instructions),
-            provenance=self._provenance("enrich", self._enrich, replies,
-                                        instructions=INSTRUCTIONS_TEMPLATE),
+            provenance=self._provenance(
+                "enrich", self._enrich, replies, instructions=INSTRUCTIONS_TEMPLATE
+            ),
         )
 
-    async def converse(self, image: ImageRecord, ocr: OcrResult,
-                       caption: EnrichedCaption) -> ConversationSet:
-        messages = qa_messages(self._qa, self._image_part(image), image, ocr, caption,
-                               self.n_duos)
+    async def converse(
+        self, image: ImageRecord, ocr: OcrResult, caption: EnrichedCaption
+    ) -> ConversationSet:
+        messages = qa_messages(self._qa, self._image_part(image), image, ocr, caption, self.n_duos)
         reply, replies = await self._structured(
-            messages, QaReply, "duo_conversations", self._qa, image)
+            messages, QaReply, "duo_conversations", self._qa, image
+        )
         duos = [
             DuoConversation(
                 qtype=d.type,
@@ -104,16 +127,30 @@ class OpenAIBackend:
             )
             for d in reply.duos
         ]
-        extra = [DroppedDuo(duo=duo, reason="over_n_duos",
-                            detail=f"the model wrote {len(duos)}, {self.n_duos} were asked for")
-                 for duo in duos[self.n_duos:]]
+        extra = [
+            DroppedDuo(
+                duo=duo,
+                reason="over_n_duos",
+                detail=f"the model wrote {len(duos)}, {self.n_duos} were asked for",
+            )
+            for duo in duos[self.n_duos :]
+        ]
         return ConversationSet(
-            id=image.id, image=image.image, duos=duos[: self.n_duos], dropped=extra,
+            id=image.id,
+            image=image.image,
+            duos=duos[: self.n_duos],
+            dropped=extra,
             provenance=self._provenance("qa", self._qa, replies, n_duos=self.n_duos),
         )
 
-    async def _structured(self, messages: list[dict[str, Any]], model: type[R], name: str,
-                          template: Template, image: ImageRecord) -> tuple[R, list[ChatReply]]:
+    async def _structured(
+        self,
+        messages: list[dict[str, Any]],
+        model: type[R],
+        name: str,
+        template: Template,
+        image: ImageRecord,
+    ) -> tuple[R, list[ChatReply]]:
         """The reply parsed as ``model``, after at most one repair round; raises ItemRejected
         (with every raw reply) when neither attempt gives a usable one."""
         path = self.images_dir / image.image
@@ -124,21 +161,37 @@ class OpenAIBackend:
             reply = await self._client.complete(messages, name, schema, path)
             replies.append(reply)
             if reply.refusal:
-                raise ItemRejected("model_refused", self._client.redact(reply.refusal),
-                                   [r.content or (r.refusal or "") for r in replies])
+                raise ItemRejected(
+                    "model_refused",
+                    self._client.redact(reply.refusal),
+                    [r.content or (r.refusal or "") for r in replies],
+                )
             try:
                 return parse_reply(reply.content, model), replies
             except InvalidReply as e:
-                errors.append(str(e) + (" (the reply was cut off at the token limit)"
-                                        if reply.finish_reason == "length" else ""))
+                errors.append(
+                    str(e)
+                    + (
+                        " (the reply was cut off at the token limit)"
+                        if reply.finish_reason == "length"
+                        else ""
+                    )
+                )
                 messages = repair_messages(template, messages, reply.content, errors[-1])
-        raise ItemRejected("invalid_output", "; then, after a repair request: ".join(errors),
-                           [r.content for r in replies])
+        raise ItemRejected(
+            "invalid_output",
+            "; then, after a repair request: ".join(errors),
+            [r.content for r in replies],
+        )
 
-    def _provenance(self, stage: str, template: Template, replies: list[ChatReply],
-                    **params: Any) -> Provenance:
+    def _provenance(
+        self, stage: str, template: Template, replies: list[ChatReply], **params: Any
+    ) -> Provenance:
         return Provenance(
-            stage=stage, backend=self.name, model=self.model, template=template.ref,
+            stage=stage,
+            backend=self.name,
+            model=self.model,
+            template=template.ref,
             params={
                 "temperature": self.config.temperature,
                 "max_reply_tokens": self.config.max_reply_tokens,

@@ -19,12 +19,17 @@ from typing import Any
 from ...errors import UsageError
 from ...records import utc_now
 
-
 _UNSET: Any = object()
 
 
-def cache_key(model: str, messages: list[dict[str, Any]], params: dict[str, Any], *,
-              server: str = _UNSET, response_format: str = _UNSET) -> str:
+def cache_key(
+    model: str,
+    messages: list[dict[str, Any]],
+    params: dict[str, Any],
+    *,
+    server: str = _UNSET,
+    response_format: str = _UNSET,
+) -> str:
     """The key of a reply. ``server`` (a ``server_address``) and ``response_format`` (the
     structured-output mode: json_schema, json_object or none) are keyed when given; a caller
     that leaves them out keys replies of every server alike (the keys it made before they
@@ -52,8 +57,10 @@ class ResponseCache:
             self._db = sqlite3.connect(self.path, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")  # readers and one writer at once
             self._db.execute("PRAGMA synchronous=NORMAL")  # commits survive a killed process
-            self._db.execute("CREATE TABLE IF NOT EXISTS replies ("
-                             "key TEXT PRIMARY KEY, reply TEXT NOT NULL, created_at TEXT)")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS replies ("
+                "key TEXT PRIMARY KEY, reply TEXT NOT NULL, created_at TEXT)"
+            )
             self._db.commit()
         except sqlite3.DatabaseError as e:
             raise UsageError(f"response cache {self.path} is not usable: {e}") from None
@@ -63,8 +70,10 @@ class ResponseCache:
         return json.loads(row[0]) if row else None
 
     def put(self, key: str, reply: dict[str, Any]) -> None:
-        self._db.execute("INSERT OR REPLACE INTO replies VALUES (?, ?, ?)",
-                         (key, json.dumps(reply, ensure_ascii=False), utc_now()))
+        self._db.execute(
+            "INSERT OR REPLACE INTO replies VALUES (?, ?, ?)",
+            (key, json.dumps(reply, ensure_ascii=False), utc_now()),
+        )
         if time.monotonic() - self._last_commit >= self._commit_every:
             self.commit()
 

@@ -48,8 +48,15 @@ class _FormatRefused(Exception):
 
 
 class ChatClient:
-    def __init__(self, config: OpenAIConfig, api_key: str, usage: Usage,
-                 cache: ResponseCache | None, seed: int, max_pixels: int):
+    def __init__(
+        self,
+        config: OpenAIConfig,
+        api_key: str,
+        usage: Usage,
+        cache: ResponseCache | None,
+        seed: int,
+        max_pixels: int,
+    ):
         self.config = config
         self.usage = usage
         self.response_format: ResponseFormat = config.response_format
@@ -62,8 +69,9 @@ class ChatClient:
         # connections on every request, which at 64 connections took about a fifth of the CPU
         # per request in benchmarks/generation_throughput.py; 8 pools of 8 do not.
         self._clients = [
-            openai.AsyncOpenAI(api_key=api_key, base_url=config.base_url,
-                               timeout=config.timeout, max_retries=0)
+            openai.AsyncOpenAI(
+                api_key=api_key, base_url=config.base_url, timeout=config.timeout, max_retries=0
+            )
             for _ in range(-(-config.concurrency // CONNECTIONS_PER_CLIENT))
         ]
         self._turn = itertools.count()
@@ -77,24 +85,31 @@ class ChatClient:
         return text.replace(self._secret, "[redacted]") if len(self._secret) >= 8 else text
 
     def _params(self, mode: str, schema_name: str, schema: dict[str, Any]) -> dict[str, Any]:
-        params: dict[str, Any] = {"temperature": self.config.temperature,
-                                  "max_tokens": self.config.max_reply_tokens, "seed": self._seed}
+        params: dict[str, Any] = {
+            "temperature": self.config.temperature,
+            "max_tokens": self.config.max_reply_tokens,
+            "seed": self._seed,
+        }
         if mode == "json_schema":
-            params["response_format"] = {"type": "json_schema", "json_schema": {
-                "name": schema_name, "schema": schema, "strict": True}}
+            params["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": schema_name, "schema": schema, "strict": True},
+            }
         elif mode == "json_object":
             params["response_format"] = {"type": "json_object"}
         return params
 
-    async def complete(self, messages: list[dict[str, Any]], schema_name: str,
-                       schema: dict[str, Any], image: Path) -> ChatReply:
+    async def complete(
+        self, messages: list[dict[str, Any]], schema_name: str, schema: dict[str, Any], image: Path
+    ) -> ChatReply:
         """The reply to ``messages``, whose image part holds a reference that ``image`` (its
         file) replaces when a request has to be sent."""
         while True:
             mode = self.response_format
             params = self._params(mode, schema_name, schema)
-            key = cache_key(self.config.model, messages, params, server=self.server,
-                            response_format=mode)
+            key = cache_key(
+                self.config.model, messages, params, server=self.server, response_format=mode
+            )
             if self._cache is not None and (hit := self._cache.get(key)) is not None:
                 reply = ChatReply(**hit)
                 self.usage.cache_hits += 1
@@ -106,8 +121,11 @@ class ChatClient:
             except _FormatRefused:
                 if self.response_format == mode:  # concurrent refusals downgrade once
                     self.response_format = _DOWNGRADE[mode]
-                    logger.warning("the server refused response_format %s; asking with %s",
-                                   mode, self.response_format)
+                    logger.warning(
+                        "the server refused response_format %s; asking with %s",
+                        mode,
+                        self.response_format,
+                    )
                 continue
             if self._cache is not None:
                 self._cache.put(key, asdict(reply))
@@ -115,8 +133,9 @@ class ChatClient:
             self.usage.completion_tokens += reply.completion_tokens
             return reply
 
-    async def _with_image(self, messages: list[dict[str, Any]], image: Path
-                          ) -> list[dict[str, Any]]:
+    async def _with_image(
+        self, messages: list[dict[str, Any]], image: Path
+    ) -> list[dict[str, Any]]:
         args = (image, self.config.image_max_side, self._max_pixels)
         # Small files are encoded right here (a thread hop would cost more than the work);
         # large ones, which may need decoding and downscaling, in a thread, so that the loop
@@ -131,12 +150,14 @@ class ChatClient:
 
         return [
             {**m, "content": [with_url(p) for p in m["content"]]}
-            if isinstance(m["content"], list) else m
+            if isinstance(m["content"], list)
+            else m
             for m in messages
         ]
 
-    async def _send(self, messages: list[dict[str, Any]], params: dict[str, Any],
-                    mode: str) -> ChatReply:
+    async def _send(
+        self, messages: list[dict[str, Any]], params: dict[str, Any], mode: str
+    ) -> ChatReply:
         config = self.config
 
         async def attempt() -> ChatReply:
@@ -147,17 +168,24 @@ class ChatClient:
                 # model: together a third of the CPU per request in the benchmark.
                 client = self._clients[next(self._turn) % len(self._clients)]
                 completion = await client.post(
-                    "/chat/completions", cast_to=object,  # the JSON as it came
+                    "/chat/completions",
+                    cast_to=object,  # the JSON as it came
                     body={"model": config.model, "messages": messages, **params},
-                    options={"security": {"bearer_auth": True}})  # send the API key
+                    options={"security": {"bearer_auth": True}},
+                )  # send the API key
                 return self._reply(completion, mode)
 
         try:
             return await with_retries(
-                attempt, usage=self.usage, max_attempts=config.max_attempts,
-                timeout=config.timeout, backoff_base=config.backoff_base,
-                backoff_max=config.backoff_max, redact=self.redact,
-                status_error=lambda e: self._status_error(e, mode))
+                attempt,
+                usage=self.usage,
+                max_attempts=config.max_attempts,
+                timeout=config.timeout,
+                backoff_base=config.backoff_base,
+                backoff_max=config.backoff_max,
+                redact=self.redact,
+                status_error=lambda e: self._status_error(e, mode),
+            )
         except openai.OpenAIError as e:  # anything else the client raises: this item
             raise ItemRejected("request_failed", self.redact(str(e))) from None
 
@@ -167,8 +195,11 @@ class ChatClient:
         status, message = e.status_code, self.redact(getattr(e, "message", "") or str(e))
         if is_retried(status):
             return message
-        if status == 400 and mode != "none" and (
-                "response_format" in message or "json_schema" in message):
+        if (
+            status == 400
+            and mode != "none"
+            and ("response_format" in message or "json_schema" in message)
+        ):
             raise _FormatRefused from None
         if status in FATAL_STATUS:
             raise UsageError(f"{FATAL_STATUS[status]} (HTTP {status}): {message}") from None

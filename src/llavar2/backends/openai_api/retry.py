@@ -29,8 +29,11 @@ T = TypeVar("T")
 
 RETRY_AFTER_CAP = 600.0  # seconds: a longer Retry-After is taken as this
 RETRIED_STATUS = {408, 409, 429}  # and every 5xx
-FATAL_STATUS = {401: "the server refused the API key", 403: "the API key may not do this",
-                404: "the server does not know this model or endpoint"}
+FATAL_STATUS = {
+    401: "the server refused the API key",
+    403: "the API key may not do this",
+    404: "the server does not know this model or endpoint",
+}
 
 
 class MalformedResponse(Exception):
@@ -70,9 +73,15 @@ def backoff_delay(attempt: int, retry_after_s: float | None, base: float, cap: f
 
 
 async def with_retries(
-    send: Callable[[], Awaitable[T]], *, usage: Usage, max_attempts: int, timeout: float,
-    backoff_base: float, backoff_max: float,
-    status_error: Callable[[openai.APIStatusError], str], redact: Callable[[str], str],
+    send: Callable[[], Awaitable[T]],
+    *,
+    usage: Usage,
+    max_attempts: int,
+    timeout: float,
+    backoff_base: float,
+    backoff_max: float,
+    status_error: Callable[[openai.APIStatusError], str],
+    redact: Callable[[str], str],
     where: str = "",
 ) -> T:
     """``await send()`` until it succeeds, as the module docstring says. ``status_error``
@@ -97,5 +106,9 @@ async def with_retries(
             delay = backoff_delay(attempt, wait, backoff_base, backoff_max)
             logger.debug("attempt %d failed (%s); retrying in %.2f s", attempt, kind, delay)
             await asyncio.sleep(delay)
-    raise RunIncomplete(redact(f"the server failed {max_attempts} attempts in a row{where}, "
-                               f"the last with {kind}: {why}"))
+    raise RunIncomplete(
+        redact(
+            f"the server failed {max_attempts} attempts in a row{where}, "
+            f"the last with {kind}: {why}"
+        )
+    )

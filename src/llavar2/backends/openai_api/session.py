@@ -31,14 +31,17 @@ class ChatSession:
         if not api_key:
             raise UsageError(
                 f"the API key variable {config.api_key_env} is not set; export it, or name "
-                "another with --api-key-env (for a server without keys, set it to any value)")
+                "another with --api-key-env (for a server without keys, set it to any value)"
+            )
         self.config = config
-        self.usage = Usage(config.model, load_prices(config.prices), config.max_requests,
-                           config.max_tokens_total)
+        self.usage = Usage(
+            config.model, load_prices(config.prices), config.max_requests, config.max_tokens_total
+        )
         self._cache = ResponseCache(config.cache) if config.cache is not None else None
         self._loop = asyncio.new_event_loop()
         self.client: ChatClient = self._loop.run_until_complete(
-            self._make_client(api_key, seed, max_pixels))
+            self._make_client(api_key, seed, max_pixels)
+        )
 
     async def _make_client(self, api_key: str, seed: int, max_pixels: int) -> ChatClient:
         return ChatClient(self.config, api_key, self.usage, self._cache, seed, max_pixels)
@@ -48,9 +51,11 @@ class ChatSession:
         return ordered_map(self._loop, func, items, self.config.concurrency * WINDOW_PER_SLOT)
 
     def report(self) -> dict[str, Any]:
-        return {"base_url": public_url(self.config.base_url),
-                "cache": str(self.config.cache) if self.config.cache else None,
-                **self.usage.report()}
+        return {
+            "base_url": public_url(self.config.base_url),
+            "cache": str(self.config.cache) if self.config.cache else None,
+            **self.usage.report(),
+        }
 
     def close(self) -> None:
         if self._loop.is_closed():

@@ -28,8 +28,11 @@ def load_prices(extra: Path | None = None) -> dict[str, Price]:
         if not isinstance(models, dict):
             raise UsageError('a price table is {"models": {"NAME": {"input": ..., "output": ...}}}')
         for name, price in models.items():
-            if not (isinstance(price, dict) and {"input", "output"} <= set(price)
-                    and all(isinstance(price[k], (int, float)) for k in ("input", "output"))):
+            if not (
+                isinstance(price, dict)
+                and {"input", "output"} <= set(price)
+                and all(isinstance(price[k], (int, float)) for k in ("input", "output"))
+            ):
                 raise UsageError(f"price of {name!r} needs numeric 'input' and 'output'")
             prices[name] = {"input": float(price["input"]), "output": float(price["output"])}
     return prices
@@ -64,7 +67,8 @@ class Usage:
             raise RunIncomplete(f"request budget reached (--max-requests {self.max_requests})")
         if self.max_tokens_total is not None and self.tokens >= self.max_tokens_total:
             raise RunIncomplete(
-                f"token budget reached (--max-tokens-total {self.max_tokens_total})")
+                f"token budget reached (--max-tokens-total {self.max_tokens_total})"
+            )
         self.requests += 1
 
     @property
@@ -94,14 +98,19 @@ class Usage:
                 "prompt_tokens": self.cached_prompt_tokens,
                 "completion_tokens": self.cached_completion_tokens,
             },
-            "budget": {"max_requests": self.max_requests,
-                       "max_tokens_total": self.max_tokens_total},
+            "budget": {
+                "max_requests": self.max_requests,
+                "max_tokens_total": self.max_tokens_total,
+            },
         }
 
     def progress(self) -> dict[str, str]:
         """Short fields for the progress bar."""
-        return {"tok": _short(self.tokens), "retries": str(self.retries),
-                "cached": str(self.cache_hits)}
+        return {
+            "tok": _short(self.tokens),
+            "retries": str(self.retries),
+            "cached": str(self.cache_hits),
+        }
 
 
 def _short(n: int) -> str:

@@ -41,16 +41,29 @@ class HFAnswerer:
         from transformers import AutoModelForImageTextToText, AutoProcessor
 
         device = self._options.device or ("cuda" if torch.cuda.is_available() else "cpu")
-        dtype: Any = {"auto": "auto", "float32": torch.float32, "bfloat16": torch.bfloat16,
-                      "float16": torch.float16}[self._options.dtype]
+        dtype: Any = {
+            "auto": "auto",
+            "float32": torch.float32,
+            "bfloat16": torch.bfloat16,
+            "float16": torch.float16,
+        }[self._options.dtype]
         self._processor = AutoProcessor.from_pretrained(self._path, local_files_only=True)
-        self._model = AutoModelForImageTextToText.from_pretrained(
-            self._path, local_files_only=True, dtype=dtype).to(device).eval()
+        self._model = (
+            AutoModelForImageTextToText.from_pretrained(
+                self._path, local_files_only=True, dtype=dtype
+            )
+            .to(device)
+            .eval()
+        )
         self._device = device
 
     def settings(self) -> dict[str, Any]:
-        return {"model": self._path, "max_new_tokens": self._max_new_tokens, "greedy": True,
-                "dtype": self._options.dtype}  # bfloat16 and float32 answer differently
+        return {
+            "model": self._path,
+            "max_new_tokens": self._max_new_tokens,
+            "greedy": True,
+            "dtype": self._options.dtype,
+        }  # bfloat16 and float32 answer differently
 
     def _answer(self, q: Question) -> str:
         import torch
@@ -62,17 +75,21 @@ class HFAnswerer:
             raise ItemRejected("too_many_pixels", f"{q.image}: {e}") from None
         if self._model is None:
             self._load()
-        messages = [{"role": "user", "content": [{"type": "image"},
-                                                 {"type": "text", "text": q.prompt}]}]
+        messages = [
+            {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": q.prompt}]}
+        ]
         text = self._processor.apply_chat_template(messages, add_generation_prompt=True)
         inputs = self._processor(
-            images=[rgb], text=text, return_tensors="pt",
+            images=[rgb],
+            text=text,
+            return_tensors="pt",
             add_special_tokens=add_special_tokens(self._processor.tokenizer, text),
         ).to(self._device)
         with torch.inference_mode():
-            out = self._model.generate(**inputs, max_new_tokens=self._max_new_tokens,
-                                       do_sample=False)
-        new = out[0, inputs["input_ids"].shape[1]:]
+            out = self._model.generate(
+                **inputs, max_new_tokens=self._max_new_tokens, do_sample=False
+            )
+        new = out[0, inputs["input_ids"].shape[1] :]
         return self._processor.decode(new, skip_special_tokens=True).strip()
 
     def answer_all(self, questions: Iterable[Question]) -> Iterator[str | ItemRejected]:

@@ -22,23 +22,34 @@ from ...errors import ItemRejected
 from . import ANSWERERS, AnswererOptions, Question
 
 _WORD = re.compile(r"[\w$€£%@.:/'-]+")
-_STOP = set("""a an the of in on at to for from by with and or is are was were be been does do
+_STOP = set(
+    """a an the of in on at to for from by with and or is are was were be been does do
 did what which who whom whose where when why how this that these those it its there here
 image picture photo photograph shown show shows written write says say said text read
-appear appears mention mentions mentioned given listed complete completes line""".split())
+appear appears mention mentions mentioned given listed complete completes line""".split()
+)
 _KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
-    (re.compile(r"web ?address|website|url|web ?site"),
-     re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|org|net|io|edu)\b\S*")),
+    (
+        re.compile(r"web ?address|website|url|web ?site"),
+        re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|org|net|io|edu)\b\S*"),
+    ),
     (re.compile(r"e-?mail"), re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")),
-    (re.compile(r"phone|telephone|call|tel\b"),
-     re.compile(r"\+?\(?\d[\d ()-]{6,}\d")),
-    (re.compile(r"price|cost|how much|total|amount|pay"),
-     re.compile(r"(?:[$€£]|EUR |USD )\s?\d[\d,]*(?:\.\d+)?")),
-    (re.compile(r"\bdate\b|\bday\b|when"),
-     re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2}"
-                r"(?:[-–]\d{1,2})?,? \d{4}|\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b")),
-    (re.compile(r"\btime\b|what time|\bhours?\b"),
-     re.compile(r"\b\d{1,2}:\d{2}(?:\s?[AaPp]\.?[Mm]\.?)?")),
+    (re.compile(r"phone|telephone|call|tel\b"), re.compile(r"\+?\(?\d[\d ()-]{6,}\d")),
+    (
+        re.compile(r"price|cost|how much|total|amount|pay"),
+        re.compile(r"(?:[$€£]|EUR |USD )\s?\d[\d,]*(?:\.\d+)?"),
+    ),
+    (
+        re.compile(r"\bdate\b|\bday\b|when"),
+        re.compile(
+            r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2}"
+            r"(?:[-–]\d{1,2})?,? \d{4}|\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b"
+        ),
+    ),
+    (
+        re.compile(r"\btime\b|what time|\bhours?\b"),
+        re.compile(r"\b\d{1,2}:\d{2}(?:\s?[AaPp]\.?[Mm]\.?)?"),
+    ),
 ]
 
 

@@ -14,6 +14,7 @@ from ...backends.openai_api.session import ChatSession
 from ...errors import ItemRejected, UsageError
 from . import ANSWERERS, AnswererOptions, Question
 
+
 @ANSWERERS.register("openai")
 class OpenAIAnswerer:
     needs_ocr = False
@@ -23,9 +24,13 @@ class OpenAIAnswerer:
             raise UsageError("--model openai:MODEL needs a model name")
         if options.openai is None:
             raise UsageError("--model openai:MODEL needs the client settings")
-        self.config = options.openai.model_copy(update={
-            "model": model, "response_format": "none",
-            "max_reply_tokens": options.max_new_tokens})
+        self.config = options.openai.model_copy(
+            update={
+                "model": model,
+                "response_format": "none",
+                "max_reply_tokens": options.max_new_tokens,
+            }
+        )
         self.name = f"openai:{model}"
         self._session = ChatSession(self.config, 0, options.max_pixels)
         self.usage = self._session.usage
@@ -34,18 +39,25 @@ class OpenAIAnswerer:
     def settings(self) -> dict[str, Any]:
         """What decides the answers (the run key: a resumed run must not mix in others'); the
         server too, since two servers may serve different models under one name."""
-        return {"model": self.config.model, "server": self._client.server,
-                "response_format": self.config.response_format,
-                "temperature": self.config.temperature,
-                "max_reply_tokens": self.config.max_reply_tokens,
-                "image_max_side": self.config.image_max_side,
-                "image_detail": self.config.image_detail}
+        return {
+            "model": self.config.model,
+            "server": self._client.server,
+            "response_format": self.config.response_format,
+            "temperature": self.config.temperature,
+            "max_reply_tokens": self.config.max_reply_tokens,
+            "image_max_side": self.config.image_max_side,
+            "image_detail": self.config.image_detail,
+        }
 
     async def _ask(self, q: Question) -> str | ItemRejected:
         sha = hashlib.sha256(q.image.read_bytes()).hexdigest()
-        image = {"type": "image_url", "image_url": {
-            "url": image_reference(sha, self.config.image_max_side),
-            "detail": self.config.image_detail}}
+        image = {
+            "type": "image_url",
+            "image_url": {
+                "url": image_reference(sha, self.config.image_max_side),
+                "detail": self.config.image_detail,
+            },
+        }
         messages = [{"role": "user", "content": [image, {"type": "text", "text": q.prompt}]}]
         try:
             reply = await self._client.complete(messages, "answer", {}, q.image)

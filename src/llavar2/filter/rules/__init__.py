@@ -53,8 +53,12 @@ class DuoItem:
 
     def turns(self) -> tuple[str, str, str, str]:
         d = self.duo
-        return (d.extractive.question, d.extractive.answer,
-                d.self_explain.question, d.self_explain.answer)
+        return (
+            d.extractive.question,
+            d.extractive.answer,
+            d.self_explain.question,
+            d.self_explain.answer,
+        )
 
 
 @dataclass(frozen=True)
@@ -91,8 +95,15 @@ from . import (  # noqa: E402,F401  (register the rules)
 
 # Cheap, specific rules first: an empty answer is "empty", not also "ungrounded"; an echoed
 # injection is reported as such even when its payload is written in the image.
-DEFAULT_ORDER = ["length", "injection", "refusal", "language", "grounding",
-                 "exact_duplicate", "near_duplicate"]
+DEFAULT_ORDER = [
+    "length",
+    "injection",
+    "refusal",
+    "language",
+    "grounding",
+    "exact_duplicate",
+    "near_duplicate",
+]
 
 
 def build_rules(names: list[str], params: dict[str, dict[str, Any]]) -> list[tuple[str, Rule]]:

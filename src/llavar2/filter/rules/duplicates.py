@@ -32,12 +32,14 @@ class ExactDuplicateRule:
         return hashlib.blake2b(normalised(item).encode(), digest_size=16).digest()
 
     def check(self, item: DuoItem) -> Drop | None:
-        first = self._seen.execute("SELECT image, duo FROM seen WHERE digest = ?",
-                                   (self._digest(item),)).fetchone()
+        first = self._seen.execute(
+            "SELECT image, duo FROM seen WHERE digest = ?", (self._digest(item),)
+        ).fetchone()
         if first is not None:
             return Drop("exact_duplicate", f"same text as image {first[0]} duo {first[1]}")
         return None
 
     def admit(self, item: DuoItem) -> None:
-        self._seen.execute("INSERT OR IGNORE INTO seen VALUES (?, ?, ?)",
-                           (self._digest(item), *item.key))
+        self._seen.execute(
+            "INSERT OR IGNORE INTO seen VALUES (?, ?, ?)", (self._digest(item), *item.key)
+        )

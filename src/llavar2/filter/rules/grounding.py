@@ -21,9 +21,12 @@ class GroundingRule(StatelessRule):
 
     def check(self, item: DuoItem) -> Drop | None:
         answer = item.duo.extractive.answer
-        if ground(answer, item.image.ocr_text, item.image.caption, self.mode,
-                  self.min_score) is None:
+        if (
+            ground(answer, item.image.ocr_text, item.image.caption, self.mode, self.min_score)
+            is None
+        ):
             close = " (nor close to a span of either)" if self.mode == "fuzzy" else ""
-            return Drop("ungrounded_answer",
-                        f"{answer!r} is in neither the OCR text nor the caption{close}")
+            return Drop(
+                "ungrounded_answer", f"{answer!r} is in neither the OCR text nor the caption{close}"
+            )
         return None

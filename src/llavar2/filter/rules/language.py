@@ -24,7 +24,8 @@ from ..text import words
 from . import RULES, Drop, DuoItem, StatelessRule
 
 # Function words, and the words that questions about an image's text use ("image", "text").
-COMMON_ENGLISH = frozenset("""
+COMMON_ENGLISH = frozenset(
+    """
 a about above after again against all am an and any are as at be because been before being
 below between both but by can could did do does doing down during each few for from further
 had has have having he her here hers herself him himself his how i if in into is it its itself
@@ -34,7 +35,8 @@ these they this those through to too under until up very was we were what when w
 while who whom why will with would you your yours yourself yourselves s t don doesn isn aren
 wasn weren cannot says say said written shown appears image text line reads read find found
 tell show please explain
-""".split())
+""".split()
+)
 # Straight, typographic and CJK quotation marks around a span copied from the image.
 _QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|「[^」]*」|『[^』]*』|«[^»]*»")
 
@@ -52,18 +54,24 @@ class EnglishRule(StatelessRule):
 
     def check(self, item: DuoItem) -> Drop | None:
         d = item.duo
-        prose = _QUOTED.sub(" ", "\n".join(
-            (d.extractive.question, d.self_explain.question, d.self_explain.answer)))
+        prose = _QUOTED.sub(
+            " ", "\n".join((d.extractive.question, d.self_explain.question, d.self_explain.answer))
+        )
         letters = [c for c in prose if c.isalpha()]
         if letters:
             latin = sum(map(_is_latin, letters)) / len(letters)
             if latin < self.min_latin:
-                return Drop("non_english",
-                            f"{latin:.0%} of its letters are Latin script (< {self.min_latin:.0%})")
+                return Drop(
+                    "non_english",
+                    f"{latin:.0%} of its letters are Latin script (< {self.min_latin:.0%})",
+                )
         tokens = words(prose)
         if len(tokens) >= self.min_words:
             share = sum(t in COMMON_ENGLISH for t in tokens) / len(tokens)
             if share < self.min_common_share:
-                return Drop("non_english", f"{share:.0%} of its {len(tokens)} words are common "
-                            f"English words (< {self.min_common_share:.0%})")
+                return Drop(
+                    "non_english",
+                    f"{share:.0%} of its {len(tokens)} words are common "
+                    f"English words (< {self.min_common_share:.0%})",
+                )
         return None

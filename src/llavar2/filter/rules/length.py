@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from ..text import words
 from . import RULES, Drop, DuoItem, StatelessRule
 
-TURNS = ("extractive question", "extractive answer", "self-explain question",
-         "self-explain answer")
+TURNS = ("extractive question", "extractive answer", "self-explain question", "self-explain answer")
 
 
 @RULES.register("length")
@@ -30,8 +29,9 @@ class LengthRule(StatelessRule):
             if n < self.min_question_words:
                 return Drop("too_short", f"the {name} has {n} < {self.min_question_words} words")
         if sa < self.min_explanation_words:
-            return Drop("too_short",
-                        f"the {TURNS[3]} has {sa} < {self.min_explanation_words} words")
+            return Drop(
+                "too_short", f"the {TURNS[3]} has {sa} < {self.min_explanation_words} words"
+            )
         if a > self.max_answer_words:
             return Drop("too_long", f"the {TURNS[1]} has {a} > {self.max_answer_words} words")
         for name, n in zip(TURNS, counts):

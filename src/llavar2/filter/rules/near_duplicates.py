@@ -22,8 +22,7 @@ class NearDuplicateRule:
     seed: int = 0
     _hasher: MinHasher = field(init=False, repr=False)
     _index: LshIndex = field(init=False, repr=False)
-    _last: tuple[tuple[str, int], np.ndarray] | None = field(default=None, init=False,
-                                                             repr=False)
+    _last: tuple[tuple[str, int], np.ndarray] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._hasher = MinHasher(self.num_perm, self.shingle, self.seed)
@@ -41,8 +40,11 @@ class NearDuplicateRule:
         found = self._index.query(self._signature(item))
         if found is not None:
             (image, duo), sim = found
-            return Drop("near_duplicate", f"estimated Jaccard similarity {sim:.2f} ≥ "
-                        f"{self.threshold} with image {image} duo {duo}")
+            return Drop(
+                "near_duplicate",
+                f"estimated Jaccard similarity {sim:.2f} ≥ "
+                f"{self.threshold} with image {image} duo {duo}",
+            )
         return None
 
     def admit(self, item: DuoItem) -> None:

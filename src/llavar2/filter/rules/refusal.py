@@ -43,8 +43,10 @@ class RefusalRule(StatelessRule):
     def check(self, item: DuoItem) -> Drop | None:
         image = item.image
         written = f"{image.written}\n{image.caption}\n{image.human_caption}"
-        for turn, text in (("extractive", item.duo.extractive.answer),
-                           ("self-explain", item.duo.self_explain.answer)):
+        for turn, text in (
+            ("extractive", item.duo.extractive.answer),
+            ("self-explain", item.duo.self_explain.answer),
+        ):
             text = text.replace("\u2019", "'")  # typographic apostrophes: "I’m sorry"
             for reason, pattern in (("refusal", _REFUSAL), ("boilerplate", _BOILERPLATE)):
                 for match in pattern.finditer(text):

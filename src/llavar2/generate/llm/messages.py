@@ -24,8 +24,11 @@ _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 def defuse(text: str, delimiters: tuple[str, ...] = DELIMITED) -> str:
     """``text`` with anything that reads as one of the delimiters made inert."""
-    pattern = _DELIMITER if delimiters == DELIMITED else re.compile(
-        r"<\s*/?\s*(?:" + "|".join(delimiters) + r")\s*>", re.IGNORECASE)
+    pattern = (
+        _DELIMITER
+        if delimiters == DELIMITED
+        else re.compile(r"<\s*/?\s*(?:" + "|".join(delimiters) + r")\s*>", re.IGNORECASE)
+    )
     return pattern.sub(lambda m: m.group(0).replace("<", "‹").replace(">", "›"), text)
 
 
@@ -56,19 +59,29 @@ def _conversation(template: Template, image_part: Message, user_text: str) -> li
 def enrich_messages(
     template: Template, image_part: Message, image: ImageRecord, ocr: OcrResult
 ) -> list[Message]:
-    user = fill(template.data["user"], human_caption=defuse(image.caption),
-                ocr_text=_ocr_block(template, ocr))
+    user = fill(
+        template.data["user"],
+        human_caption=defuse(image.caption),
+        ocr_text=_ocr_block(template, ocr),
+    )
     return _conversation(template, image_part, user)
 
 
 def qa_messages(
-    template: Template, image_part: Message, image: ImageRecord, ocr: OcrResult,
-    caption: EnrichedCaption, n_duos: int,
+    template: Template,
+    image_part: Message,
+    image: ImageRecord,
+    ocr: OcrResult,
+    caption: EnrichedCaption,
+    n_duos: int,
 ) -> list[Message]:
     user = fill(
-        template.data["user"], human_caption=defuse(image.caption),
-        enriched_caption=defuse(caption.caption), ocr_text=_ocr_block(template, ocr),
-        n_duos=str(n_duos), types=", ".join(ANSWER_TYPES),
+        template.data["user"],
+        human_caption=defuse(image.caption),
+        enriched_caption=defuse(caption.caption),
+        ocr_text=_ocr_block(template, ocr),
+        n_duos=str(n_duos),
+        types=", ".join(ANSWER_TYPES),
     )
     return _conversation(template, image_part, user)
 

@@ -137,7 +137,8 @@ def _entities(lines: list[PlacedLine]) -> Iterator[Candidate]:
             if per_line[span.kind] > 1:  # "$4 / $6": no words tell the two apart
                 continue
             if span.kind == "number" and "-" in line.text[span.end : span.end + 1] + (
-                    line.text[max(0, span.start - 2) : span.start].strip()):
+                line.text[max(0, span.start - 2) : span.start].strip()
+            ):
                 continue  # "SR 100100000009-Seafood", "A-12": one part of a hyphenated code
             candidate = _entity_candidate(line, span, partner, alone_ok=per_image[span.kind] == 1)
             if candidate:
@@ -197,8 +198,9 @@ def _below(above: PlacedLine, lines: list[PlacedLine]) -> list[PlacedLine]:
     )
 
 
-def _contradicted(candidate: Candidate, placed: dict[int, PlacedLine],
-                  flagged: list[PlacedLine]) -> bool:
+def _contradicted(
+    candidate: Candidate, placed: dict[int, PlacedLine], flagged: list[PlacedLine]
+) -> bool:
     """Whether a flagged line (junk the gate keeps out of quotes, but visible all the same)
     sits where the layout question says there is nothing: between a line and "the line
     below", above "the top line", below "the bottom line", or in a region whose "only" or
@@ -213,12 +215,15 @@ def _contradicted(candidate: Candidate, placed: dict[int, PlacedLine],
         return any(junk.top < (line.top + line.bottom) / 2 for junk in flagged)
     if candidate.qtype == "bottom_line":
         return any(junk.bottom > (line.top + line.bottom) / 2 for junk in flagged)
-    return any(junk.region == line.region and (candidate.form == "only" or junk.index < line.index)
-               for junk in flagged)  # region
+    return any(
+        junk.region == line.region and (candidate.form == "only" or junk.index < line.index)
+        for junk in flagged
+    )  # region
 
 
-def find_candidates(lines: list[PlacedLine], ocr_text: str,
-                    flagged: list[PlacedLine] | None = None) -> list[Candidate]:
+def find_candidates(
+    lines: list[PlacedLine], ocr_text: str, flagged: list[PlacedLine] | None = None
+) -> list[Candidate]:
     """Unambiguous candidates with verbatim answers, in a fixed order.
 
     ``lines`` are the clean lines (``place_lines(ocr)``); ``flagged`` the lines the quality gate
@@ -241,8 +246,10 @@ def find_candidates(lines: list[PlacedLine], ocr_text: str,
         and not _contradicted(candidate, placed, flagged)
         # A layout question quotes its lines whole: each must read as print. When the true top
         # line (or the line below) does not, the question is not asked of the next best one.
-        and (candidate.qtype not in LAYOUT_TYPES
-             or all(placed[i].printed for i in candidate.evidence))
+        and (
+            candidate.qtype not in LAYOUT_TYPES
+            or all(placed[i].printed for i in candidate.evidence)
+        )
     ]
     answers: dict[tuple[str, str], set[str]] = defaultdict(set)
     for candidate in found:

@@ -87,8 +87,11 @@ def _entity_sentences(
 
 
 def _text_sentences(ocr: OcrResult, data: dict[str, Any], rng: random.Random) -> list[str]:
-    texts = [line.text.strip() for line in ocr.lines
-             if line.clean and any(c.isalnum() for c in line.text)]
+    texts = [
+        line.text.strip()
+        for line in ocr.lines
+        if line.clean and any(c.isalnum() for c in line.text)
+    ]
     if not texts:
         return [rng.choice(data["no_text"])]
     if len(texts) == 1 and len(texts[0]) <= MAX_QUOTED_CHARS:

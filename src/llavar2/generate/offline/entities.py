@@ -93,7 +93,8 @@ def has_word(text: str) -> bool:
 # inside a run of digits (a separator may follow it): a misread number, not a code, which has
 # more letters ("X7B9K2") or puts them at an end ("A05030", "1030214K").
 _MISREAD_DIGIT = re.compile(
-    r"(?<![^\W_])\d+[OoQDIli|SsBZzGg](?=[./:,-]?\d)(?:[./:,-]?\d+)+(?![^\W_])")
+    r"(?<![^\W_])\d+[OoQDIli|SsBZzGg](?=[./:,-]?\d)(?:[./:,-]?\d+)+(?![^\W_])"
+)
 
 
 def misread_number(text: str) -> bool:
@@ -150,8 +151,19 @@ def find_key_value(line: str) -> tuple[Span, Span] | None:
 
 # Words that credit the person named after them; the QA template names the role of each.
 CREDIT_CUES = (
-    "presented by", "hosted by", "written by", "directed by", "illustrated by", "photos by",
-    "photo by", "keynote", "speaker", "author", "host", "featuring", "by",
+    "presented by",
+    "hosted by",
+    "written by",
+    "directed by",
+    "illustrated by",
+    "photos by",
+    "photo by",
+    "keynote",
+    "speaker",
+    "author",
+    "host",
+    "featuring",
+    "by",
 )
 # A cue, then a capitalised name of two to four words: "By Jane Doe", "Speaker: Dr. Ann Lee".
 _CREDIT = re.compile(

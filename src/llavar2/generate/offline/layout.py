@@ -97,8 +97,10 @@ def _page_angle(boxes: list[list[list[float]]]) -> float:
     tall (short boxes give noisy angles) and within ``MAX_SKEW_DEG`` of horizontal (text
     running down a spine or a banner says nothing about the page); 0 without any."""
     angles = sorted(
-        angle for box in boxes
-        if (angle := _angle(box)) is not None and abs(angle) <= MAX_SKEW_DEG
+        angle
+        for box in boxes
+        if (angle := _angle(box)) is not None
+        and abs(angle) <= MAX_SKEW_DEG
         and _edge(box[0], box[1]) >= 2 * _edge(box[0], box[3])
     )
     return angles[(len(angles) - 1) // 2] if angles else 0.0
@@ -139,8 +141,9 @@ def place_lines(ocr: OcrResult, flagged: bool = False) -> list[PlacedLine]:
         text = _undecorated(line.text.strip())
         letter_height = _letter_height(line.box, bottom - top)
         # Without the image's size (``ocr.width`` 0) the extent of the text is no border.
-        margin = min(left, top, width - right, height - bottom) if ocr.width and ocr.height \
-            else math.inf
+        margin = (
+            min(left, top, width - right, height - bottom) if ocr.width and ocr.height else math.inf
+        )
         printed = (
             (line.quality is None or line.quality >= MIN_PRINTED_QUALITY)
             and margin >= EDGE_MARGIN * letter_height
@@ -171,8 +174,11 @@ def _glyph(line: OcrLine) -> float:
     xs = [p[0] for p in line.box]
     ys = [p[1] for p in line.box]
     letter_height = _letter_height(line.box, max(ys) - min(ys))
-    length = (_edge(line.box[0], line.box[1]) + _edge(line.box[3], line.box[2])) / 2 \
-        if len(line.box) == 4 else max(xs) - min(xs)
+    length = (
+        (_edge(line.box[0], line.box[1]) + _edge(line.box[3], line.box[2])) / 2
+        if len(line.box) == 4
+        else max(xs) - min(xs)
+    )
     return min(letter_height, length / (max(len(line.text.strip()), 1) * MIN_CHAR_WIDTH))
 
 
@@ -199,8 +205,7 @@ def _title_like(text: str) -> bool:
     return letters >= 2 and letters > sum(c.isdigit() for c in text)
 
 
-def most_prominent(lines: list[PlacedLine],
-                   margin: float = PROMINENCE_MARGIN) -> PlacedLine | None:
+def most_prominent(lines: list[PlacedLine], margin: float = PROMINENCE_MARGIN) -> PlacedLine | None:
     """The heading in clearly the largest lettering, or None when no line stands out.
 
     The line with the largest glyph height is the answer when it is at least ``margin`` × as
@@ -219,7 +224,12 @@ def most_prominent(lines: list[PlacedLine],
         return None
     text_top = min(line.top for line in lines)
     middle = (text_top + max(line.bottom for line in lines)) / 2
-    if (top.tilt > MAX_TILT_DEG or top.score < MIN_TITLE_SCORE
-            or (rivals and top.top >= middle) or not _title_like(top.text) or not top.printed):
+    if (
+        top.tilt > MAX_TILT_DEG
+        or top.score < MIN_TITLE_SCORE
+        or (rivals and top.top >= middle)
+        or not _title_like(top.text)
+        or not top.printed
+    ):
         return None
     return top

@@ -76,5 +76,10 @@ class ItemMetric:
     ) -> MetricResult:
         preds, refs = validate(self.name, predictions, references)
         per_item = [float(type(self).item(p, r)) for p, r in zip(preds, refs)]
-        return MetricResult(name=self.name, score=corpus_mean(per_item), per_item=per_item,
-                            reference=self.reference, details=self.details(per_item, refs))
+        return MetricResult(
+            name=self.name,
+            score=corpus_mean(per_item),
+            per_item=per_item,
+            reference=self.reference,
+            details=self.details(per_item, refs),
+        )

@@ -39,9 +39,7 @@ class Meteor:
     ) -> MetricResult:
         return self.start(predictions, references).result()
 
-    def start(
-        self, predictions: Sequence[str], references: Sequence[Sequence[str]]
-    ) -> _Started:
+    def start(self, predictions: Sequence[str], references: Sequence[Sequence[str]]) -> _Started:
         """Begin scoring in worker processes (``start_segment_stats``); ``result()`` finishes."""
         return _Started(self, start_segment_stats(predictions, references))
 

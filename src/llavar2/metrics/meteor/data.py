@@ -298,7 +298,6 @@ class ParaphraseTable:
         extends = (nxt < n_phr) & (rows[:, :k] == words).all(axis=1) & (rows[:, k] != 0)
         return pid, extends
 
-
     def lookup(
         self, tokens: list[str], lines: list[list[int]]
     ) -> tuple[list[LineParaphrases], ParaphraseEntries]:
@@ -574,7 +573,9 @@ def _table_arrays(vocab, tok_ids, counts, ref_ids, par_ids) -> TableArrays:
     cols = np.arange(len(tok_ids)) - np.repeat(offsets, counts)
     words[rows, cols] = np.asarray(tok_ids, dtype=np.int64) + 1
     # one id per distinct word sequence (two lines that tokenise alike are one phrase)
-    records, rank = np.unique(words.view(f"S{dtype.itemsize * maxlen}").ravel(), return_inverse=True)
+    records, rank = np.unique(
+        words.view(f"S{dtype.itemsize * maxlen}").ravel(), return_inverse=True
+    )
     rank = rank.ravel()
     ref_arr, par_arr = rank[ref_ids], rank[par_ids]
     grouped = np.argsort(ref_arr, kind="stable")

@@ -307,9 +307,13 @@ class _Corpus:
                 break
             l2 = info(ids[r + 1])
             stage = Stage(l1, l2, vocab, ctx)
-            if stage.open and best >= 0 and (
-                score_upper_bound(l1, l2, stage, runs=False) + _UB_MARGIN < best
-                or score_upper_bound(l1, l2, stage) + _UB_MARGIN < best
+            if (
+                stage.open
+                and best >= 0
+                and (
+                    score_upper_bound(l1, l2, stage, runs=False) + _UB_MARGIN < best
+                    or score_upper_bound(l1, l2, stage) + _UB_MARGIN < best
+                )
             ):
                 continue
             stats[r] = alignment_stats(l1, l2, stage)

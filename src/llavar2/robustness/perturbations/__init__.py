@@ -24,5 +24,12 @@ def level(values: tuple[float, ...], severity: int) -> float:
     return values[severity - 1]
 
 
-from . import (blur, downscale, gaussian_noise, jpeg, occlusion, rotation,  # noqa: E402,F401
-               typographic)
+from . import (
+    blur,
+    downscale,
+    gaussian_noise,
+    jpeg,
+    occlusion,
+    rotation,  # noqa: E402,F401
+    typographic,
+)

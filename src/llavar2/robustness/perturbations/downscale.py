@@ -15,6 +15,8 @@ FACTOR = (2, 3, 4, 6, 8)
 def downscale(image: Image.Image, severity: int, rng: np.random.Generator) -> Image.Image:
     del rng  # deterministic
     factor = level(FACTOR, severity)
-    small = image.resize((max(1, round(image.width / factor)), max(1, round(image.height / factor))),
-                         Image.Resampling.BOX)
+    small = image.resize(
+        (max(1, round(image.width / factor)), max(1, round(image.height / factor))),
+        Image.Resampling.BOX,
+    )
     return small.resize(image.size, Image.Resampling.BILINEAR)

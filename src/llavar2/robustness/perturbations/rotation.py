@@ -14,5 +14,6 @@ DEGREES = (3, 6, 10, 15, 25)
 @PERTURBATIONS.register("rotation")
 def rotation(image: Image.Image, severity: int, rng: np.random.Generator) -> Image.Image:
     angle = level(DEGREES, severity) * (1 if rng.random() < 0.5 else -1)
-    return image.rotate(angle, resample=Image.Resampling.BICUBIC, expand=False,
-                        fillcolor=(255, 255, 255))
+    return image.rotate(
+        angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=(255, 255, 255)
+    )

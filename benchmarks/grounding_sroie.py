@@ -1,4 +1,4 @@
-"""Exact vs fuzzy grounding (``llavar2.filter.grounding``) on real receipts (ICDAR 2019 SROIE,
+"""Exact vs fuzzy grounding (``llavar2.text.grounding``) on real receipts (ICDAR 2019 SROIE,
 ``llavar2.testing.sroie``): the annotated segments (the true text) stand for answers, looked up
 in what RapidOCR read.
 
@@ -29,8 +29,8 @@ import re
 import statistics
 from pathlib import Path
 
-from llavar2.filter.grounding import Text, fold, match
-from llavar2.filter.text import contains, words
+from llavar2.text.grounding import Text, fold, match
+from llavar2.text.words import contains, words
 from llavar2.testing import sroie
 
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .filter.grounding import DEFAULT_MIN_SCORE, DEFAULT_MODE, GroundingMode
+from .text.grounding import DEFAULT_MIN_SCORE, DEFAULT_MODE, GroundingMode
 from .ingest import DEFAULT_MAX_PIXELS
 from .ocr.gate import DEFAULT_LANGUAGE, check_language
 from .paths import default_cache_dir

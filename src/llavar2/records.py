@@ -105,7 +105,7 @@ class QA(Record):
 
 
 class Grounding(Record):
-    """Where an extractive answer was found (``llavar2.filter.grounding``)."""
+    """Where an extractive answer was found (``llavar2.text.grounding``)."""
 
     source: str  # "ocr" or "caption"
     score: float  # similarity in [0, 1] of the answer and the text it matched; 1 = exact

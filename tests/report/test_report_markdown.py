@@ -11,7 +11,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from llavar2.cli import app
-from llavar2.filter.rules.language import COMMON_ENGLISH
+from llavar2.text.common_english import COMMON_ENGLISH
 from llavar2.generate.offline.entities import find_entities
 from llavar2.jsonl import read_jsonl
 

@@ -23,8 +23,8 @@ from collections.abc import Mapping, Sequence
 from importlib import resources
 from itertools import product
 
-from ..filter.rules.language import COMMON_ENGLISH
-from ..filter.text import words
+from ..text.common_english import COMMON_ENGLISH
+from ..text.words import words
 
 
 def load_lexicon() -> dict[str, list[str]]:

@@ -5,9 +5,9 @@ the full rule set, and the score selection, over a finished build."""
 from __future__ import annotations
 
 from ..records import DroppedDuo, DuoConversation, EnrichedCaption, Grounding, OcrResult
-from .grounding import DEFAULT_MIN_SCORE, DEFAULT_MODE, Text, check_params, ground
+from ..text.grounding import DEFAULT_MIN_SCORE, DEFAULT_MODE, Text, check_params, ground
+from ..text.words import contains, joined, words
 from .injection import Injection, echoes_injection, find_injections
-from .text import contains, joined, words
 
 
 def filter_duos(
@@ -21,7 +21,7 @@ def filter_duos(
     neither in the clean OCR text (``OcrResult.clean_text``: flagged lines are not quotable)
     nor in the enriched caption, explanations that do not quote their answer, and repeated
     questions are dropped. ``grounding`` is "fuzzy" (OCR-like edits allowed, score at least
-    ``min_score``) or "exact" (``filter.grounding``); where each answer was found is recorded
+    ``min_score``) or "exact" (``text.grounding``); where each answer was found is recorded
     in the duo's ``grounding``."""
     check_params(grounding, min_score)
     injections = find_injections(f"{ocr.text}\n{caption.human_caption}")

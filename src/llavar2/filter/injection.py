@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .text import contains, words
+from ..text.words import contains, words
 
 _INSTRUCTION = re.compile(
     r"""

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import ItemRejected, RunIncomplete, UsageError
 from ..filter.generation import filter_duos
-from ..filter.grounding import DEFAULT_MIN_SCORE, DEFAULT_MODE, check_params
+from ..text.grounding import DEFAULT_MIN_SCORE, DEFAULT_MODE, check_params
 from ..records import ConversationSet, EnrichedCaption, ImageRecord, OcrResult, Reject
 
 if TYPE_CHECKING:  # backends import the rules under this package; avoid the import cycle
@@ -119,7 +119,7 @@ def converse(
     min_score: float = DEFAULT_MIN_SCORE,
 ) -> Iterator[ConversationSet | Reject]:
     """Duo conversations per image; each duo's extractive answer must be grounded in the clean
-    OCR text or the caption (``grounding``/``min_score``: ``filter.grounding``), or it is kept
+    OCR text or the caption (``grounding``/``min_score``: ``text.grounding``), or it is kept
     under the set's ``dropped`` with the reason."""
     check_params(grounding, min_score)
 

@@ -8,33 +8,13 @@ is how OCR benchmarks report it.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Iterable
 
-import numpy as np
+from ..text.edit_distance import edit_distance
 
 
 def normalize_whitespace(text: str) -> str:
     return " ".join(text.split())
-
-
-def edit_distance(a: Sequence[Hashable], b: Sequence[Hashable]) -> int:
-    """Levenshtein distance (unit-cost insert, delete, substitute)."""
-    if len(a) < len(b):
-        a, b = b, a
-    if not b:
-        return len(a)
-    codes: dict[Hashable, int] = {}
-    a_ids = np.array([codes.setdefault(x, len(codes)) for x in a])
-    b_ids = np.array([codes.setdefault(x, len(codes)) for x in b])
-    steps = np.arange(len(b) + 1)
-    row = steps.copy()
-    for i, x in enumerate(a_ids, 1):
-        # Substitutions and deletions come from the previous row; insertions run along this
-        # row, which a running minimum of (cost - position) computes without a Python loop.
-        sub_or_del = np.minimum(row[:-1] + (b_ids != x), row[1:] + 1)
-        new = np.concatenate(([i], sub_or_del))
-        row = np.minimum.accumulate(new - steps) + steps
-    return int(row[-1])
 
 
 def character_errors(hypothesis: str, reference: str) -> tuple[int, int]:

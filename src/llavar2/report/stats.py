@@ -14,7 +14,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from ..filter.text import words
+from ..text.words import words
 from ..records import DuoScores, Reject
 from .build_files import Build, ImageEntry
 from .histograms import FixedBins, IntHistogram

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import unicodedata
 
-from ..filter.rules.language import COMMON_ENGLISH
-from ..filter.text import words
 from ..generate.offline.entities import find_entities
+from ..text.common_english import COMMON_ENGLISH
+from ..text.words import words
 
 YES_NO = frozenset({"yes", "no"})
 # A text this long is judged by its share of common English words too, as the language rule

@@ -2,38 +2,13 @@
 
 from __future__ import annotations
 
-import random
-
 import pytest
 
-from llavar2.metrics.answers.anls import Anls, levenshtein
-
-
-def naive_levenshtein(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
+from llavar2.metrics.answers.anls import Anls
 
 
 def anls1(pred, refs):
     return Anls()([pred], [refs]).per_item[0]
-
-
-def test_levenshtein_matches_the_textbook_recurrence():
-    rng = random.Random(0)
-    for _ in range(3000):
-        a = "".join(rng.choice("abcé ") for _ in range(rng.randint(0, 40)))
-        b = "".join(rng.choice("abcé ") for _ in range(rng.randint(0, 40)))
-        assert levenshtein(a, b) == naive_levenshtein(a, b), (a, b)
-    long_a = "".join(rng.choice("abcdefgh") for _ in range(400))
-    long_b = "".join(rng.choice("abcdefgh") for _ in range(300))
-    assert levenshtein(long_a, long_b) == naive_levenshtein(long_a, long_b)
-    assert levenshtein("kitten", "sitting") == 3
-    assert levenshtein("", "abc") == levenshtein("abc", "") == 3
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from ...config import OpenAIConfig
 from ...errors import ItemRejected
-from ...filter.grounding import evidence_lines
+from ...text.grounding import evidence_lines
 from ...generate.llm.messages import enrich_messages, qa_messages, repair_messages
 from ...generate.llm.replies import CaptionReply, InvalidReply, QaReply, R, json_schema, parse_reply
 from ...generate.offline import image_rng

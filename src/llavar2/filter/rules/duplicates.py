@@ -1,4 +1,4 @@
-"""Exact duplicates: a duo whose four turns have the same words (``filter.text.words``: case,
+"""Exact duplicates: a duo whose four turns have the same words (``text.words.words``: case,
 punctuation and spacing ignored) as a duo kept before it, in any image. The first is kept."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import hashlib
 import sqlite3
 from dataclasses import dataclass, field
 
+from ...text.words import words
 from ..scratch import scratch_db
-from ..text import words
 from . import RULES, Drop, DuoItem
 
 

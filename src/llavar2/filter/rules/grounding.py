@@ -1,12 +1,12 @@
 """The extractive answer must be written in the image: a span of the clean OCR text or of the
 enriched caption after normalisation, exactly or up to OCR-like edits (DESIGN §1;
-``filter.grounding``)."""
+``text.grounding``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..grounding import DEFAULT_MIN_SCORE, DEFAULT_MODE, check_params, ground
+from ...text.grounding import DEFAULT_MIN_SCORE, DEFAULT_MODE, check_params, ground
 from . import RULES, Drop, DuoItem, StatelessRule
 
 

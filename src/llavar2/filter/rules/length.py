@@ -1,11 +1,11 @@
-"""Empty, too short or too long turns. Lengths are counted in words (``filter.text.words``:
+"""Empty, too short or too long turns. Lengths are counted in words (``text.words.words``:
 punctuation is not a word, so "..." is empty)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..text import words
+from ...text.words import words
 from . import RULES, Drop, DuoItem, StatelessRule
 
 TURNS = ("extractive question", "extractive answer", "self-explain question", "self-explain answer")

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ...text.words import words
 from ..minhash import LshIndex, MinHasher
-from ..text import words
 from . import RULES, Drop, DuoItem
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..text import contains
+from ...text.words import contains
 from . import RULES, Drop, DuoItem, StatelessRule
 
 _REFUSAL = re.compile(

@@ -9,7 +9,7 @@ Importing this package registers ``exact_match``, ``vqa_accuracy`` (lmms-eval Te
 from __future__ import annotations
 
 from . import anls, contains, exact, ocrbench, relaxed, vqa
-from .anls import Anls, levenshtein
+from .anls import Anls
 from .contains import Contains
 from .exact import ExactMatch
 from .ocrbench import OcrBench, OcrBenchHme
@@ -29,7 +29,6 @@ __all__ = [
     "contains",
     "evalai_normalize",
     "exact",
-    "levenshtein",
     "ocrbench",
     "relaxed",
     "relaxed_correctness",

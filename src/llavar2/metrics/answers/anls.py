@@ -14,56 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from ...text.edit_distance import edit_distance
 from ..base import METRICS
 from ._common import ItemMetric
 
 THRESHOLD = 0.5
-
-
-def levenshtein(a: str, b: str) -> int:
-    """Unit-cost edit distance between two strings (code points), bit-parallel (Myers 1999 /
-    Hyyrö 2001) over Python integers, so that long strings cost O(len(a) * len(b) / word)."""
-    if a == b:
-        return 0
-    # Strip the common prefix and suffix: they never change the distance.
-    start = 0
-    stop = min(len(a), len(b))
-    while start < stop and a[start] == b[start]:
-        start += 1
-    end_a, end_b = len(a), len(b)
-    while end_a > start and end_b > start and a[end_a - 1] == b[end_b - 1]:
-        end_a -= 1
-        end_b -= 1
-    a = a[start:end_a]
-    b = b[start:end_b]
-    if len(a) < len(b):
-        a, b = b, a
-    m = len(b)
-    if m == 0:
-        return len(a)
-    peq: dict[str, int] = {}
-    for i, ch in enumerate(b):
-        peq[ch] = peq.get(ch, 0) | (1 << i)
-    mask = (1 << m) - 1
-    high = 1 << (m - 1)
-    pv = mask
-    mv = 0
-    score = m
-    for ch in a:
-        eq = peq.get(ch, 0)
-        xv = eq | mv
-        xh = (((eq & pv) + pv) ^ pv) | eq
-        ph = mv | ~(xh | pv)
-        mh = pv & xh
-        if ph & high:
-            score += 1
-        elif mh & high:
-            score -= 1
-        ph = (ph << 1) | 1
-        mh = mh << 1
-        pv = (mh | ~(xv | ph)) & mask
-        mv = ph & xv & mask
-    return score
 
 
 def _normalise(text: str) -> str:
@@ -76,7 +31,7 @@ def anls_item(prediction: str, references: Sequence[str], threshold: float = THR
     pred_len = len(prediction.upper())
     distances = []
     for answer in references:
-        dist = levenshtein(_normalise(answer), det)
+        dist = edit_distance(_normalise(answer), det)
         length = max(len(answer.upper()), pred_len)
         distances.append(0.0 if length == 0 else float(dist) / float(length))
     result = 1 - min(distances)

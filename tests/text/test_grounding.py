@@ -1,5 +1,5 @@
 """Extractive answers are looked up as whole words after normalisation, exactly or up to
-OCR-like edits (``filter.grounding``), in the clean OCR text or the enriched caption."""
+OCR-like edits (``text.grounding``), in the clean OCR text or the enriched caption."""
 
 import json
 
@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from llavar2.cli import app
 from llavar2.filter.config import FilterConfig
 from llavar2.filter.generation import filter_duos
-from llavar2.filter.grounding import (
+from llavar2.text.grounding import (
     DEFAULT_MIN_SCORE,
     Text,
     evidence_lines,
@@ -20,7 +20,7 @@ from llavar2.filter.grounding import (
 )
 from llavar2.filter.rules import DuoItem, ImageContext, build_rules
 from llavar2.filter.stage import run_filter
-from llavar2.filter.text import contains, words
+from llavar2.text.words import contains, words
 from llavar2.jsonl import read_jsonl, write_jsonl_atomic
 from llavar2.records import (
     QA,

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from llavar2.filter.grounding import Text, match
-from llavar2.filter.text import contains, words
+from llavar2.text.grounding import Text, match
+from llavar2.text.words import contains, words
 from llavar2.testing import sroie
 
 NAMES = sroie.receipts() if (sroie.sroie_dir() / "img").is_dir() else []

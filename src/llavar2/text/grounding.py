@@ -1,5 +1,5 @@
 """Is an extractive answer written in the image? DESIGN §1: it must be a span of the OCR text or
-of the enriched caption, after normalisation (``filter.text.words``), up to OCR-like edits.
+of the enriched caption, after normalisation (``text.words.words``), up to OCR-like edits.
 
 Two modes:
 
@@ -44,7 +44,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from ..records import Grounding, OcrLine
-from .text import _WORD, joined, words
+from .words import _WORD, joined, words
 
 MAX_EVIDENCE_LINES = 4  # an answer may wrap over a few OCR lines, not over a whole page
 GroundingMode = Literal["exact", "fuzzy"]
@@ -79,7 +79,7 @@ def fold(word: str) -> str:
 
 @dataclass(frozen=True)
 class _Word:
-    text: str  # normalised (``filter.text.words``)
+    text: str  # normalised (``text.words.words``)
     start: int  # where it is in the NFKC form of the source text
     end: int
 

@@ -29,9 +29,9 @@ import re
 import statistics
 from pathlib import Path
 
+from llavar2.testing import sroie
 from llavar2.text.grounding import Text, fold, match
 from llavar2.text.words import contains, words
-from llavar2.testing import sroie
 
 
 def ocr_lines(names: list[str], raw: Path | None) -> dict[str, list[str]]:

@@ -166,7 +166,7 @@ def process_runs(folder: Path, predictions: Path, references: Path, repeat: int,
         [*ours, "--out", str(folder / "warmup.json")], {**env, "LLAVAR2_CACHE_DIR": str(warm_cache)}
     )
     # the fixed cost of a whole llavar2 process: the imports `llavar2 evaluate` makes
-    imports = [sys.executable, "-c", "import llavar2.cli, llavar2.evaluate, llavar2.metrics.ptb"]
+    imports = [sys.executable, "-c", "import llavar2.cli, llavar2.evaluate, llavar2.metrics._ptb"]
     times: dict[str, list[float]] = {"pycocoevalcap": [], "warm": [], "cold": [], "imports": []}
     for k in range(repeat):
         times["pycocoevalcap"].append(timed(theirs, env))
@@ -267,7 +267,7 @@ def bench(label: str, ids, preds, refs, repeat: int, cold: bool) -> dict:
     for name, a, b in rows:
         print(f"{name:<24}{a:>16.2f}{b:>11.2f}{a / b:>9.1f}")
     print(
-        f"  of a llavar2 process, the imports alone (cli, evaluate, metrics.ptb): "
+        f"  of a llavar2 process, the imports alone (cli, evaluate, metrics._ptb): "
         f"{s['imports']:.2f} s"
     )
     print("  all runs: " + "; ".join(f"{k} " + " ".join(f"{x:.2f}" for x in v)

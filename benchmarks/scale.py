@@ -6,10 +6,10 @@ here and which are assumed.
 
 A record is one image. Each image is a distinct tiny PGM file with a manifest row naming its id,
 and its OCR record is made up (``llavar2.testing.synthetic``: varied receipt/sign-like text with
-prices, dates, phones, URLs) and put into the build folder before the build, so the OCR stage finds it done and OCR time
-does not dominate; everything after it runs for real: ingest (reads, decodes and hashes every
-image), enrich and qa with the offline backend, ``llavar2 filter``'s rules (with exact and near
-duplicate detection) and the LLaVA export of the kept duos.
+prices, dates, phones, URLs) and put into the build folder before the build, so the OCR stage
+finds it done and OCR time does not dominate; everything after it runs for real: ingest (reads,
+decodes and hashes every image), enrich and qa with the offline backend, ``llavar2 filter``'s
+rules (with exact and near duplicate detection) and the LLaVA export of the kept duos.
 
 Each run is a child process; its peak RSS is the child's own ``ru_maxrss`` (``os.wait4``).
 
@@ -43,9 +43,9 @@ from llavar2.testing.synthetic import head, make_data
 def child(args: argparse.Namespace) -> None:
     """One measured run: build (local or Ray), filter, export the kept duos."""
     from llavar2.config import BuildConfig
-    from llavar2.export import export
+    from llavar2.export import stage as export_stage
+    from llavar2.filter import stage as filter_stage
     from llavar2.filter.config import FilterConfig
-    from llavar2.filter.stage import run_filter
 
     data, out = Path(args.data), Path(args.out)
     out.mkdir(parents=True)
@@ -65,8 +65,8 @@ def child(args: argparse.Namespace) -> None:
         from llavar2.runners.local import build
 
         summary = build(cfg)
-    report = run_filter(out, FilterConfig())
-    export(out, "llava", out / "llava.json", kept=True)
+    report = filter_stage.run(out, FilterConfig())
+    export_stage.run(out, "llava", out / "llava.json", kept=True)
     seconds = time.perf_counter() - start
     print(
         json.dumps(

@@ -10,9 +10,10 @@ include tokenization (and image processing) for both.
 Items are text-only ``L(A | Q)`` requests (IFD's numerator), or with ``--with-image``
 ``L(Q, A | I)`` requests over a few shared images. Default: a tiny LLaVA built in memory, float32
 on the CPU (``--preset small``: a 4-layer, 256-wide language model with a 32k vocabulary, where
-the model's arithmetic rather than Python overhead dominates). ``--preset vlm-3b``: a randomly initialised LLaVA with a Qwen2.5-3B-sized language
-model and a CLIP ViT-L/14-336 vision tower (about 3.4B parameters) in bfloat16 on the GPU,
-built from the configs below (nothing is downloaded).
+the model's arithmetic rather than Python overhead dominates). ``--preset vlm-3b``: a randomly
+initialised LLaVA with a Qwen2.5-3B-sized language model and a CLIP ViT-L/14-336 vision tower
+(about 3.4B parameters) in bfloat16 on the GPU, built from the configs below (nothing is
+downloaded).
 
     .venv/bin/python benchmarks/score_throughput.py [--items 300] [--batch-size 32]
         [--with-image] [--preset tiny|vlm-3b] [--loop-items N]
@@ -34,7 +35,7 @@ import torch
 from PIL import Image
 
 from llavar2.score import LossRequest, Message, Part
-from llavar2.score.hf import HFOptions, HFScorer
+from llavar2.score.scorers.hf import HFOptions, HFScorer
 from llavar2.testing import tiny_hf
 
 WORDS = (

@@ -1,8 +1,11 @@
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from llavar2 import samples
@@ -332,3 +335,124 @@ def test_build_from_folders_whose_names_are_not_utf8_records_them_escaped(tmp_pa
     build = json.loads((tmp_path / "out" / "build.json").read_text(encoding="utf-8"))
     assert build["images_dir"] == str(tmp_path) + "/imgs\\xe9"
     assert build["captions"] == str(tmp_path) + "/c\\xe9.jsonl"
+
+
+def _command_paths() -> list[list[str]]:
+    """Every command and subcommand of the app, as the words that name it."""
+    root = typer.main.get_command(app)
+    paths = []
+    for name, command in root.commands.items():  # type: ignore[attr-defined]
+        paths.append([name])
+        paths += [[name, sub] for sub in getattr(command, "commands", {})]
+    return paths
+
+
+@pytest.mark.parametrize("words", _command_paths(), ids=" ".join)
+def test_every_command_has_help(words):
+    result = runner.invoke(app, [*words, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "{}" not in result.output  # help texts made late are filled in
+
+
+def test_help_lists_the_registered_names():
+    from llavar2.ocr import ENGINES
+
+    result = runner.invoke(app, ["ocr", "--help"], terminal_width=400)
+    assert all(name in result.output for name in ENGINES.names())
+
+
+def _unknown_name_args(tmp_path: Path) -> dict[str, list[str]]:
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / "captions.jsonl").write_text("")
+    files = tmp_path / "p.jsonl"
+    files.write_text("")
+    return {
+        "OCR engine": ["ocr", str(tmp_path), "--out", str(tmp_path / "o.jsonl"), "--engine"],
+        "export format": ["export", str(build), "--format"],
+        "metric": [
+            "evaluate",
+            *("--predictions", str(files), "--references", str(files)),
+            *("--out", str(tmp_path / "r.json"), "--metrics"),
+        ],
+        "perturbation": [
+            "robustness",
+            *("--benchmark", str(files), "--model", "ocr-baseline"),
+            *("--out", str(tmp_path / "rob"), "--perturbations"),
+        ],
+        "filter rule": ["filter", str(build), "--rules"],
+        "benchmark format": [
+            "evaluate",
+            *("--benchmark", str(files), "--model", "ocr-baseline"),
+            *("--out", str(tmp_path / "r.json"), "--format"),
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["OCR engine", "export format", "metric", "perturbation", "filter rule", "benchmark format"],
+)
+def test_an_unknown_name_exits_2_with_the_registrys_message(tmp_path, kind):
+    result = runner.invoke(app, [*_unknown_name_args(tmp_path)[kind], "nope"])
+    assert result.exit_code == 2, result.output
+    message = " ".join(result.output.split())  # unwrapped
+    assert f"unknown {kind} 'nope' (known: " in message, message
+    assert '"unknown' not in message
+
+
+def test_the_command_list_imports_no_stage_and_no_registry():
+    # Registries and settings are read when a command's help is shown or it runs.
+    script = (
+        "import sys\n"
+        "from llavar2.cli import app\n"
+        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(' '.join(sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    heavy = {"torch", "transformers", "pyarrow", "openai", "ray", "matplotlib", "numpy"}
+    owners = {"pydantic", "llavar2.config", "llavar2.ocr", "llavar2.metrics", "llavar2.export"}
+    assert not set(done.stdout.split()) & (heavy | owners)
+
+
+def test_the_ocr_stage_resumes_without_writing_again(tmp_path):
+    from llavar2.ocr import stage
+
+    images = tmp_path / "imgs"
+    images.mkdir()
+    name = sorted(samples.IMAGES_DIR.iterdir())[0].name
+    (images / name).write_bytes((samples.IMAGES_DIR / name).read_bytes())
+    (images / "broken.png").write_bytes(b"not a png")
+    out = tmp_path / "ocr.jsonl"
+    settings = dict(
+        engine="rapidocr",
+        language="en",
+        workers=1,
+        cache_dir=None,
+        max_pixels=10**8,
+        progress=False,
+    )
+    assert stage.run(images, out, **settings) == (1, 1)
+    written = out.read_bytes(), stage.rejects_path(out).read_bytes()
+    assert stage.run(images, out, **settings) == (1, 1)
+    assert (out.read_bytes(), stage.rejects_path(out).read_bytes()) == written
+
+
+def test_an_unknown_engine_fails_before_the_ocr_stage_writes(tmp_path):
+    from llavar2.ocr import stage
+    from llavar2.registry import UnknownName
+
+    out = tmp_path / "ocr.jsonl"
+    with pytest.raises(UnknownName):
+        stage.run(
+            tmp_path,
+            out,
+            engine="nope",
+            language="en",
+            workers=1,
+            cache_dir=None,
+            max_pixels=10**8,
+            progress=False,
+        )
+    assert not out.exists() and not stage.rejects_path(out).exists()

@@ -7,10 +7,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .text.grounding import DEFAULT_MIN_SCORE, DEFAULT_MODE, GroundingMode
-from .ingest import DEFAULT_MAX_PIXELS
+from .imaging import DEFAULT_MAX_PIXELS
+from .ocr.base import DEFAULT_ENGINE
 from .ocr.gate import DEFAULT_LANGUAGE, check_language
 from .paths import default_cache_dir
+from .text.grounding import DEFAULT_MIN_SCORE, DEFAULT_MODE, GroundingMode
 
 __all__ = ["BuildConfig", "OpenAIConfig", "ResponseFormat", "default_cache_dir"]
 
@@ -42,7 +43,7 @@ class OpenAIConfig(BaseModel):
     def record_settings(self) -> dict[str, Any]:
         """What decides the records (a resumed build must not change it): the server too, as
         the client resolves it (two servers may serve other models under one name)."""
-        from .backends.openai_api.urls import server_address  # not at import: loads openai
+        from .clients.openai.urls import server_address  # not at import: loads openai
 
         return {
             "model": self.model,
@@ -62,7 +63,7 @@ class BuildConfig(BaseModel):
     captions: Path
     out: Path
     backend: str = "offline"
-    engine: str = "rapidocr"
+    engine: str = DEFAULT_ENGINE
     language: str = DEFAULT_LANGUAGE  # language of the images' text, for the OCR quality gate
     workers: int = Field(default=1, ge=1)
     seed: int = 0

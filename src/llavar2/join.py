@@ -21,7 +21,8 @@ def _id(record: Any) -> str:
 
 
 def merge_join(primary: Iterable[A], secondary: Iterable[B]) -> Iterator[tuple[A, B]]:
-    """Pairs (a, b) with the same id; ``secondary`` must be an ordered subsequence of ``primary``."""
+    """Pairs (a, b) with the same id; ``secondary`` must be an ordered subsequence of
+    ``primary``."""
     it = iter(primary)
     for b in secondary:
         want = _id(b)

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any, Generic, Literal, TypeVar, cast, overload
 
 from pydantic import BaseModel
 
@@ -140,11 +140,30 @@ def _drop_partial_tail(path: Path) -> None:
         os.fsync(f.fileno())
 
 
-class ResumableJsonl:
+Done = TypeVar("Done", KeySet, set[Any])
+
+
+class ResumableJsonl(Generic[Done]):
     """Append-only JSONL output keyed by ``key(obj)``; knows which keys are already written.
 
     With ``compact``, ``done`` is a ``KeySet`` (membership and size only, a few bytes per key)
     instead of a set of the keys: what runners use, so memory stays flat on large runs."""
+
+    @overload
+    def __init__(
+        self: ResumableJsonl[KeySet],
+        path: str | Path,
+        key: Callable[[dict[str, Any]], Any],
+        compact: Literal[True],
+    ): ...
+
+    @overload
+    def __init__(
+        self: ResumableJsonl[set[Any]],
+        path: str | Path,
+        key: Callable[[dict[str, Any]], Any],
+        compact: Literal[False] = False,
+    ): ...
 
     def __init__(
         self, path: str | Path, key: Callable[[dict[str, Any]], Any], compact: bool = False
@@ -152,7 +171,7 @@ class ResumableJsonl:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._key = key
-        self.done: set[Any] | KeySet = KeySet() if compact else set()
+        self.done: Done = cast(Done, KeySet() if compact else set())
         if self.path.exists():
             _drop_partial_tail(self.path)
             for obj in read_jsonl(self.path):
@@ -175,7 +194,7 @@ class ResumableJsonl:
             os.fsync(self._f.fileno())
             self._f.close()
 
-    def __enter__(self) -> ResumableJsonl:
+    def __enter__(self) -> ResumableJsonl[Done]:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -115,7 +115,7 @@ class Grounding(Record):
 class DuoConversation(Record):
     """Extractive QA followed by a self-explain QA about the same piece of text."""
 
-    qtype: str  # question type, one of llavar2.generate.offline.QUESTION_TYPES for offline runs
+    qtype: str  # question type, one of backends.offline.candidates.QUESTION_TYPES when offline
     extractive: QA
     self_explain: QA
     evidence: list[int]  # indices into the image's OCR lines that support the answer
@@ -160,3 +160,16 @@ class DuoScores(Record):
     mifd: float | None
     ffd: float | None
     unscorable: dict[str, str] = Field(default_factory=dict)  # term → reason
+
+
+class FilteredDuo(Record):
+    """A duo that ``llavar2 filter`` dropped, one line of ``dropped.jsonl``."""
+
+    id: str  # the image id
+    image: str
+    duo: int  # index in the ConversationSet's ``duos`` (as in scores.jsonl)
+    conversation: DuoConversation
+    step: str  # the filter's step that dropped it: "rules", "scores" or "top"
+    reason: str
+    detail: str = ""
+    scores: DuoScores | None = None

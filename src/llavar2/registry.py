@@ -9,7 +9,9 @@ defaults are made from, so a new implementation is listed without editing anythi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -73,3 +75,12 @@ class Registry(Generic[T]):
     def describe(self, sep: str = ", ") -> str:
         """The names with their help, for CLI help: ``a (what a is), b (what b is)``."""
         return sep.join(f"{e.name} ({e.help})" if e.help else e.name for e in self.entries())
+
+
+def import_implementations(package: str, path: Iterable[str]) -> None:
+    """Import every module of ``package`` (its ``__name__`` and ``__path__``) whose name does not
+    start with "_", so that each implementation registers itself: adding one is adding a file.
+    Modules starting with "_" hold what the implementations share."""
+    for module in pkgutil.iter_modules(path):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"{package}.{module.name}")

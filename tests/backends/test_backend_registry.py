@@ -43,6 +43,14 @@ def test_offline_is_registered():
     assert (backend.name, backend.model) == ("offline", "offline-rules")
 
 
+def test_backends_describe_themselves_and_say_which_take_a_model():
+    assert all(entry.help for entry in BACKENDS.entries())
+    assert {name: BACKENDS.meta(name, "needs_model") for name in BACKENDS.names()} == {
+        "offline": False,
+        "openai": True,
+    }
+
+
 def test_unknown_backend():
     with pytest.raises(KeyError, match="unknown backend 'nope'"):
         get_backend("nope")

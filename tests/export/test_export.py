@@ -1,6 +1,7 @@
 import json
 
-from llavar2.export import EXPORTERS, export
+from llavar2.export.formats import EXPORTERS
+from llavar2.export.stage import run
 from llavar2.jsonl import read_jsonl, write_jsonl_atomic
 from llavar2.records import QA, ConversationSet, DuoConversation, EnrichedCaption, Provenance
 
@@ -32,7 +33,8 @@ def _build_folder(tmp_path):
 
 def test_llava_export_has_a_caption_sample_per_image_and_four_turns_per_duo(tmp_path):
     out = _build_folder(tmp_path)
-    path, n = export(out, "llava")
+    exported = run(out, "llava")
+    path, n = exported.path, exported.samples
     data = json.loads(path.read_text())
     assert n == len(data) == 4
     assert [d["id"] for d in data] == ["a-caption", "b-caption", "b-qa0", "b-qa1"]
@@ -49,7 +51,8 @@ def test_llava_export_has_a_caption_sample_per_image_and_four_turns_per_duo(tmp_
 
 def test_messages_export_puts_the_image_part_in_the_first_user_turn(tmp_path):
     out = _build_folder(tmp_path)
-    path, n = export(out, "messages")
+    exported = run(out, "messages")
+    path, n = exported.path, exported.samples
     rows = list(read_jsonl(path))
     assert n == len(rows) == 4 and path.name == "messages.jsonl"
     first = rows[2]
@@ -64,7 +67,8 @@ def test_messages_export_puts_the_image_part_in_the_first_user_turn(tmp_path):
 
 def test_empty_build_exports_an_empty_list(tmp_path):
     (tmp_path / "captions.jsonl").write_text("")
-    path, n = export(tmp_path, "llava")
+    exported = run(tmp_path, "llava")
+    path, n = exported.path, exported.samples
     assert n == 0 and json.loads(path.read_text()) == []
     assert set(EXPORTERS.names()) >= {"llava", "messages"}
 
@@ -80,8 +84,8 @@ def test_kept_export_keeps_the_duos_positions_in_their_ids(tmp_path):
     conv = conv.model_copy(update={"duos": [conv.duos[0], other]})
     write_jsonl_atomic(out / "conversations.jsonl", [conv])
     write_jsonl_atomic(out / "kept.jsonl", [conv.model_copy(update={"duos": [other]})])
-    path, n = export(out, "llava", kept=True)
+    path = run(out, "llava", kept=True).path
     assert [d["id"] for d in json.loads(path.read_text())] == ["a-caption", "b-caption", "b-qa1"]
     write_jsonl_atomic(out / "kept.jsonl", [conv.model_copy(update={"duos": [other, other]})])
     with pytest.raises(UsageError, match="rerun llavar2 filter"):
-        export(out, "llava", kept=True)
+        run(out, "llava", kept=True)

@@ -11,8 +11,9 @@ from typer.testing import CliRunner
 from llavar2 import samples
 from llavar2.cli import app
 from llavar2.errors import UsageError
-from llavar2.export import export, parquet
-from llavar2.ingest import read_manifest
+from llavar2.export.formats import parquet
+from llavar2.export.stage import run
+from llavar2.ingest.manifest import read_manifest
 
 runner = CliRunner()
 
@@ -33,7 +34,8 @@ def test_parquet_export_of_the_demo_loads_as_a_dataset_row_for_row(
 
     monkeypatch.setattr(parquet, "ROWS_PER_GROUP", 7)  # several row groups ...
     monkeypatch.setattr(parquet, "SHARD_BYTES", 2_000_000)  # ... and shards
-    folder, n = export(demo_build, "parquet", tmp_path / "parquet")
+    exported = run(demo_build, "parquet", tmp_path / "parquet")
+    folder, n = exported.path, exported.samples
     llava = json.loads((demo_build / "llava.json").read_text())
     shards = sorted(folder.glob("*.parquet"))
     assert len(shards) > 1
@@ -64,7 +66,7 @@ def test_parquet_image_bytes_are_the_files_and_a_missing_image_is_a_clear_error(
 ):
     import pyarrow.parquet as pq
 
-    folder, _ = export(demo_build, "parquet", tmp_path / "p")
+    folder = run(demo_build, "parquet", tmp_path / "p").path
     first = pq.read_table(sorted(folder.glob("*.parquet"))[0]).slice(0, 1).to_pylist()[0]
     assert first["image"]["bytes"] == (samples.IMAGES_DIR / first["image"]["path"]).read_bytes()
     broken = tmp_path / "broken"
@@ -75,7 +77,7 @@ def test_parquet_image_bytes_are_the_files_and_a_missing_image_is_a_clear_error(
     next(images.iterdir()).unlink()
     (broken / "build.json").write_text(json.dumps({**build, "images_dir": str(images)}))
     with pytest.raises(UsageError, match="cannot be read"):
-        export(broken, "parquet", tmp_path / "p")
+        run(broken, "parquet", tmp_path / "p")
     assert (tmp_path / "p").is_dir()  # the earlier export is left as it was
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".p.")]
 

@@ -2,8 +2,10 @@
 
 import pytest
 
-from llavar2.filter.rules import DEFAULT_ORDER, RULES, DuoItem, ImageContext, build_rules
+from llavar2.filter.config import DEFAULT_RULES
+from llavar2.filter.rules import RULES, DuoItem, ImageContext, build_rules
 from llavar2.records import QA, DuoConversation
+from llavar2.registry import UnknownName
 
 OCR = "GRAND OPENING\nSaturday, June 15\nwww.shop.example\nSorry, we are closed on Mondays"
 
@@ -31,14 +33,21 @@ def rule(name, **params):
     return RULES.get(name)(**params)
 
 
-def test_every_rule_is_registered_and_keeps_a_good_duo():
-    assert set(DEFAULT_ORDER) == set(RULES.names())
-    for name, r in build_rules(DEFAULT_ORDER, {}):
+def test_the_default_rules_are_registered_and_every_rule_keeps_a_good_duo():
+    assert set(DEFAULT_RULES) <= set(RULES.names()) and len(set(DEFAULT_RULES)) == len(
+        DEFAULT_RULES
+    )
+    for name, r in build_rules(RULES.names(), {}):
         assert r.check(item()) is None, name
 
 
+def test_rules_run_in_the_order_given():
+    names = ["near_duplicate", "length", "grounding"]
+    assert [name for name, _ in build_rules(names, {})] == names
+
+
 def test_unknown_rule_or_parameter_is_an_error():
-    with pytest.raises(KeyError, match="unknown filter rule 'nope'"):
+    with pytest.raises(UnknownName, match="unknown filter rule 'nope'"):
         build_rules(["nope"], {})
     with pytest.raises(ValueError, match="unknown rules: nope"):
         build_rules(["length"], {"nope": {}})

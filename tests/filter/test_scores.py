@@ -7,9 +7,10 @@ import random
 import pytest
 
 from llavar2.errors import UsageError
+from llavar2.filter import stage
 from llavar2.filter.config import FilterConfig, ScoreSelection
-from llavar2.filter.stage import DROPPED, KEPT, REPORT, run_filter
 from llavar2.jsonl import read_jsonl, write_jsonl_atomic
+from llavar2.layout import DROPPED, FILTER_REPORT, KEPT
 from llavar2.records import (
     QA,
     ConversationSet,
@@ -155,7 +156,7 @@ def outputs(out):
 def test_selection_matches_the_reference(tmp_path, sel):
     keys = make_build(tmp_path)
     rows = write_scores(tmp_path, keys, skip={keys[3]})
-    report = run_filter(tmp_path, FilterConfig(scores=sel))
+    report = stage.run(tmp_path, FilterConfig(scores=sel))
     want_kept, want_dropped = reference(keys, rows, sel)
 
     kept, dropped = outputs(tmp_path)
@@ -178,7 +179,7 @@ def test_top_fraction_rounds_down_and_ties_go_to_the_earlier_duo(tmp_path):
         rows[key] = rows[key].model_copy(update={"mifd": value})
     write_jsonl_atomic(tmp_path / "scores.jsonl", rows.values())
     sel = ScoreSelection(mifd_max=None, ffd_max=None, top_fraction=0.7)  # 3.5 → 3
-    run_filter(tmp_path, FilterConfig(scores=sel))
+    stage.run(tmp_path, FilterConfig(scores=sel))
     kept, dropped = outputs(tmp_path)
     assert [c.extractive.answer for _, c in kept] == [
         read_jsonl_duo(tmp_path, k).extractive.answer for k in (0, 1, 4)
@@ -193,7 +194,7 @@ def read_jsonl_duo(out, k):
 
 def test_without_scores_the_rules_alone_apply(tmp_path):
     keys = make_build(tmp_path)
-    report = run_filter(tmp_path, FilterConfig(scores=ScoreSelection(top_k=1)))
+    report = stage.run(tmp_path, FilterConfig(scores=ScoreSelection(top_k=1)))
     assert report["scores"] is None and report["params"]["scores"] is None
     assert report["kept"]["duos"] == len(keys) and report["dropped"]["duos"] == 0
 
@@ -204,8 +205,23 @@ def test_bad_scores_are_usage_errors(tmp_path):
     first = next(iter(rows.values()))
     write_jsonl_atomic(tmp_path / "scores.jsonl", [first, first])
     with pytest.raises(UsageError, match=r"scores.jsonl:2: .* scored twice"):
-        run_filter(tmp_path, FilterConfig())
+        stage.run(tmp_path, FilterConfig())
     (tmp_path / "scores.jsonl").write_text('{"id": "img0"}\n')
     with pytest.raises(UsageError, match=r"scores.jsonl:1: not a DuoScores record"):
-        run_filter(tmp_path, FilterConfig())
-    assert not (tmp_path / REPORT).exists()  # nothing written from bad input
+        stage.run(tmp_path, FilterConfig())
+    assert not (tmp_path / FILTER_REPORT).exists()  # nothing written from bad input
+
+
+@pytest.mark.parametrize(
+    "cfg, message",
+    [
+        (FilterConfig(rules=["length", "nope"]), r"^unknown filter rule 'nope' \(known: "),
+        (FilterConfig(rule_params={"length": {"max_words": 3}}), "unexpected keyword"),
+        (FilterConfig(rule_params={"nope": {}}), "parameters given for unknown rules: nope"),
+    ],
+)
+def test_bad_rule_settings_are_usage_errors(tmp_path, cfg, message):
+    make_build(tmp_path)
+    with pytest.raises(UsageError, match=message):
+        stage.run(tmp_path, cfg)
+    assert not (tmp_path / FILTER_REPORT).exists()

@@ -8,10 +8,10 @@ import json
 import pytest
 
 from llavar2.backends import get_backend
-from llavar2.generate import converse, enrich, no_clean_text
-from llavar2.generate.llm.messages import enrich_messages, qa_messages
-from llavar2.generate.offline.candidates import find_candidates
-from llavar2.generate.offline.layout import most_prominent, place_lines
+from llavar2.backends.llm.messages import enrich_messages, qa_messages
+from llavar2.backends.offline.candidates import find_candidates
+from llavar2.backends.offline.layout import most_prominent, place_lines
+from llavar2.generate.stage import converse, enrich, no_clean_text
 from llavar2.ocr.gate import GARBLED, OTHER_SCRIPT, TOO_SHORT, gate_lines
 from llavar2.prompts import load_template
 from llavar2.records import ConversationSet, EnrichedCaption, OcrLine, Reject

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from llavar2.backends import get_backend
-from llavar2.generate import converse, enrich
+from llavar2.generate.stage import converse, enrich, run
 from llavar2.records import QA, ConversationSet, DuoConversation, EnrichedCaption, Reject
 
 
@@ -96,6 +96,19 @@ def test_backend_exception_becomes_reject_and_stage_goes_on(samples):
     assert [c.reason for c in conversations if isinstance(c, Reject)] == ["generation_failed"]
     assert conversations[1].stage == "qa" and conversations[1].id == "receipt"
     assert sum(isinstance(c, ConversationSet) for c in conversations) == len(items) - 1
+
+
+def test_run_chains_the_stages_in_input_order(samples, messy_item):
+    mismatched = (samples["slide"][0], samples["menu"][1])  # enrich rejects it
+    good = [samples["poster"], messy_item, samples["receipt"]]
+    backend = get_backend("offline", seed=5)
+    captions, conversations = run_stages(good, backend)
+    got = list(run([good[0], mismatched, *good[1:]], backend))
+    assert [c.id for c, _ in got] == ["poster", "slide", "messy", "receipt"]
+    rejected, none = got[1]
+    assert (rejected.stage, rejected.reason, none) == ("enrich", "id_mismatch", None)
+    assert [content(c) for c, _ in got if c is not rejected] == list(map(content, captions))
+    assert [content(c) for _, c in got if c is not None] == list(map(content, conversations))
 
 
 def test_mismatched_records_are_rejected(samples):

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from llavar2.generate.llm.messages import enrich_messages, fill, qa_messages, repair_messages
-from llavar2.generate.llm.replies import (
+from llavar2.backends.llm.messages import enrich_messages, fill, qa_messages, repair_messages
+from llavar2.backends.llm.replies import (
     ANSWER_TYPES,
     CaptionReply,
     InvalidReply,

@@ -1,7 +1,7 @@
 import pytest
 
-from llavar2.generate.offline.candidates import LAYOUT_TYPES, QUESTION_TYPES, find_candidates
-from llavar2.generate.offline.layout import most_prominent, place_lines
+from llavar2.backends.offline.candidates import LAYOUT_TYPES, QUESTION_TYPES, find_candidates
+from llavar2.backends.offline.layout import most_prominent, place_lines
 from llavar2.ocr.gate import gate_lines
 from llavar2.records import OcrLine
 

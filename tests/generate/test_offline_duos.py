@@ -3,9 +3,8 @@
 import pytest
 
 from llavar2.backends import get_backend
-from llavar2.generate.offline import QUESTION_TYPES
-from llavar2.generate.offline.candidates import find_candidates
-from llavar2.generate.offline.layout import place_lines
+from llavar2.backends.offline.candidates import QUESTION_TYPES, find_candidates
+from llavar2.backends.offline.layout import place_lines
 
 SEEDS = range(5)
 

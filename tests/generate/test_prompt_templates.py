@@ -4,10 +4,10 @@ import string
 
 import pytest
 
-from llavar2.generate.offline.candidates import ENTITY_TYPES, QUESTION_TYPES
-from llavar2.generate.offline.entities import CREDIT_CUES
-from llavar2.generate.offline.layout import COLUMNS, ROWS
+from llavar2.backends.offline.candidates import ENTITY_TYPES, QUESTION_TYPES
+from llavar2.backends.offline.layout import COLUMNS, ROWS
 from llavar2.prompts import available_templates, load_template
+from llavar2.text.entities import CREDIT_CUES
 
 ENTITY_FORMS = {"anchored", "beside", "cloze", "alone"}
 FORMS = {

@@ -394,7 +394,7 @@ def test_export_then_import(page, site, tmp_path, request):
         "version-2.json": ({**exported, "schema_version": 2}, "schema_version"),
         "wrong-value.json": (wrong_value, "not an option of correctness"),
     }
-    for name, (content, reason) in bad.items():
+    for name, (content, _reason) in bad.items():
         (tmp_path / name).write_text(json.dumps(content), encoding="utf-8")
     (tmp_path / "not-json.json").write_text("{ratings", encoding="utf-8")
     bad["not-json.json"] = (None, "not JSON")

@@ -6,7 +6,9 @@ import pytest
 from PIL import Image
 
 from llavar2.errors import UsageError
-from llavar2.ingest import Seen, ingest, read_manifest
+from llavar2.ingest.manifest import read_manifest
+from llavar2.ingest.stage import run
+from llavar2.ingest.validate import Seen
 from llavar2.records import ImageRecord, Reject
 
 
@@ -35,7 +37,7 @@ def images(tmp_path: Path) -> Path:
 
 
 def _run(manifest: Path, images: Path, **kw):
-    return list(ingest(read_manifest(manifest), images, **kw))
+    return list(run(read_manifest(manifest), images, **kw))
 
 
 def _jsonl(path: Path, rows: list) -> Path:

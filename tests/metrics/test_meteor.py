@@ -28,11 +28,11 @@ import numpy as np
 import pytest
 
 from llavar2.metrics import METRICS, MetricResult, compute
+from llavar2.metrics._ptb import tokenize
 from llavar2.metrics.meteor import data as meteor_data
 from llavar2.metrics.meteor import meteor, scorer, segment_stats
 from llavar2.metrics.meteor.normalize import Normalizer, normalize_line
 from llavar2.metrics.meteor.stem import stem
-from llavar2.metrics.ptb import tokenize
 from llavar2.metrics.rouge import RougeL
 
 TOL = 1e-4

@@ -9,7 +9,8 @@ import os
 
 import pytest
 
-from llavar2.metrics import _processes, ptb
+from llavar2.metrics import _processes
+from llavar2.metrics import _ptb as ptb
 from llavar2.metrics.meteor import scorer
 
 pytestmark = pytest.mark.skipif(not _processes.can_fork(), reason="no fork on this platform")

@@ -1,4 +1,4 @@
-"""llavar2.metrics.ptb against pycocoevalcap 1.2's own PTBTokenizer (Stanford CoreNLP 3.4.1, Java).
+"""llavar2.metrics._ptb against pycocoevalcap 1.2's own PTBTokenizer (Stanford CoreNLP 3.4.1, Java).
 
 Every comparison runs the reference itself: pycocoevalcap's PTBTokenizer.tokenize (one Java call per
 corpus), or the same jar with the same options for the raw token lines. Java is required: without it
@@ -15,8 +15,8 @@ import tempfile
 
 import pytest
 
-from llavar2.metrics import ptb
-from llavar2.metrics.ptb import PUNCTUATIONS, ptb_lines, tokenize, tokenize_one
+from llavar2.metrics import _ptb as ptb
+from llavar2.metrics._ptb import PUNCTUATIONS, ptb_lines, tokenize, tokenize_one
 
 
 def _require_java() -> None:
@@ -73,54 +73,74 @@ def assert_same(captions: list[str], ours: list[str], reference: list[str]) -> N
         pytest.fail("\n".join(lines))
 
 
-# ---------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Corpus generators (seeded)
-# ---------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 WORDS = (
-    "a an the man woman dog cat bike street red shirt is riding down sitting on top of table with two "
+    "a an the man woman dog cat bike street red shirt is riding down sitting on top of table with "
+    "two "
     "three people standing near large white building next to blue car parked in front small child "
     "playing ball grass field group young men some are holding umbrellas rain sign that says stop "
-    "train tracks kitchen stove pizza plate fork slice cake bus city skateboard ramp surfboard wave "
+    "train tracks kitchen stove pizza plate fork slice cake bus city skateboard ramp surfboard "
+    "wave "
     "beach kite sky giraffe zebra elephant tree water boat bridge clock tower laptop book bottle"
 ).split()
-CAPS = "A The Two An This There I It He She We They You U Canada Japan EU Sino Korean Non Mr Inc".split()
+CAPS = (
+    "A The Two An This There I It He She We They You U Canada Japan EU Sino Korean Non Mr Inc"
+).split()
 CONTRACTIONS = (
     "can't don't won't isn't it's I'm you're we've they'll he'd ain't shouldn't gonna wanna gotta "
-    "lemme gimme cannot Cannot dunno 'tis 'twas y'all Y'all o'clock rock'n'roll students' James' it’s "
-    "don’t can’t man’s l'amour d'Avignon O'Malley 'em '90s 'till 'cause ol' somethin' Dunkin' c'mon "
-    "e'er ev'ry li'l nat'l cont'd nor'easter s'mores 'n' don'ts doin' Cap'n c'est y'know 's 'll 're "
+    "lemme gimme cannot Cannot dunno 'tis 'twas y'all Y'all o'clock rock'n'roll students' James' "
+    "it’s "
+    "don’t can’t man’s l'amour d'Avignon O'Malley 'em '90s 'till 'cause ol' somethin' Dunkin' "
+    "c'mon "
+    "e'er ev'ry li'l nat'l cont'd nor'easter s'mores 'n' don'ts doin' Cap'n c'est y'know 's 'll "
+    "'re "
     "'ve 'm 'd n't N'T He's she'd've '99 '05 ' '' O`o n‘t can`t it&apos;s"
 ).split()
 HYPHENATED = (
-    "well-known state-of-the-art e-mail x-ray 5-year-old mid-1990s pre-war co-op anti-war T-shirt - -- "
-    "--- ---- ----- up-to-date re-enter pro- anti- non-U.S. U.S.-U.K. Canada-U.S a-b-c-d 1-2 10-20 -5 "
+    "well-known state-of-the-art e-mail x-ray 5-year-old mid-1990s pre-war co-op anti-war T-shirt "
+    "- -- "
+    "--- ---- ----- up-to-date re-enter pro- anti- non-U.S. U.S.-U.K. Canada-U.S a-b-c-d 1-2 10-20 "
+    "-5 "
     "+5 -3.5 co-ed ex-wife mm-hm uh-oh f-ck sh*t d-mn a_b _ __ B-U.S.-U.K.o."
 ).split()
 ABBREVIATIONS = (
-    "U.S. U.K. Mr. Mrs. Ms. Dr. St. Jr. Sr. etc. e.g. i.e. vs. v. a.m. p.m. A.M. Jan. Feb. Sept. Oct. "
-    "Mon. Fri. Inc. Corp. Co. Ltd. Pty. PTY. No. no. Nos. fig. Fig. figs. approx. ca. Prop. pp. Ph.D. "
-    "Ed.D. A. B. I. Z. a. x. Calif. Mass. Ill. Wash. Tex. Pa. Ore. Ark. Miss. Gov. Gen. Sen. Rev. Capt. "
-    "Lt. Col. Prof. Bros. Esq. tel. est. ext. sq. ft. Ave. Blvd. Rd. Dept. Univ. Assn. al. seq. Wm. "
-    "Alex. cf. a.k.a. a.k.a.g. Cie. TREAS. Mt. Ft. So. Bldg. Natl. Mfg. S.p.A. U.S.S.R. N.Y. D.C. art."
+    "U.S. U.K. Mr. Mrs. Ms. Dr. St. Jr. Sr. etc. e.g. i.e. vs. v. a.m. p.m. A.M. Jan. Feb. Sept. "
+    "Oct. "
+    "Mon. Fri. Inc. Corp. Co. Ltd. Pty. PTY. No. no. Nos. fig. Fig. figs. approx. ca. Prop. pp. "
+    "Ph.D. "
+    "Ed.D. A. B. I. Z. a. x. Calif. Mass. Ill. Wash. Tex. Pa. Ore. Ark. Miss. Gov. Gen. Sen. Rev. "
+    "Capt. "
+    "Lt. Col. Prof. Bros. Esq. tel. est. ext. sq. ft. Ave. Blvd. Rd. Dept. Univ. Assn. al. seq. "
+    "Wm. "
+    "Alex. cf. a.k.a. a.k.a.g. Cie. TREAS. Mt. Ft. So. Bldg. Natl. Mfg. S.p.A. U.S.S.R. N.Y. D.C. "
+    "art."
 ).split()
 NUMBERS = (
-    "1 2 10 100 2020 1,000 1,000.50 3.14 .5 0.5 3/4 1/2 5-7/8 10:30 2:45pm 12:55:01 1st 2nd 21st 10% "
+    "1 2 10 100 2020 1,000 1,000.50 3.14 .5 0.5 3/4 1/2 5-7/8 10:30 2:45pm 12:55:01 1st 2nd 21st "
+    "10% "
     "$5 $5.99 US$3 A$10 HK$5 #1 £20 €5 ¥3 ¢4 ₹100 12/25/2020 2020-01-01 01-02-03 1-800-555-1234 "
-    '555-1234 123.456.7890 1e5 0x1F 3x4 100km 5kg 5\'11" 12" 90° 90°F ½ ¼ ⅓ ⅛ 5½ ² x² H₂O ¹²³ 1. 10. '
+    '555-1234 123.456.7890 1e5 0x1F 3x4 100km 5kg 5\'11" 12" 90° 90°F ½ ¼ ⅓ ⅛ 5½ ² x² H₂O ¹²³ 1. '
+    "10. "
     "7-11 9/11 24/7 1990s 10,000,000 1.000,5 ٣ ० ߁ 1:1 16:9 1\\/2 11111/2"
 ).split() + ["1 1/2", "(555) 123-4567", "555 123 4567", "+1 555 123 4567", "++44 20 1234 5678"]
 URLS = (
     "http://www.google.com https://example.com/path?q=1&r=2 http://a.b/c. www.example.org "
     "www.ex-ample.co.uk/x example.com foo.net/bar my.site.edu foo@bar.com john.doe@mail.co.uk "
-    "<foo@bar.com> mailto:x@y.z x@a{b @user @User_1 #hashtag #Tag2 #1tag file.txt image.jpg a.b.txt "
-    "photo.PNG x.com! (http://x.com) http://x.com)y WWW.-.CO Www.e.uk/.ma: AT&T AT&amp;T T&AMP;T Q&A "
-    "R&D at&t S&P-500 &amp; &lt; &gt; &quot; &apos; &nbsp; &mdash; &ndash; &#39; &eacute; caf&eacute; "
+    "<foo@bar.com> mailto:x@y.z x@a{b @user @User_1 #hashtag #Tag2 #1tag file.txt image.jpg "
+    "a.b.txt "
+    "photo.PNG x.com! (http://x.com) http://x.com)y WWW.-.CO Www.e.uk/.ma: AT&T AT&amp;T T&AMP;T "
+    "Q&A "
+    "R&D at&t S&P-500 &amp; &lt; &gt; &quot; &apos; &nbsp; &mdash; &ndash; &#39; &eacute; "
+    "caf&eacute; "
     "&HT; &copy; <b> </b> <br/> <!-- <?xml?> <3 >> << -> <- => = == c++ C++ c# F# j# C.D.s -LRB- "
     "-RRB- -lrb- -LSB- -RCB- E! Yahoo! OK! ftp://x.y"
 ).split() + ['<p class="x">', "<a href='y z'>", "<!-- c -->", "< a>", "<a b=c>", "<a  b='1'/>"]
 UNICODE = (
     "café naïve résumé Écolé İstanbul ΣΟΦΟΣ ΑΣ7 Α7Σ ΣΟΦΟΣ7y Ωmega straße ﬁne Москва привет 日本語 "
-    "中文 한국어 العربية עברית हिन्दी ไทย 😀 👍🏽 © ® ™ ° ± × ÷ € £ ¥ § ¶ • · † ‡ ‰ ′ ″ ‹ › « » „ ‚ ‛ ‟ "
+    "中文 한국어 العربية עברית हिन्दी ไทย 😀 👍🏽 © ® ™ ° ± × ÷ € £ ¥ "
+    "§ ¶ • · † ‡ ‰ ′ ″ ‹ › « » „ ‚ ‛ ‟ "
     "“ ” ‘ ’ – — ― ‐ ‑ … ʼ ˈ ᵃ Ⅻ ⅻ ① ∀ ∑ → ⇒ ■ ☺ ♥ ✓ ★ ¡ ¿ ; · ։ ؟ ۔ 。 、 ， ！ ？ ： （ ） ＄ ％ "
     "〈 〉 【 】 ª º µ ð þ ß ĳ ſ ı K Ⓐ Ⅰ ȷ ɐ \u0301 e\u0301 ŉ ʻ \u02bc \u05be \u0e3f \u20a0 \u20aa"
 ).split() + [
@@ -151,8 +171,10 @@ UNICODE = (
     "  ",
 ]
 PUNCT = (
-    ". , ; : ! ? ... .... ..... .. !!! ??? ?! !? ?!? !! ( ) [ ] { } < > \" ' ` `` '' ''' ``` / \\ | @ "
-    "# $ % ^ & * ** *** + = ~ _ - -- \\* \\/ ¦ ¨ ¬ ¯ ´ ¸ :) :-) :( ;) :D :P :-P =) :'( :O ^_^ -_- o_O "
+    ". , ; : ! ? ... .... ..... .. !!! ??? ?! !? ?!? !! ( ) [ ] { } < > \" ' ` `` '' ''' ``` / \\ "
+    "| @ "
+    "# $ % ^ & * ** *** + = ~ _ - -- \\* \\/ ¦ ¨ ¬ ¯ ´ ¸ :) :-) :( ;) :D :P :-P =) :'( :O ^_^ -_- "
+    "o_O "
     "(-: <3 8) xD :/ :| (^_^) x_x '_' =d :] ;-("
 ).split() + [". . .", ". . . .", ".  .  ."]
 LINE_BREAKS = ["\r", "\r\n", "\x0b", "\x0c", "\u2028", "\u2029"]
@@ -473,9 +495,9 @@ def postprocess(line: str) -> str:
     return " ".join(w for w in line.rstrip().split(" ") if w not in PUNCTUATIONS)
 
 
-# ---------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Against the reference
-# ---------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "kind,seed,n",
     [
@@ -674,7 +696,8 @@ EDGE_CASES = [
     "ﬁne",
     "Ⅻ ⅻ Ⓐ",
     "ſ ı K",
-    # empty captions and line breaks inside captions (they shift every later caption, as in pycocoevalcap)
+    # empty captions and line breaks inside captions (they shift every later caption, as in
+    # pycocoevalcap)
     "",
     " ",
     "\t",
@@ -697,7 +720,8 @@ def test_edge_cases_match_pycocoevalcap():
 
 @pytest.mark.parametrize("text", ["they're it'll", "in Jan.", "the letter A."])
 def test_end_of_text_matches_pycocoevalcap(text):
-    # Some rules look past the last character: only the last caption of a call sees the end of the text.
+    # Some rules look past the last character: only the last caption of a call sees the end of the
+    # text.
     assert [tokenize_one(text)] == pycoco([text])
 
 
@@ -708,9 +732,9 @@ def test_long_caption_matches_pycocoevalcap():
     assert_same(captions, tokenize(captions), pycoco(captions))
 
 
-# ---------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Without Java
-# ---------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "text,expected",
     [
@@ -720,7 +744,8 @@ def test_long_caption_matches_pycocoevalcap():
         ),
         ("A man's dog can't run.", "a man 's dog ca n't run"),
         ("gonna cannot 'tis y'all", "gon na can not 't is y' all"),
-        # -LRB- etc. are lower-cased before pycocoevalcap's filter, which lists them upper-case: they stay
+        # -LRB- etc. are lower-cased before pycocoevalcap's filter, which lists them
+        # upper-case: they stay
         (
             'The sign says "STOP" (in red) [big] {x}!',
             "the sign says stop -lrb- in red -rrb- -lsb- big -rsb- -lcb- x -rcb-",
@@ -744,7 +769,8 @@ def test_known_tokenisations(text, expected):
 
 
 def test_line_breaks_inside_captions_shift_later_captions_like_pycocoevalcap():
-    # "x\ry" is two lines for the Java tokenizer: pycocoevalcap gives the next caption's line to "b" ...
+    # "x\ry" is two lines for the Java tokenizer: pycocoevalcap gives the next caption's line to
+    # "b" ...
     assert tokenize(["x\ry", "b", "c"]) == ["x", "y", "b"]
     # ... and a newline inside a caption is a space (pycocoevalcap replaces it before tokenising).
     assert tokenize(["x\ny", "b"]) == ["x y", "b"]

@@ -46,11 +46,11 @@ def parts(merged: OcrLine, raw: list[OcrLine]) -> list[OcrLine]:
     """The engine lines a merged line was joined from: their text is in it and their centre
     inside its box."""
     return [
-        l
-        for l in raw
-        if l.text.strip()
-        and l.text.strip() in merged.text
-        and inside(merged, sum(p[0] for p in l.box) / 4, sum(p[1] for p in l.box) / 4)
+        ocr_line
+        for ocr_line in raw
+        if ocr_line.text.strip()
+        and ocr_line.text.strip() in merged.text
+        and inside(merged, sum(p[0] for p in ocr_line.box) / 4, sum(p[1] for p in ocr_line.box) / 4)
     ]
 
 
@@ -67,18 +67,23 @@ def test_receipt_rows_are_kept(name, engine):
         and any(s.text.strip().endswith(total) for s in row)
         for row in sroie.reference_rows(name)
     )
-    assert any(l.text.strip().endswith(total) and "TOTAL" not in l.text.upper() for l in raw)
-    holding = [l.text for l in ordered if total in l.text]
+    assert any(
+        ocr_line.text.strip().endswith(total) and "TOTAL" not in ocr_line.text.upper()
+        for ocr_line in raw
+    )
+    holding = [ocr_line.text for ocr_line in ordered if total in ocr_line.text]
     assert any("TOTAL" in text.upper() for text in holding), holding
     # Rows in order: the text reads at least as close to the annotated transcription as the
     # engine's own box order does (the old layout read price columns after the item names).
-    reference = sroie.reference_text(name, skew=sroie.text_skew(l.box for l in raw))
-    ours, _ = sroie.order_aware_errors("\n".join(l.text for l in ordered), reference)
-    engine_order, _ = sroie.order_aware_errors("\n".join(l.text for l in raw), reference)
+    reference = sroie.reference_text(name, skew=sroie.text_skew(ocr_line.box for ocr_line in raw))
+    ours, _ = sroie.order_aware_errors("\n".join(ocr_line.text for ocr_line in ordered), reference)
+    engine_order, _ = sroie.order_aware_errors(
+        "\n".join(ocr_line.text for ocr_line in raw), reference
+    )
     assert ours <= engine_order
     # Every word read is output once, and no line grew to cover rows it doesn't hold.
-    assert sorted(" ".join(l.text for l in ordered).split()) == sorted(
-        " ".join(l.text for l in raw).split()
+    assert sorted(" ".join(ocr_line.text for ocr_line in ordered).split()) == sorted(
+        " ".join(ocr_line.text for ocr_line in raw).split()
     )
     for line in ordered:
         if line not in raw:

@@ -20,13 +20,15 @@ def rotated(lines: list[OcrLine], degrees: float) -> list[OcrLine]:
     a = math.radians(degrees)
     c, s = math.cos(a), math.sin(a)
     return [
-        l.model_copy(update={"box": [[x * c - y * s, x * s + y * c] for x, y in l.box]})
-        for l in lines
+        ocr_line.model_copy(
+            update={"box": [[x * c - y * s, x * s + y * c] for x, y in ocr_line.box]}
+        )
+        for ocr_line in lines
     ]
 
 
 def texts(lines: list[OcrLine]) -> list[str]:
-    return [l.text for l in order_lines(lines)]
+    return [ocr_line.text for ocr_line in order_lines(lines)]
 
 
 def shuffled(lines: list[OcrLine], seed: int = 0) -> list[OcrLine]:
@@ -136,7 +138,7 @@ def test_slight_skew(degrees):
         degrees,
     )
     ordered = order_lines(parts)
-    assert [l.text for l in ordered] == ["Hello world", "next line"]
+    assert [ocr_line.text for ocr_line in ordered] == ["Hello world", "next line"]
     # The merged box is rotated with the page: its top edge keeps the skew angle.
     (x0, y0), (x1, y1) = ordered[0].box[:2]
     assert math.degrees(math.atan2(y1 - y0, x1 - x0)) == pytest.approx(degrees, abs=0.01)
@@ -164,7 +166,7 @@ def test_side_by_side_text_boxes_are_columns():
     """Two slide bullets lists whose rows don't line up: one list, then the other."""
     left = [line(f"left point {i}", 20, 50 + 40 * i, 250, 75 + 40 * i) for i in range(3)]
     right = [line(f"right point {i}", 400, 65 + 30 * i, 640, 85 + 30 * i) for i in range(4)]
-    assert texts(shuffled(left + right)) == [l.text for l in left + right]
+    assert texts(shuffled(left + right)) == [ocr_line.text for ocr_line in left + right]
 
 
 def test_three_aligned_columns():
@@ -179,7 +181,7 @@ def test_three_aligned_columns():
         for c in range(3)
         for i in range(6)
     ]
-    assert texts(shuffled(page)) == [l.text for l in page]
+    assert texts(shuffled(page)) == [ocr_line.text for ocr_line in page]
 
 
 def test_short_labels_beside_text_read_row_by_row():
@@ -224,19 +226,19 @@ def test_fields_over_values_read_row_by_row():
     ]
 
 
-def box_height(l: OcrLine) -> float:
-    ys = [y for _, y in l.box]
+def box_height(ocr_line: OcrLine) -> float:
+    ys = [y for _, y in ocr_line.box]
     return max(ys) - min(ys)
 
 
 def parts_of(merged: OcrLine, page: list[OcrLine]) -> list[OcrLine]:
     """The input lines an output line was joined from (texts are unique on these pages)."""
     return [
-        l
-        for l in page
-        if l.text in merged.text.split(" ")
-        or l.text == merged.text
-        or f" {l.text} " in f" {merged.text} "
+        ocr_line
+        for ocr_line in page
+        if ocr_line.text in merged.text.split(" ")
+        or ocr_line.text == merged.text
+        or f" {ocr_line.text} " in f" {merged.text} "
     ]
 
 
@@ -356,7 +358,7 @@ def test_slanted_title_is_not_merged_with_credit_rows():
             line(name, 420, y, 420 + 12 * len(name), y + 22),
         ]
     ordered = order_lines(shuffled(title + credits))
-    assert [l.text for l in ordered] == ["MIDNIGHT CARNIVAL"] + [
+    assert [ocr_line.text for ocr_line in ordered] == ["MIDNIGHT CARNIVAL"] + [
         f"{credits[2 * i].text} {credits[2 * i + 1].text}" for i in range(5)
     ]
     for merged in ordered[1:]:
@@ -382,7 +384,9 @@ def test_merged_box_never_spans_unrelated_rows():
         line(f"step{i}", 20 + 120 * i, 100 + 10 * i, 120 + 120 * i, 120 + 10 * i) for i in range(6)
     ]
     ordered = order_lines(shuffled(stairs))
-    assert sorted(" ".join(l.text for l in ordered).split()) == sorted(l.text for l in stairs)
+    assert sorted(" ".join(ocr_line.text for ocr_line in ordered).split()) == sorted(
+        ocr_line.text for ocr_line in stairs
+    )
     for merged in ordered:
         assert box_height(merged) <= 1.5 * 20
 
@@ -403,7 +407,7 @@ def test_random_rows_keep_their_boxes(seed):
             x = page[-1].box[1][0] + rng.uniform(30, 200)
         expected.append(" ".join(words))
     ordered = order_lines(shuffled(page, seed))
-    assert [l.text for l in ordered] == expected
+    assert [ocr_line.text for ocr_line in ordered] == expected
     for merged in ordered:
         assert box_height(merged) <= 2 * max(box_height(p) for p in parts_of(merged, page))
 

@@ -56,11 +56,11 @@ def test_boxes_cover_the_drawn_text(tmp_path, engine):
     image.save(tmp_path / "a.png")
     result = ocr_folder(tmp_path)["a.png"]
     assert (result.width, result.height) == (900, 300)
-    assert [l.text for l in result.lines] == ["Opening hours", "Tel 5551234"]
-    for l, xy in zip(result.lines, [(100, 60), (500, 200)]):
-        drawn = draw.textbbox(xy, l.text, font=font)
-        assert_box_around(l.box, drawn, tolerance=12)
-        assert 0.8 <= l.score <= 1.0
+    assert [ocr_line.text for ocr_line in result.lines] == ["Opening hours", "Tel 5551234"]
+    for ocr_line, xy in zip(result.lines, [(100, 60), (500, 200)]):
+        drawn = draw.textbbox(xy, ocr_line.text, font=font)
+        assert_box_around(ocr_line.box, drawn, tolerance=12)
+        assert 0.8 <= ocr_line.score <= 1.0
 
 
 def assert_box_around(box: list[list[float]], drawn: tuple[float, ...], tolerance: float) -> None:
@@ -94,9 +94,9 @@ def test_large_image_boxes_in_original_pixels(engine):
     ]
     image, drawn = draw_texts((4000, 3000), texts, font_size=120)
     lines = order_lines(engine.read(image))
-    assert [l.text for l in lines] == [text for text, _ in texts]
-    for l, ink in zip(lines, drawn):
-        assert_box_around(l.box, ink, tolerance=0.35 * 120 + 2)
+    assert [ocr_line.text for ocr_line in lines] == [text for text, _ in texts]
+    for ocr_line, ink in zip(lines, drawn):
+        assert_box_around(ocr_line.box, ink, tolerance=0.35 * 120 + 2)
 
 
 @pytest.mark.parametrize(

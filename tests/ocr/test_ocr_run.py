@@ -167,7 +167,10 @@ def test_progress_bar_and_streaming(folder, capsys):
 
 def test_ocr_image(folder):
     lines, width, height = ocr_image(ENGINES.get("counting-test")(), folder / "1.png")
-    assert [l.text for l in lines] == ["size", "50x20"] and (width, height) == (50, 20)
+    assert [ocr_line.text for ocr_line in lines] == ["size", "50x20"] and (width, height) == (
+        50,
+        20,
+    )
 
 
 @pytest.mark.slow

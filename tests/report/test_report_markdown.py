@@ -11,9 +11,9 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from llavar2.cli import app
-from llavar2.text.common_english import COMMON_ENGLISH
-from llavar2.generate.offline.entities import find_entities
 from llavar2.jsonl import read_jsonl
+from llavar2.text.common_english import COMMON_ENGLISH
+from llavar2.text.entities import find_entities
 
 pytestmark = pytest.mark.slow  # the scored build they share takes ~25 s here
 runner = CliRunner()

@@ -2,13 +2,18 @@
 different images; the report's plot is written."""
 
 import json
+import pkgutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from llavar2.robustness import PERTURBATIONS, SEVERITIES, perturb_image
+from llavar2.robustness import perturbations
+from llavar2.robustness.perturbations import PERTURBATIONS, SEVERITIES
 from llavar2.robustness.report import write_report
+from llavar2.robustness.suite import perturb_image
 
 EXPECTED = {"gaussian_noise", "blur", "jpeg", "downscale", "rotation", "occlusion", "typographic"}
 
@@ -83,3 +88,22 @@ def test_report_writes_json_markdown_and_a_non_empty_plot(tmp_path):
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 1000
     markdown = (tmp_path / "robustness.md").read_text()
     assert "| blur | 0.8000 (+0.1000) | 0.7000 (+0.2000) | 0.6000 (+0.3000) |" in markdown
+
+
+def test_every_module_in_perturbations_registers_the_perturbation_it_is_named_after():
+    modules = sorted(m.name for m in pkgutil.iter_modules(perturbations.__path__))
+    assert PERTURBATIONS.names() == modules
+    for entry in PERTURBATIONS.entries():
+        assert entry.obj.__module__ == f"{perturbations.__name__}.{entry.name}"
+        assert entry.help
+
+
+def test_listing_the_perturbations_loads_neither_the_evaluation_nor_a_heavy_library():
+    heavy = ["llavar2.evaluate", "torch", "matplotlib", "pyarrow"]
+    code = (
+        "import sys; from llavar2.robustness.perturbations import PERTURBATIONS; "
+        f"PERTURBATIONS.describe(); print(sorted(set(sys.modules) & set({heavy!r})))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -16,7 +16,8 @@ from llavar2.config import BuildConfig
 from llavar2.jsonl import read_jsonl
 from llavar2.runners import local, ray_build
 from llavar2.runners.ray_session import RayConfig, ray_session
-from llavar2.score import make_scorer, score_build
+from llavar2.score import make_scorer
+from llavar2.score import stage as score_stage
 from llavar2.testing import tiny_hf
 from llavar2.testing.builds import build_records
 
@@ -139,7 +140,7 @@ def test_ray_score_matches_the_local_scores(builds, tmp_path):
         shutil.copytree(tmp / "ray", out)
     scorer = make_scorer(f"hf:{model}", batch_size=4)
     try:
-        score_build(outs["local"], scorer, "auto", progress=False)
+        score_stage.run(outs["local"], scorer, "auto", progress=False)
     finally:
         scorer.close()
     result = cli.invoke(

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from llavar2.config import BuildConfig
-from llavar2.export import export
+from llavar2.export import stage as export_stage
+from llavar2.filter import stage as filter_stage
 from llavar2.filter.config import FilterConfig
-from llavar2.filter.stage import run_filter
 from llavar2.jsonl import read_jsonl
 from llavar2.runners import local
 from llavar2.testing.synthetic import head, make_data
@@ -37,8 +37,8 @@ def _job(data, out, n):
         progress=False,
     )
     local.build(cfg)
-    report = run_filter(out, FilterConfig())
-    export(out, "llava", out / "kept.json", kept=True)
+    report = filter_stage.run(out, FilterConfig())
+    export_stage.run(out, "llava", out / "kept.json", kept=True)
     return report
 
 

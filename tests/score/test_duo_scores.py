@@ -2,6 +2,7 @@
 
 import pytest
 
+from llavar2.errors import UsageError
 from llavar2.records import (
     QA,
     ConversationSet,
@@ -10,7 +11,8 @@ from llavar2.records import (
     OcrResult,
     Provenance,
 )
-from llavar2.score import TERMS, duo_requests, facts_text, make_scorer, run
+from llavar2.score import SCORERS, TERMS, duo_requests, facts_text, make_scorer
+from llavar2.score.stage import score_duos
 
 PROVENANCE = Provenance(stage="test", backend="test", model="test", template="test@1")
 DUOS = [
@@ -87,7 +89,7 @@ def test_requests_put_x_and_c_on_the_documented_turns(tmp_path):
 def test_ratios_are_built_from_the_terms_with_the_facts_stand_in(lm_dir):
     scorer = make_scorer(f"hf:{lm_dir}")
     (ocr, caption), conversations = _records(DUOS)[0]
-    scores = list(run(_records(DUOS), scorer, "facts"))
+    scores = list(score_duos(_records(DUOS), scorer, "facts"))
     assert [(s.id, s.duo) for s in scores] == [("img1", 0), ("img1", 1)]
     for duo, got in zip(DUOS, scores):
         assert got.context == "facts" and got.scorer == f"hf:{lm_dir}"
@@ -105,7 +107,7 @@ def test_ratios_are_built_from_the_terms_with_the_facts_stand_in(lm_dir):
 
 def test_an_unscorable_term_makes_its_ratios_none(lm_dir):
     scorer = make_scorer(f"hf:{lm_dir}", max_length=70)
-    (got, _) = list(run(_records(DUOS), scorer, "facts"))
+    (got, _) = list(score_duos(_records(DUOS), scorer, "facts"))
     # The facts make every term with I too long; IFD's terms have no I and fit.
     assert got.unscorable == {"QA|I": "too_long", "S|I,E": "too_long", "S|I": "too_long"}
     assert got.losses["QA|I"] is None and got.losses["S|I"] is None
@@ -124,6 +126,25 @@ def test_identical_requests_are_scored_once(lm_dir):
             sent.extend(requests)
             return scorer.losses(requests)
 
-    scores = list(run(_records([DUOS[0], DUOS[0], DUOS[1]]), Counting(), "facts"))
+    scores = list(score_duos(_records([DUOS[0], DUOS[0], DUOS[1]]), Counting(), "facts"))
     assert len(sent) == len(set(sent)) == 2 * len(TERMS)
     assert scores[0].losses == scores[1].losses
+
+
+def test_scorers_describe_their_spec_and_server_need():
+    assert all(entry.help for entry in SCORERS.entries())
+    specs = {e.name: (e.meta["arg"], e.meta["needs_base_url"]) for e in SCORERS.entries()}
+    assert specs == {"hf": ("PATH", False), "openai": ("MODEL", True)}
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("hf", "scorer 'hf': expected NAME:ARG, e.g. hf:/path/to/model"),
+        ("nope:x", "unknown scorer 'nope' (known: hf, openai)"),
+    ],
+)
+def test_a_bad_scorer_spec_is_a_usage_error(spec, message):
+    with pytest.raises(UsageError) as raised:
+        make_scorer(spec)
+    assert str(raised.value) == message

@@ -25,7 +25,7 @@ from llavar2.jsonl import read_jsonl
 from llavar2.records import ConversationSet, DuoScores
 from llavar2.score.base import SCORERS, LossRequest, Message, Part
 from llavar2.score.duo import duo_requests as terms_of
-from llavar2.score.openai_logprobs import tokenize_url
+from llavar2.score.scorers.openai_logprobs import tokenize_url
 from llavar2.testing.fake_openai import TOKENIZE_PATH, FakeChatServer, Fault
 
 KEY_ENV = "LLAVAR2_TEST_OPENAI_KEY"  # what the api_key fixture sets

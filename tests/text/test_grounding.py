@@ -7,20 +7,10 @@ import pytest
 from typer.testing import CliRunner
 
 from llavar2.cli import app
+from llavar2.filter import stage
 from llavar2.filter.config import FilterConfig
-from llavar2.filter.generation import filter_duos
-from llavar2.text.grounding import (
-    DEFAULT_MIN_SCORE,
-    Text,
-    evidence_lines,
-    fold,
-    ground,
-    grounded_in,
-    match,
-)
 from llavar2.filter.rules import DuoItem, ImageContext, build_rules
-from llavar2.filter.stage import run_filter
-from llavar2.text.words import contains, words
+from llavar2.generate.checks import filter_duos
 from llavar2.jsonl import read_jsonl, write_jsonl_atomic
 from llavar2.records import (
     QA,
@@ -31,6 +21,16 @@ from llavar2.records import (
     OcrResult,
     Provenance,
 )
+from llavar2.text.grounding import (
+    DEFAULT_MIN_SCORE,
+    Text,
+    evidence_lines,
+    fold,
+    ground,
+    grounded_in,
+    match,
+)
+from llavar2.text.words import contains, words
 
 OCR = "CORNER CAFE\nCappuccino ........ $4.50\nTotal: $13.72\nＯＰＥＮ daily"
 POSTER = "THE ORDER\nBound by bonor\nSince 1887"
@@ -314,7 +314,7 @@ def test_filter_stage_grounds_in_the_clean_text_fuzzy_by_default(tmp_path):
     duos = [duo("bound by honor"), duo("members only since 1887"), duo("the order")]
     write_build(tmp_path / "out", ocr, duos)
 
-    report = run_filter(tmp_path / "out", FilterConfig(rules=["grounding"]))
+    report = stage.run(tmp_path / "out", FilterConfig(rules=["grounding"]))
     assert report["kept"]["duos"] == 2
     assert report["params"]["rules"]["grounding"] == {
         "mode": "fuzzy",
@@ -325,7 +325,7 @@ def test_filter_stage_grounds_in_the_clean_text_fuzzy_by_default(tmp_path):
         ("members only since 1887", "ungrounded_answer")
     ]
 
-    report = run_filter(
+    report = stage.run(
         tmp_path / "out",
         FilterConfig(rules=["grounding"], rule_params={"grounding": {"mode": "exact"}}),
     )

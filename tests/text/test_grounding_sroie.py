@@ -8,9 +8,9 @@ import re
 
 import pytest
 
+from llavar2.testing import sroie
 from llavar2.text.grounding import Text, match
 from llavar2.text.words import contains, words
-from llavar2.testing import sroie
 
 NAMES = sroie.receipts() if (sroie.sroie_dir() / "img").is_dir() else []
 pytestmark = pytest.mark.skipif(not NAMES, reason="the SROIE receipts are not here")

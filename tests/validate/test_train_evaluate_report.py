@@ -132,12 +132,11 @@ def test_the_report_compares_every_arm_with_the_control(toy):
         "1",
     ]
     mc = treatment["mcnemar"]["0"]
-    right = lambda arm: [
-        r["exact_match"]
-        for r in map(  # noqa: E731
-            json.loads, open(toy / "eval" / arm / "seed-0" / "heldout.items.jsonl")
-        )
-    ]
+
+    def right(arm: str) -> list[float]:
+        items = toy / "eval" / arm / "seed-0" / "heldout.items.jsonl"
+        return [json.loads(line)["exact_match"] for line in items.read_text().splitlines()]
+
     assert mc["b"] == sum(a > c for a, c in zip(right("treatment"), right("control")))
     assert control["vs_control"] == {} and control["mcnemar"] == {}
     assert report["training"]["treatment"]["0"]["trained"] == 96 and report["warnings"] == []

@@ -11,6 +11,7 @@ from typing import Any
 from ..formatting import pct
 from ..imaging import file_sha256
 from ..jsonl import write_json_atomic
+from ..layout import CAPTIONS, CONVERSATIONS, CROISSANT, DATASET_CARD
 from .report_files import largest_text
 
 CONTEXT = {
@@ -55,7 +56,7 @@ CONFORMS_TO = ["http://mlcommons.org/croissant/1.0", "http://mlcommons.org/crois
 # The record files a card describes (JSON Lines), with the fields it declares of each: field
 # name → the top-level key it is read from (a JSON Lines file is read as a table of columns).
 RECORD_SETS = {
-    "captions.jsonl": (
+    CAPTIONS: (
         "captions",
         {
             "id": "id",
@@ -64,7 +65,7 @@ RECORD_SETS = {
             "enriched_caption": "caption",
         },
     ),
-    "conversations.jsonl": ("conversations", {"id": "id", "image": "image"}),
+    CONVERSATIONS: ("conversations", {"id": "id", "image": "image"}),
 }
 
 
@@ -251,5 +252,5 @@ def dataset_card(audit: dict[str, Any]) -> str:
 
 
 def write_cards(out: Path, audit: dict[str, Any], license: str | None = None) -> None:
-    write_json_atomic(out / "croissant.json", croissant(out, audit, license))
-    (out / "dataset_card.md").write_text(dataset_card(audit), encoding="utf-8")
+    write_json_atomic(out / CROISSANT, croissant(out, audit, license))
+    (out / DATASET_CARD).write_text(dataset_card(audit), encoding="utf-8")

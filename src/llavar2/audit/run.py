@@ -8,19 +8,20 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
 from ..imaging import file_sha256
 from ..jsonl import read_jsonl, write_json_atomic
+from ..layout import AUDIT_DIR, AUDIT_JSON, AUDIT_MD, CONVERSATIONS, PLOTS_DIR
 from ..report.build_files import Build
 from .collect import DIMENSIONS, AuditCounts, collect
 from .divergence import compare, js_divergence, summary
 from .features import IMAGE_DIMENSIONS
 from .groups import drop_rates_clustered, subgroup_scores
 
-AUDIT_DIR = "audit"
 # Item ids of a build benchmark ("<image id>:<k>") and of validate's held-out file
 # ("<image id>-qa<k>").
 ITEM_ID = re.compile(r"^(?P<image>.+?)(?::|-qa)(?P<k>\d+)$")
@@ -102,7 +103,9 @@ def _filtering(counts: AuditCounts, flag_ratio: float) -> dict[str, Any]:
     return out
 
 
-def _eval(path: Path, out: Path, counts: AuditCounts, by: list[str], seed: int) -> dict[str, Any]:
+def _eval(
+    path: Path, out: Path, counts: AuditCounts, by: Sequence[str], seed: int
+) -> dict[str, Any]:
     """Per-subgroup scores of a ``llavar2 evaluate`` result on this build's questions."""
     try:
         result = json.loads(path.read_text(encoding="utf-8"))
@@ -111,7 +114,7 @@ def _eval(path: Path, out: Path, counts: AuditCounts, by: list[str], seed: int) 
         evaluated = result.get("benchmark", {})
     except (OSError, KeyError, TypeError, AttributeError, ValueError) as e:
         raise UsageError(f"--eval {path}: not a llavar2 evaluate result ({e})") from None
-    conversations = out / "conversations.jsonl"
+    conversations = out / CONVERSATIONS
     if (
         evaluated.get("format") == "build"
         and conversations.is_file()
@@ -127,7 +130,12 @@ def _eval(path: Path, out: Path, counts: AuditCounts, by: list[str], seed: int) 
         m = ITEM_ID.match(str(row.get("id", "")))
         categories = counts.duo_categories.get(f"{m['image']}:{m['k']}") if m else None
         value = row.get(metric)
-        if categories is None or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if (
+            m is None
+            or categories is None
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+        ):
             unmatched += 1
         else:
             matched.append((categories, float(value), m["image"]))
@@ -156,7 +164,7 @@ def run_audit(
     reference: Path | None = None,
     target: Path | None = None,
     eval_result: Path | None = None,
-    by: list[str] | None = None,
+    by: Sequence[str] = ("source", "kind"),
     tolerance: float = 0.05,
     flag_ratio: float = 1.5,
     seed: int = 0,
@@ -168,13 +176,12 @@ def run_audit(
 
     if reference is not None and target is not None:
         raise UsageError("give --reference or --target, not both")
-    by = by or ["source", "kind"]
     for dim in by:
         if dim not in DIMENSIONS:
             raise UsageError(f"--by {dim!r}: known dimensions are {', '.join(DIMENSIONS)}")
     build = Build(out)
     shares = read_target(target) if target is not None else None
-    counts = collect(build, keep=by if eval_result is not None else [], progress=progress)
+    counts = collect(build, keep=list(by) if eval_result is not None else [], progress=progress)
     ref_counts = (
         collect(Build(reference), texts=False, progress=progress, desc="reference")
         if reference is not None
@@ -203,9 +210,9 @@ def run_audit(
         "warnings": _target_warnings(counts, shares) if shares else [],
     }
     folder = out / AUDIT_DIR
-    (folder / "plots").mkdir(parents=True, exist_ok=True)
-    plots = write_plots(audit, folder / "plots")
-    write_json_atomic(folder / "audit.json", audit)
-    (folder / "audit.md").write_text(write_markdown(audit, plots, folder), encoding="utf-8")
+    (folder / PLOTS_DIR).mkdir(parents=True, exist_ok=True)
+    plots = write_plots(audit, folder / PLOTS_DIR)
+    write_json_atomic(folder / AUDIT_JSON, audit)
+    (folder / AUDIT_MD).write_text(write_markdown(audit, plots, folder), encoding="utf-8")
     write_cards(out, audit, license)
     return audit

@@ -1,12 +1,11 @@
-"""Evaluate stage (DESIGN §1, §5): score predictions against references (``evaluate_files``),
-or ask a model a benchmark's questions and score its answers (``run_evaluation``)."""
+"""Evaluate stage (DESIGN §1, §5): ask a model a benchmark's questions and score its answers
+(``stage.run``), or score predictions against references (``stage.score_files``)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from .benchmarks import FORMATS, Benchmark, BenchmarkItem, detect_format, load_benchmark
-from .files import evaluate_files
+from .benchmarks import Benchmark, BenchmarkItem
+from .formats import FORMATS
+from .load import detect_format, load_benchmark
 from .tasks import TASKS, Task
 
 __all__ = [
@@ -16,17 +15,5 @@ __all__ = [
     "BenchmarkItem",
     "Task",
     "detect_format",
-    "evaluate_files",
     "load_benchmark",
-    "run_evaluation",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    # Imported on first use: the runner's answerers load the openai client, which scoring
-    # predictions files (``evaluate_files``) never needs.
-    if name == "run_evaluation":
-        from .runner import run_evaluation
-
-        return run_evaluation
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

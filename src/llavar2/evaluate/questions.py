@@ -10,6 +10,7 @@ from ..errors import ItemRejected
 from ..imaging import DEFAULT_MAX_PIXELS, TooManyPixels
 from ..ingest.validate import RowRejected, resolve_image
 from ..ocr import OcrCache, cache_key, decode_image, get_engine, order_lines
+from ..ocr.base import DEFAULT_ENGINE
 from ..ocr.cache import CachedOcr
 from ..records import OcrResult
 from .answerers import Question
@@ -30,7 +31,7 @@ class QuestionMaker:
         images_dir: Path,
         read_ocr: bool,
         with_ocr: bool,
-        engine: str = "rapidocr",
+        engine: str = DEFAULT_ENGINE,
         cache_dir: Path | None = None,
         max_pixels: int = DEFAULT_MAX_PIXELS,
     ):

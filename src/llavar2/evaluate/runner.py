@@ -1,6 +1,7 @@
-"""Ask a model a benchmark's questions and score the answers (``llavar2 evaluate --benchmark``).
+"""What a benchmark run (``stage.run``, and the Ray runner's) does besides asking: name the
+run, check the predictions file holds only its answers, write its lines, and score them.
 
-Writes, beside ``out`` (``result.json``):
+A run writes, beside ``out`` (``result.json``):
 
 - ``result.predictions.jsonl``: one line per item as it is answered, ``{"id", "run",
   "prediction", "prompt"}``, or ``{"id", "run", "error", "detail"}`` for an item that failed
@@ -18,22 +19,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter, deque
-from collections.abc import Iterator
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from ..errors import ItemRejected, UsageError
-from ..imaging import DEFAULT_MAX_PIXELS
-from ..jsonl import ResumableJsonl, read_jsonl, write_json_atomic, write_jsonl_atomic
+from ..jsonl import read_jsonl, write_json_atomic, write_jsonl_atomic
 from ..metrics import METRICS, compute
 from .answerers import Answerer, Question
 from .benchmarks import Benchmark
-from .files import SET_DEPENDENT
 from .ocr_prompt import MAX_PLAIN_LINES, PARSER, PLAIN
-from .questions import QuestionMaker
+from .scores import metrics_record
 from .tasks import TASKS, Task
 
 PROMPT_TEMPLATE = "{ocr}{question}{suffix}"
@@ -102,10 +98,7 @@ def prepare_run(
     the_task = TASKS.get(task or benchmark.task)
     names = metrics or list(the_task.metrics)
     for name in names:
-        try:
-            METRICS.get(name)
-        except KeyError as e:
-            raise UsageError(str(e).strip('"')) from None
+        METRICS.get(name)  # unknown names fail before any work
     run = _run_key(benchmark, answerer, the_task, with_ocr, ocr_engine)
     _check_same_run(outputs(out)[0], run)
     return the_task, names, run
@@ -120,61 +113,6 @@ def answer_record(run: str, question: Question, answer: str | ItemRejected) -> d
     if isinstance(answer, ItemRejected):
         return failure_record(run, question.item.id, answer)
     return {"id": question.item.id, "run": run, "prediction": answer, "prompt": question.prompt}
-
-
-def run_evaluation(
-    benchmark: Benchmark,
-    images_dir: Path,
-    answerer: Answerer,
-    out: Path,
-    *,
-    task: str | None = None,
-    metrics: list[str] | None = None,
-    with_ocr: bool = False,
-    ocr_engine: str = "rapidocr",
-    ocr_cache: Path | None = None,
-    split: str | None = None,
-    progress: bool = False,
-    max_pixels: int = DEFAULT_MAX_PIXELS,
-) -> dict[str, Any]:
-    the_task, names, run = prepare_run(
-        benchmark,
-        answerer,
-        out,
-        task=task,
-        metrics=metrics,
-        with_ocr=with_ocr,
-        ocr_engine=ocr_engine,
-    )
-    maker = QuestionMaker(
-        the_task, Path(images_dir), answerer.needs_ocr, with_ocr, ocr_engine, ocr_cache, max_pixels
-    )
-    with ResumableJsonl(outputs(out)[0], key=lambda o: o["id"]) as written:
-        todo = [item for item in benchmark.items if item.id not in written.done]
-        asked: deque[Question] = deque()
-
-        def questions() -> Iterator[Question]:
-            for item in todo:
-                try:
-                    question = maker.make(item)
-                except ItemRejected as e:  # recorded here: the model never sees it
-                    written.write(failure_record(run, item.id, e))
-                    bar.update()
-                    continue
-                asked.append(question)
-                yield question
-
-        with tqdm(
-            total=len(todo),
-            unit="q",
-            desc=f"evaluate ({answerer.name})",
-            disable=not progress,
-            dynamic_ncols=True,
-        ) as bar:
-            for answer in answerer.answer_all(questions()):
-                written.write(answer_record(run, asked.popleft(), answer))
-                bar.update()
-    return score_run(benchmark, answerer, the_task, names, with_ocr, ocr_engine, split, out)
 
 
 def score_run(
@@ -224,15 +162,7 @@ def score_run(
         "with_ocr": with_ocr,
         "ocr_engine": ocr_engine if with_ocr or answerer.needs_ocr else None,
         "primary_metric": names[0],
-        "metrics": {
-            name: {
-                "score": r.score,
-                "reference": r.reference,
-                **({"note": SET_DEPENDENT[name]} if name in SET_DEPENDENT else {}),
-                **({"details": r.details} if r.details else {}),
-            }
-            for name, r in results.items()
-        },
+        "metrics": metrics_record(results),
         "counts": {
             "items": len(items),
             "answered": len(items) - len(failed),

@@ -29,11 +29,23 @@ class Task:
 TASKS: Registry[Task] = Registry("task")
 _SHORT = "\nAnswer the question using a single word or phrase."
 
-for _task in (
+
+def _add(task: Task, prompt: str) -> None:
+    """Register ``task``; its help says what the model is asked, then the metrics."""
+    TASKS.register(task.name, help=f"{prompt}; metrics {', '.join(task.metrics)}")(task)
+
+
+_add(
     Task("textvqa", _SHORT, ("vqa_accuracy", "exact_match", "anls")),
-    Task("docvqa", _SHORT, ("anls", "exact_match")),
+    "asks for a single word or phrase",
+)
+_add(Task("docvqa", _SHORT, ("anls", "exact_match")), "asks for a single word or phrase")
+_add(
     Task("chartqa", "\nAnswer the question with a single word.", ("relaxed_accuracy",)),
-    Task("ocrbench", "", ("ocrbench",)),
+    "asks for a single word",
+)
+_add(Task("ocrbench", "", ("ocrbench",)), "asks the question alone")
+_add(
     Task(
         "caption",
         "",
@@ -41,20 +53,26 @@ for _task in (
         caption_prompt="Provide a one-sentence caption for the provided image.",
         source="lmms-eval textcaps prompt",
     ),
-    # Our JSONL and a build's extractive QA: short answers with 1+ references, no official tool.
+    "asks for a one-sentence caption",
+)
+# Our JSONL and a build's extractive QA: short answers with 1+ references, no official tool.
+_add(
     Task(
         "vqa",
         _SHORT,
         ("anls", "exact_match", "contains"),
         source="lmms-eval textvqa/docvqa default post_prompt",
     ),
-    # llavar2 validate's held-out questions, asked as the arms were trained on them (no
-    # post-prompt): exact match first, for McNemar's test.
+    "asks for a single word or phrase",
+)
+# llavar2 validate's held-out questions, asked as the arms were trained on them (no
+# post-prompt): exact match first, for McNemar's test.
+_add(
     Task(
         "extractive",
         "",
         ("exact_match", "anls", "contains"),
         source="llavar2 validate: the question as in training",
     ),
-):
-    TASKS.register(_task.name)(_task)
+    "asks the question alone, as in training",
+)

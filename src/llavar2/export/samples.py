@@ -9,11 +9,8 @@ from pathlib import Path
 from ..errors import UsageError
 from ..join import left_join, merge_join
 from ..jsonl import read_jsonl
+from ..layout import CAPTIONS, CONVERSATIONS, KEPT
 from ..records import ConversationSet, EnrichedCaption
-
-CAPTIONS_FILE = "captions.jsonl"
-CONVERSATIONS_FILE = "conversations.jsonl"
-KEPT_FILE = "kept.jsonl"  # what ``llavar2 filter`` kept of conversations.jsonl
 
 
 @dataclass(frozen=True)
@@ -67,28 +64,28 @@ def _positions(kept: ConversationSet, every: ConversationSet) -> list[int]:
                 break
         else:
             raise UsageError(
-                f"{KEPT_FILE} does not match {CONVERSATIONS_FILE} for image "
-                f"{kept.id}: rerun llavar2 filter"
+                f"{KEPT} does not match {CONVERSATIONS} for image {kept.id}: rerun llavar2 filter"
             )
     return positions
 
 
 def _kept_conversations(out_dir: Path) -> Iterator[tuple[ConversationSet, list[int]]]:
-    every = read_jsonl(out_dir / CONVERSATIONS_FILE, ConversationSet)
+    every = read_jsonl(out_dir / CONVERSATIONS, ConversationSet)
     try:
-        for full, kept in merge_join(every, read_jsonl(out_dir / KEPT_FILE, ConversationSet)):
+        for full, kept in merge_join(every, read_jsonl(out_dir / KEPT, ConversationSet)):
             yield kept, _positions(kept, full)
     except ValueError as e:  # an image of kept.jsonl that conversations.jsonl lacks
         raise UsageError(
-            f"{KEPT_FILE} does not match {CONVERSATIONS_FILE} ({e}): rerun llavar2 filter"
+            f"{KEPT} does not match {CONVERSATIONS} ({e}): rerun llavar2 filter"
         ) from None
 
 
 def iter_samples(out_dir: Path, kept: bool = False) -> Iterator[Sample]:
     """Per image: its detailed-caption sample, then one sample per duo conversation (with
     ``kept``: per duo that ``llavar2 filter`` kept)."""
-    captions = read_jsonl(out_dir / CAPTIONS_FILE, EnrichedCaption)
-    conversations_path = out_dir / CONVERSATIONS_FILE
+    captions = read_jsonl(out_dir / CAPTIONS, EnrichedCaption)
+    conversations_path = out_dir / CONVERSATIONS
+    conversations: Iterator[tuple[ConversationSet, list[int] | None]]  # None: every duo
     if kept:
         conversations = _kept_conversations(out_dir)
     elif conversations_path.exists():

@@ -1,9 +1,9 @@
-"""Duo-conversation filters (DESIGN §4), in one home:
+"""Duo-conversation filters of ``llavar2 filter`` (DESIGN §4):
 
-* ``generation``: the few checks run while duos are generated (``generate`` calls it);
-* ``rules``: the rule filters of ``llavar2 filter``, one file each, registered by name;
+* ``rules``: the rule filters, one file each, registered by name;
 * ``scores``: selection by mIFD / FFD / IFD / VFD thresholds and top-k;
-* ``stage``: ``llavar2 filter OUT`` → kept.jsonl, dropped.jsonl, filter_report.json.
+* ``stage``: ``run(out, cfg)``: kept.jsonl, dropped.jsonl and filter_report.json of a build;
 
-Submodules are imported where they are used, so that ``generate`` does not load the rules.
+Prompt injection in an image's text is found by ``text.injection``, which the ``injection`` rule
+and the checks run while duos are generated (``generate.checks``) share.
 """

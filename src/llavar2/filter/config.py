@@ -6,7 +6,18 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .rules import DEFAULT_ORDER
+# The rules ``llavar2 filter`` applies by default, in order (``rules.RULES`` names them all).
+# Cheap, specific rules first: an empty answer is "empty", not also "ungrounded"; an echoed
+# injection is reported as such even when its payload is written in the image.
+DEFAULT_RULES = (
+    "length",
+    "injection",
+    "refusal",
+    "language",
+    "grounding",
+    "exact_duplicate",
+    "near_duplicate",
+)
 
 ScoreName = Literal["mifd", "ffd", "ifd", "vfd"]
 
@@ -50,6 +61,6 @@ class ScoreSelection(BaseModel):
 class FilterConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    rules: list[str] = Field(default_factory=lambda: list(DEFAULT_ORDER))  # in order
+    rules: list[str] = Field(default_factory=lambda: list(DEFAULT_RULES))  # in order
     rule_params: dict[str, dict[str, Any]] = Field(default_factory=dict)  # rule → parameters
     scores: ScoreSelection = Field(default_factory=ScoreSelection)

@@ -15,6 +15,7 @@ import hashlib
 import pickle
 from collections.abc import Hashable
 from functools import cache
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -22,6 +23,8 @@ from .scratch import scratch_db
 
 _PRIME = np.uint64((1 << 61) - 1)
 _LOW32 = np.uint64(0xFFFFFFFF)
+
+K = TypeVar("K", bound=Hashable)  # the key a text is added under (pickled), which query returns
 
 
 def shingles(tokens: list[str], n: int) -> set[str]:
@@ -84,7 +87,7 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     return best
 
 
-class LshIndex:
+class LshIndex(Generic[K]):
     """Signatures of the texts kept so far, bucketed by band, in a scratch table on disk: a set
     of hundreds of thousands of duos would otherwise hold a signature and a bucket entry per
     band for each in memory (kilobytes per duo)."""
@@ -120,7 +123,7 @@ class LshIndex:
             for band in range(self.bands)
         ]
 
-    def query(self, sig: np.ndarray) -> tuple[Hashable, float] | None:
+    def query(self, sig: np.ndarray) -> tuple[K, float] | None:
         """The indexed text most similar to ``sig`` (the earliest on ties) if its estimated
         similarity reaches the threshold, with that similarity; else None."""
         bands = self._band_keys(sig)
@@ -130,14 +133,14 @@ class LshIndex:
             "ORDER BY i",
             [v for pair in bands for v in pair],
         )
-        best: tuple[Hashable, float] | None = None
+        best: tuple[K, float] | None = None
         for _, key, other in found:
             sim = similarity(sig, np.frombuffer(other, dtype=sig.dtype))
             if sim >= self.threshold and (best is None or sim > best[1]):
                 best = (pickle.loads(key), sim)
         return best
 
-    def add(self, key: Hashable, sig: np.ndarray) -> None:
+    def add(self, key: K, sig: np.ndarray) -> None:
         i, self._n = self._n, self._n + 1
         self._db.execute("INSERT INTO kept VALUES (?, ?, ?)", (i, pickle.dumps(key), sig.tobytes()))
         self._db.executemany(

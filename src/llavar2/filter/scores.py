@@ -16,11 +16,11 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ..errors import UsageError
+from ..layout import SCORES
 from ..records import DuoScores
 from .config import ScoreSelection
 from .rules import Drop
 
-SCORES = "scores.jsonl"
 LABELS = {"mifd": "mIFD", "ffd": "FFD", "ifd": "IFD", "vfd": "VFD"}
 
 Key = tuple[str, int]  # (image id, duo index)
@@ -62,7 +62,7 @@ def score_record(path: Path, line: ScoreLine) -> DuoScores:
 
 def _unscorable(name: str, line: ScoreLine | None) -> Drop:
     if line is None:
-        return Drop("unscorable", "no line for this duo in scores.jsonl")
+        return Drop("unscorable", f"no line for this duo in {SCORES}")
     why = "; ".join(f"{term}: {reason}" for term, reason in sorted(line.unscorable.items()))
     return Drop("unscorable", f"{LABELS[name]} is None" + (f" ({why})" if why else ""))
 
@@ -104,12 +104,14 @@ def top_drops(ranked: list[tuple[float, Key]], selection: ScoreSelection) -> dic
     """Of ``ranked`` (score, key) in input order, the ones outside the best ``top_k`` (or the
     best ``top_fraction``, rounded down); ties go to the earlier duo."""
     n = len(ranked)
-    k = selection.top_k if selection.top_k is not None else math.floor(selection.top_fraction * n)
-    limit = (
-        f"--top-k {k}"
-        if selection.top_k is not None
-        else f"--top-fraction {selection.top_fraction:g} of {n} = {k}"
-    )
+    if selection.top_k is not None:
+        k = selection.top_k
+        limit = f"--top-k {k}"
+    elif selection.top_fraction is not None:
+        k = math.floor(selection.top_fraction * n)
+        limit = f"--top-fraction {selection.top_fraction:g} of {n} = {k}"
+    else:
+        raise ValueError("top_drops needs top_k or top_fraction")
     order = sorted(range(n), key=lambda i: (ranked[i][0], i))
     label = LABELS[selection.rank_by]
     return {

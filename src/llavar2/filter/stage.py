@@ -31,47 +31,15 @@ from tqdm import tqdm
 from ..errors import UsageError
 from ..join import merge_join
 from ..jsonl import atomic_open, dumps, read_jsonl, write_json_atomic
-from ..records import (
-    ConversationSet,
-    DuoConversation,
-    DuoScores,
-    EnrichedCaption,
-    OcrResult,
-    Record,
-)
-from ..runners import outputs as files
+from ..layout import CAPTIONS, CONVERSATIONS, DROPPED, FILTER_REPORT, KEPT, OCR, SCORES
+from ..records import ConversationSet, EnrichedCaption, FilteredDuo, OcrResult
 from .config import FilterConfig
 from .rules import Drop, DuoItem, ImageContext, Rule, build_rules
-from .scores import (
-    SCORES,
-    Key,
-    ScoreLine,
-    rank_value,
-    read_scores,
-    score_record,
-    threshold_drop,
-    top_drops,
-)
+from .scores import Key, ScoreLine, rank_value, read_scores, score_record, threshold_drop, top_drops
 
-KEPT = "kept.jsonl"
-DROPPED = "dropped.jsonl"
-REPORT = "filter_report.json"
 STEPS = ("rules", "scores", "top")  # in the order they run
 
 M = TypeVar("M", bound=BaseModel)
-
-
-class FilteredDuo(Record):
-    """One line of dropped.jsonl."""
-
-    id: str  # the image id
-    image: str
-    duo: int  # index in the ConversationSet's ``duos`` (as in scores.jsonl)
-    conversation: DuoConversation
-    step: str  # one of STEPS
-    reason: str
-    detail: str = ""
-    scores: DuoScores | None = None
 
 
 def _records(path: Path, model: type[M]) -> Iterator[M]:
@@ -118,18 +86,16 @@ def _decide(
 ) -> tuple[_Verdicts, Counter[str], dict[str, Any]]:
     """Pass 1: (the drops, input counts, each rule's parameters)."""
     try:
-        rules = build_rules(cfg.rules, cfg.rule_params)
-    except (KeyError, TypeError, ValueError) as e:
-        raise UsageError(str(e).strip('"')) from None
+        rules = build_rules(cfg.rules, cfg.rule_params)  # an unknown name: a UsageError already
+    except (TypeError, ValueError) as e:
+        raise UsageError(str(e)) from None
     selection = cfg.scores
     drops = _Verdicts()
     ranked: list[tuple[float, Key]] = []
     counts: Counter[str] = Counter()
     joined = merge_join(
-        merge_join(
-            _records(out / files.OCR, OcrResult), _records(out / files.CAPTIONS, EnrichedCaption)
-        ),
-        _records(out / files.CONVERSATIONS, ConversationSet),
+        merge_join(_records(out / OCR, OcrResult), _records(out / CAPTIONS, EnrichedCaption)),
+        _records(out / CONVERSATIONS, ConversationSet),
     )
     try:
         for (ocr, caption), convs in tqdm(
@@ -172,7 +138,7 @@ def _decide(
     return drops, counts, {name: _params(rule) for name, rule in rules}
 
 
-def run_filter(out: Path, cfg: FilterConfig, progress: bool = False) -> dict[str, Any]:
+def run(out: Path, cfg: FilterConfig, progress: bool = False) -> dict[str, Any]:
     """Filter the build in ``out``; returns the report (also written to filter_report.json)."""
     scores_path = out / SCORES
     scores = read_scores(scores_path) if scores_path.is_file() else None
@@ -189,7 +155,7 @@ def run_filter(out: Path, cfg: FilterConfig, progress: bool = False) -> dict[str
         atomic_open(out / KEPT) as kept_file,
         atomic_open(out / DROPPED) as dropped_file,
     ):
-        for convs in _records(out / files.CONVERSATIONS, ConversationSet):
+        for convs in _records(out / CONVERSATIONS, ConversationSet):
             keep = []
             for index, duo in enumerate(convs.duos):
                 if scores is not None:
@@ -246,5 +212,5 @@ def run_filter(out: Path, cfg: FilterConfig, progress: bool = False) -> dict[str
             "scores": cfg.scores.model_dump(mode="json") if scores is not None else None,
         },
     }
-    write_json_atomic(out / REPORT, report)
+    write_json_atomic(out / FILTER_REPORT, report)
     return report

@@ -241,11 +241,11 @@ def wilson_interval(successes: float, n: float, confidence: float = 0.95) -> tup
 
 
 def bootstrap_mean_ci(
-    values: Sequence[float],
+    values: Sequence[float] | np.ndarray,
     n_boot: int = 2000,
     seed: int = 0,
     confidence: float = 0.95,
-    weights: Sequence[float] | None = None,
+    weights: Sequence[float] | np.ndarray | None = None,
 ) -> tuple[float, float]:
     """Percentile bootstrap CI of the mean (sum w v / sum w if ``weights``), resampling the
     (value, weight) pairs with replacement (numpy Generator seeded with ``seed``). nan values

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from ..layout import HUMAN_EVAL_LINKS
 from ..prompts import load_template
 from . import agreement as ag
 from .ratings import Ratings, TaskSet, load_ratings
@@ -144,10 +145,10 @@ def _agreement(
     present = [j for j in range(len(raters)) if any(row[j] is not None for row in matrix)]
     matrix = [[row[j] for j in present] for row in matrix]
     raters = [raters[j] for j in present]
-    level = "ordinal" if ordinal else "nominal"
+    level: ag.Level = "ordinal" if ordinal else "nominal"
     alpha = ag.krippendorff_alpha(matrix, categories, level)
     lo, hi = ag.bootstrap_alpha(matrix, categories, level, seed=seed)
-    weights = "quadratic" if ordinal else None
+    weights: ag.Weights = "quadratic" if ordinal else None
     pairs = ag.pairwise_cohen(matrix, categories, weights)
     return {
         "tasks": len(matrix),
@@ -209,8 +210,9 @@ def analyze(folder: Path, ratings_paths: Sequence[Path], seed: int = 0) -> dict[
     rule = rubric.data["acceptable"]
     accept: dict[str, float] = {}
     for task in duos:
-        verdicts = [acceptable(r["values"], rule) for r in by_task[task["task_id"]]]
-        verdicts = [v for v in verdicts if v is not None]
+        verdicts = [
+            v for r in by_task[task["task_id"]] if (v := acceptable(r["values"], rule)) is not None
+        ]
         if verdicts:
             accept[task["task_id"]] = sum(verdicts) / len(verdicts)
 
@@ -298,7 +300,7 @@ def _judge_vs_people(
                     pairs.append([item["values"][c["key"]], verdict])
             if not pairs:
                 continue
-            level = "ordinal" if c["scale"] == "ordinal" else "nominal"
+            level: ag.Level = "ordinal" if c["scale"] == "ordinal" else "nominal"
             entry = {
                 "tasks": len(pairs),
                 "percent": _num(ag.percent_agreement(pairs, c["options"])),
@@ -363,9 +365,6 @@ def write_report(report: dict[str, Any], out: Path) -> list[Path]:
     return [out / "report.json", out / "report.md", *plots]
 
 
-LINKS = "human_eval.json"  # in the build folder: the human-eval reports llavar2 report links
-
-
 def link_from_build(report: dict[str, Any], report_md: Path) -> Path | None:
     """Record the report in ``<build>/human_eval.json`` (one entry per report file, the latest
     analysis replacing an earlier one), for ``llavar2 report``; None when the build folder the
@@ -373,7 +372,7 @@ def link_from_build(report: dict[str, Any], report_md: Path) -> Path | None:
     build = Path(report["build"]) if report.get("build") else None
     if build is None or not build.is_dir():
         return None
-    path = build / LINKS
+    path = build / HUMAN_EVAL_LINKS
     links = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"reports": []}
     key = str(report_md.resolve())
     alpha = report["agreement"].get("correctness", {}).get("alpha")

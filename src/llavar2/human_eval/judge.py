@@ -20,16 +20,19 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import OpenAIConfig
 from ..errors import ItemRejected, UsageError
-from ..generate.llm.messages import defuse, fill
+from ..layout import BUILD, recorded_images_dir
 from ..prompts import Template, load_template
 from ..report.build_files import Build
 from .page import SCHEMA_VERSION
 from .ratings import TaskSet
 from .sample import SampleConfig, sample_build
+
+if TYPE_CHECKING:
+    from ..clients.openai import ChatSession
 
 # The blocks of the judge's prompts: text inside them cannot close one early (see defuse).
 DELIMITERS = ("caption", "ocr_text", "caption_a", "caption_b")
@@ -87,9 +90,18 @@ def combine(values: Sequence[Any], criterion: dict[str, Any]) -> Any:
     return None if len(ranked) > 1 and ranked[0][1] == ranked[1][1] else ranked[0][0]
 
 
+def _filled(template: Template, **values: str) -> str:
+    """The template's user prompt with ``values``, each inside its block (see ``defuse``)."""
+    from ..backends.llm.messages import defuse, fill  # not at import: loads the openai client
+
+    return fill(template.data["user"], **{k: defuse(v, DELIMITERS) for k, v in values.items()})
+
+
 def _contexts(out: Path, ids: set[str]) -> dict[str, dict[str, Any]]:
     """Per image id: the enriched caption, the clean OCR text and the image file."""
-    images_dir = Path(json.loads((out / "build.json").read_text(encoding="utf-8"))["images_dir"])
+    images_dir = recorded_images_dir(out)
+    if images_dir is None:
+        raise UsageError(f"{out} has no {BUILD}: the images folder is unknown")
     found = {}
     for entry in Build(out).entries():
         if entry.image.id in ids:
@@ -105,7 +117,7 @@ class Judge:
     def __init__(
         self, config: OpenAIConfig, rubric: str, repeats: int, with_image: bool, max_pixels: int
     ):
-        from ..backends.openai_api.session import ChatSession
+        from ..clients.openai import ChatSession
 
         if rubric not in RUBRICS:
             raise UsageError(f"unknown rubric {rubric!r}; one of {', '.join(RUBRICS)}")
@@ -118,14 +130,15 @@ class Judge:
         self.with_image = with_image
         # One session per repeat: the seed is part of each request (and of its cache key). They
         # share the first one's usage, so that --max-requests and the counts are per run.
-        self.sessions = [ChatSession(self.config, seed, max_pixels) for seed in range(repeats)]
-        for session in self.sessions[1:]:
-            session.usage = session.client.usage = self.sessions[0].usage
+        self.sessions: list[ChatSession] = []
+        for seed in range(repeats):
+            shared = self.sessions[0].usage if self.sessions else None
+            self.sessions.append(ChatSession(self.config, seed, max_pixels, shared))
         self.parse_failures = 0
         self.flips = 0
 
     def _messages(self, user: str, image: Path) -> list[dict[str, Any]]:
-        from ..backends.openai_api.images import image_reference
+        from ..clients.openai import image_reference
 
         content: list[dict[str, Any]] = [{"type": "text", "text": user}]
         if self.with_image:  # the client puts the image's data URL in place of the reference
@@ -141,7 +154,7 @@ class Judge:
         ]
 
     async def _ask(
-        self, session: Any, user: str, image: Path, criteria: list[dict[str, Any]]
+        self, session: ChatSession, user: str, image: Path, criteria: list[dict[str, Any]]
     ) -> dict[str, Any] | None:
         try:
             reply = await session.client.complete(
@@ -152,28 +165,18 @@ class Judge:
         return parse_reply(reply.content, criteria)
 
     def _duo_prompt(self, task: dict[str, Any], ctx: dict[str, Any]) -> str:
-        return fill(
-            self.template.data["user"],
-            **{
-                k: defuse(v, DELIMITERS)
-                for k, v in {
-                    "caption": ctx["caption"],
-                    "ocr_text": ctx["ocr_text"],
-                    "question": task["question"],
-                    "answer": task["answer"],
-                    "explain_question": task["explain_question"],
-                    "explain_answer": task["explain_answer"],
-                }.items()
-            },
+        return _filled(
+            self.template,
+            caption=ctx["caption"],
+            ocr_text=ctx["ocr_text"],
+            question=task["question"],
+            answer=task["answer"],
+            explain_question=task["explain_question"],
+            explain_answer=task["explain_answer"],
         )
 
     def _pair_prompt(self, ctx: dict[str, Any], a: str, b: str) -> str:
-        return fill(
-            self.template.data["user"],
-            ocr_text=defuse(ctx["ocr_text"], DELIMITERS),
-            caption_a=defuse(a, DELIMITERS),
-            caption_b=defuse(b, DELIMITERS),
-        )
+        return _filled(self.template, ocr_text=ctx["ocr_text"], caption_a=a, caption_b=b)
 
     def rate(
         self, tasks: list[dict[str, Any]], contexts: dict[str, dict[str, Any]]
@@ -183,7 +186,7 @@ class Judge:
         pref = [c for c in self.criteria if c["key"] == "preference"]
         for session in self.sessions:
 
-            async def ask(i: int, session: Any = session) -> Any:
+            async def ask(i: int, session: ChatSession = session) -> Any:
                 task, ctx = tasks[i], contexts[tasks[i]["id"]]
                 if self.kind == "duo":
                     return await self._ask(

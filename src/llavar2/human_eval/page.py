@@ -50,8 +50,8 @@ def page_data(
 
 
 def render_page(data: dict[str, Any]) -> str:
-    template = (
-        resources.files(__package__).joinpath("assets", "annotate.html").read_text(encoding="utf-8")
+    template = (resources.files(__package__) / "assets" / "annotate.html").read_text(
+        encoding="utf-8"
     )
     if template.count(PLACEHOLDER) != 1:
         raise RuntimeError(f"annotate.html must hold {PLACEHOLDER} exactly once")

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from ..layout import BUILD, recorded_images_dir
 from ..report.build_files import Build, ImageEntry
 from ..report.stats import SOURCE_COLUMNS
 
@@ -164,10 +165,10 @@ def _covered(sizes: dict[str, int], quota: dict[str, int]) -> float:
 
 
 def _images_dir(out: Path) -> Path:
-    path = out / "build.json"
-    if not path.is_file():
-        raise UsageError(f"{out} has no build.json: the images folder is unknown")
-    return Path(json.loads(path.read_text(encoding="utf-8"))["images_dir"])
+    images_dir = recorded_images_dir(out)
+    if images_dir is None:
+        raise UsageError(f"{out} has no {BUILD}: the images folder is unknown")
+    return images_dir
 
 
 def _data_url(path: Path) -> str:

@@ -1,31 +1,6 @@
-"""Ingest stage: a caption manifest and an images folder become validated ``ImageRecord``s."""
+"""Ingest stage: a caption manifest and an images folder become validated ``ImageRecord``s.
 
-from __future__ import annotations
-
-from collections.abc import Iterable, Iterator
-from pathlib import Path
-
-from ..imaging import DEFAULT_MAX_PIXELS
-from ..records import ImageRecord, Reject
-from .manifest import FORMATS, ManifestRow, read_manifest
-from .validate import RowRejected, Seen, reject_for, validate_row
-
-__all__ = ["DEFAULT_MAX_PIXELS", "FORMATS", "Seen", "ingest", "read_manifest"]
-
-
-def ingest(
-    rows: Iterable[ManifestRow],
-    images_dir: Path,
-    seen: Seen | None = None,
-    max_pixels: int = DEFAULT_MAX_PIXELS,
-) -> Iterator[ImageRecord | Reject]:
-    """One ImageRecord or one Reject per manifest row, in manifest order."""
-    seen = seen if seen is not None else Seen()
-    for row in rows:
-        try:
-            record = validate_row(row, images_dir, seen, max_pixels)
-        except RowRejected as err:
-            yield reject_for(row, err)
-        else:
-            seen.add(record)
-            yield record
+* ``manifest``: the manifest's rows (JSONL, CSV, Parquet or LLaVA JSON), unvalidated;
+* ``validate``: the checks that make a row an ``ImageRecord`` or a ``Reject``;
+* ``stage``: the rows of a manifest in, their records out (``run``).
+"""

@@ -11,6 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -152,8 +153,9 @@ def _check_image(path: Path, rel: str, max_pixels: int) -> tuple[int, int, str]:
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
-def _clean(value: object) -> object:
-    """Manifest extras are kept verbatim, except text that is not UTF-8 (replaced by U+FFFD)."""
+def _clean(value: Any) -> Any:
+    """Manifest extras (JSON values) are kept verbatim, except text that is not UTF-8 (replaced
+    by U+FFFD)."""
     if isinstance(value, str):  # bad bytes arrive as (escaped) surrogates: one U+FFFD each
         return _SURROGATES.sub("\ufffd", value)
     if isinstance(value, list):

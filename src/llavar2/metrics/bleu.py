@@ -41,6 +41,7 @@ MAX_N = 4
 TINY = 1e-15  # pycocoevalcap bleu_scorer: "so that if guess is 0 still return 0"
 SMALL = 1e-9
 
+HELP = "caption BLEU-{n}, as pycocoevalcap 1.2 computes it"
 REFERENCE = (
     "pycocoevalcap 1.2 pycocoevalcap.bleu.bleu.Bleu(n=4).compute_score, i.e. "
     "BleuScorer.compute_score(option='closest'): corpus BLEU-{n} = score[{k}], per item = "
@@ -158,28 +159,28 @@ class _Bleu:
         )
 
 
-@METRICS.register("bleu_1")
+@METRICS.register("bleu_1", help=HELP.format(n=1))
 class Bleu1(_Bleu):
     n = 1
     name = "bleu_1"
     reference = REFERENCE.format(n=1, k=0)
 
 
-@METRICS.register("bleu_2")
+@METRICS.register("bleu_2", help=HELP.format(n=2))
 class Bleu2(_Bleu):
     n = 2
     name = "bleu_2"
     reference = REFERENCE.format(n=2, k=1)
 
 
-@METRICS.register("bleu_3")
+@METRICS.register("bleu_3", help=HELP.format(n=3))
 class Bleu3(_Bleu):
     n = 3
     name = "bleu_3"
     reference = REFERENCE.format(n=3, k=2)
 
 
-@METRICS.register("bleu_4")
+@METRICS.register("bleu_4", help=HELP.format(n=4))
 class Bleu4(_Bleu):
     n = 4
     name = "bleu_4"

@@ -87,7 +87,7 @@ def _compute(corpus: CaptionCorpus, stats: list[OrderStats]) -> tuple[float, np.
     return float(np.mean(scores)), scores
 
 
-@METRICS.register("cider")
+@METRICS.register("cider", help="caption CIDEr-D, as pycocoevalcap 1.2 computes it")
 class Cider:
     name: ClassVar[str] = "cider"
     reference: ClassVar[str] = (

@@ -61,7 +61,7 @@ def _compute(corpus: CaptionCorpus) -> tuple[float, np.ndarray]:
     return float(np.mean(scores)), scores
 
 
-@METRICS.register("rouge_l")
+@METRICS.register("rouge_l", help="caption ROUGE-L F, as pycocoevalcap 1.2 computes it")
 class RougeL:
     name: ClassVar[str] = "rouge_l"
     reference: ClassVar[str] = (

@@ -1,6 +1,7 @@
 """The OCR stage: text lines with boxes and scores, in reading order (DESIGN §1).
 
-Engines live in a registry, one module each; importing this package registers them::
+Engines live in a registry (``ENGINES``), one module each in ``engines/``; importing this
+package registers them::
 
     from llavar2 import ocr
     from llavar2.records import ImageRecord
@@ -12,7 +13,7 @@ Engines live in a registry, one module each; importing this package registers th
 
 from __future__ import annotations
 
-from . import rapid, tesseract  # noqa: F401  (register the engines)
+from . import engines  # noqa: F401  (registers the engines)
 from .base import ENGINES, EngineUnavailable, OcrEngine, get_engine, to_rgb
 from .cache import OcrCache, cache_key
 from .layout import order_lines

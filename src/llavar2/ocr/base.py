@@ -25,7 +25,7 @@ class OcrEngine(ABC):
     name: ClassVar[str]
     version: str  # package version + model/configuration identity: part of the OCR cache key
 
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(self, threads: int | None = None) -> None:  # noqa: B027  (no setup by default)
         """``threads``: CPU threads the engine may use; None lets it decide (all cores)."""
 
     @abstractmethod
@@ -34,11 +34,12 @@ class OcrEngine(ABC):
 
 
 ENGINES: Registry[type[OcrEngine]] = Registry("OCR engine")
+DEFAULT_ENGINE = "rapidocr"  # installed with llavar2; the others are optional
 
 
 def get_engine(name: str, threads: int | None = None) -> OcrEngine:
-    """Build the engine registered as ``name`` (KeyError if unknown, EngineUnavailable if it
-    is not installed)."""
+    """Build the engine registered as ``name`` (``UnknownName`` if unknown, EngineUnavailable
+    if it is not installed)."""
     return ENGINES.get(name)(threads=threads)
 
 

@@ -49,6 +49,7 @@ from rapidfuzz import fuzz
 from wordfreq import zipf_frequency
 
 from ..records import OcrLine
+from ..text.words import collapse_spaces
 
 GATE_VERSION = "ocr-gate@3"
 
@@ -354,7 +355,7 @@ def _overlap(a: OcrLine, b: OcrLine) -> float:
 
 
 def _key(text: str) -> str:
-    return " ".join(text.lower().split())
+    return collapse_spaces(text.lower())
 
 
 def _duplicates(lines: list[OcrLine], quality: list[float]) -> set[int]:

@@ -11,15 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..text.edit_distance import edit_distance
-
-
-def normalize_whitespace(text: str) -> str:
-    return " ".join(text.split())
+from ..text.words import collapse_spaces
 
 
 def character_errors(hypothesis: str, reference: str) -> tuple[int, int]:
     """(edit distance, reference length) over characters, whitespace normalised."""
-    hyp, ref = normalize_whitespace(hypothesis), normalize_whitespace(reference)
+    hyp, ref = collapse_spaces(hypothesis), collapse_spaces(reference)
     return edit_distance(hyp, ref), len(ref)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sized
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from ..imaging import DEFAULT_MAX_PIXELS, TooManyPixels, open_checked
 from ..records import ImageRecord, OcrLine, OcrResult, Reject
-from .base import OcrEngine, get_engine, to_rgb
+from .base import DEFAULT_ENGINE, OcrEngine, get_engine, to_rgb
 from .cache import CachedOcr, OcrCache, cache_key
 from .gate import DEFAULT_LANGUAGE, check_language, gate_lines
 from .layout import order_lines
@@ -162,7 +162,7 @@ def _pool_map(
 def run_ocr(
     images: Iterable[ImageRecord],
     images_dir: Path,
-    engine: str = "rapidocr",
+    engine: str = DEFAULT_ENGINE,
     workers: int = 1,
     cache_dir: Path | None = None,
     progress: bool = False,
@@ -172,7 +172,7 @@ def run_ocr(
 ) -> Iterator[OcrResult | Reject]:
     """One OcrResult or Reject per input image, in input order, streamed.
 
-    ``engine`` is checked before this returns (KeyError if unknown, EngineUnavailable if not
+    ``engine`` is checked before this returns (UnknownName if unknown, EngineUnavailable if not
     installed), and so is ``language`` (ValueError if the quality gate does not know it: see
     ``llavar2.ocr.gate``); ``total`` (or ``len(images)``) gives the progress bar its ETA; an
     image with more than ``max_pixels`` pixels is rejected as ``too_many_pixels`` without being
@@ -197,8 +197,8 @@ def run_ocr(
     else:
         results = _pool_map(images, workers, engine, images_dir, cache_dir, max_pixels, language)
     if progress:
-        if total is None and hasattr(images, "__len__"):
-            total = len(images)  # type: ignore[arg-type]
+        if total is None and isinstance(images, Sized):
+            total = len(images)
         results = iter(
             tqdm(results, total=total, unit="img", desc=f"ocr ({engine})", dynamic_ncols=True)
         )

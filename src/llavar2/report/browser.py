@@ -95,8 +95,11 @@ class BrowserWriter:
         image = entry.image
         thumb = f"thumbs/{image.sha256}.jpg"
         source_file = self.images_dir / image.image if self.images_dir else None
-        if source_file is None or not _thumbnail(source_file, self.folder / thumb, self.max_pixels):
-            thumb, self.missing_pictures = None, self.missing_pictures + 1
+        shown = source_file is not None and _thumbnail(
+            source_file, self.folder / thumb, self.max_pixels
+        )
+        if not shown:
+            self.missing_pictures += 1
         convs = entry.conversations
         duos = [_duo_card(entry, i, d, filtered) for i, d in enumerate(convs.duos)] if convs else []
         gen_dropped = [
@@ -109,10 +112,10 @@ class BrowserWriter:
             for d in (convs.dropped if convs else [])
         ]
         ocr = entry.ocr
-        card = {
+        card: dict[str, Any] = {
             "id": image.id,
             "image": image.image,
-            "thumb": thumb,
+            "thumb": thumb if shown else None,
             "meta": image.meta,
             # OCR boxes are in the pixels of the image OCR read; the overlay scales them.
             "w": ocr.width if ocr else image.width,

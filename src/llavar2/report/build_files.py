@@ -17,28 +17,34 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from .. import layout
 from ..errors import UsageError
-from ..filter.stage import DROPPED, KEPT, REPORT, FilteredDuo
 from ..join import left_join
 from ..jsonl import read_jsonl
-from ..records import ConversationSet, DuoScores, EnrichedCaption, ImageRecord, OcrResult, Reject
-from ..runners import outputs as files
-from ..score import SCORES
+from ..records import (
+    ConversationSet,
+    DuoScores,
+    EnrichedCaption,
+    FilteredDuo,
+    ImageRecord,
+    OcrResult,
+    Reject,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
 # The files the report reads, in the order the stages write them, and what makes each.
 KNOWN_FILES = {
-    files.IMAGES: "llavar2 build (ingest)",
-    files.OCR: "llavar2 build (OCR)",
-    files.CAPTIONS: "llavar2 build (enriched captions)",
-    files.CONVERSATIONS: "llavar2 build (duo conversations)",
-    files.REJECTS: "llavar2 build",
-    files.SUMMARY: "llavar2 build",
-    SCORES: "llavar2 score",
-    KEPT: "llavar2 filter",
-    DROPPED: "llavar2 filter",
-    REPORT: "llavar2 filter",
+    layout.IMAGES: "llavar2 build (ingest)",
+    layout.OCR: "llavar2 build (OCR)",
+    layout.CAPTIONS: "llavar2 build (enriched captions)",
+    layout.CONVERSATIONS: "llavar2 build (duo conversations)",
+    layout.REJECTS: "llavar2 build",
+    layout.SUMMARY: "llavar2 build",
+    layout.SCORES: "llavar2 score",
+    layout.KEPT: "llavar2 filter",
+    layout.DROPPED: "llavar2 filter",
+    layout.FILTER_REPORT: "llavar2 filter",
 }
 
 
@@ -83,31 +89,31 @@ class Build:
 
     def __init__(self, out: Path):
         self.out = out
-        if not (out / files.IMAGES).is_file():
-            raise UsageError(f"{out} is not a build folder (no {files.IMAGES})")
+        if not (out / layout.IMAGES).is_file():
+            raise UsageError(f"{out} is not a build folder (no {layout.IMAGES})")
         self.present = {name: (out / name).is_file() for name in KNOWN_FILES}
-        self.filtered = self.present[KEPT] and self.present[DROPPED]
+        self.filtered = self.present[layout.KEPT] and self.present[layout.DROPPED]
 
     def _optional(self, name: str, model: type[M]) -> Iterator[M]:
         return records(self.out / name, model) if self.present[name] else iter(())
 
     def rejects(self) -> Iterator[Reject]:
-        return self._optional(files.REJECTS, Reject)
+        return self._optional(layout.REJECTS, Reject)
 
     def entries(self) -> Iterator[ImageEntry]:
         by_id: dict[str, list[Reject]] = defaultdict(list)
         for reject in self.rejects():
             if reject.id is not None:
                 by_id[reject.id].append(reject)
-        joined: Iterator[Any] = records(self.out / files.IMAGES, ImageRecord)
+        joined: Iterator[Any] = records(self.out / layout.IMAGES, ImageRecord)
         for name, model in (
-            (files.OCR, OcrResult),
-            (files.CAPTIONS, EnrichedCaption),
-            (files.CONVERSATIONS, ConversationSet),
+            (layout.OCR, OcrResult),
+            (layout.CAPTIONS, EnrichedCaption),
+            (layout.CONVERSATIONS, ConversationSet),
         ):
             joined = left_join(joined, self._optional(name, model))
-        joined = left_join(joined, _grouped(self._optional(SCORES, DuoScores)))
-        joined = left_join(joined, _grouped(self._optional(DROPPED, FilteredDuo)))
+        joined = left_join(joined, _grouped(self._optional(layout.SCORES, DuoScores)))
+        joined = left_join(joined, _grouped(self._optional(layout.DROPPED, FilteredDuo)))
         try:
             for ((((image, ocr), caption), convs), scores), dropped in joined:
                 yield ImageEntry(

@@ -8,6 +8,7 @@ import os
 from collections import Counter
 from pathlib import Path
 
+from .. import layout
 from .build_files import KNOWN_FILES, Build
 from .charts import Chart
 from .histograms import FixedBins, IntHistogram
@@ -130,7 +131,7 @@ def _stages(
 ) -> None:
     w("## Counts per stage", "")
     shown = [k for k in STAGES if (filtered or "filter" not in k) and (scored or "scored" not in k)]
-    series = {THIS: [s.stages[k] for k in shown]}
+    series: dict[str, list[float]] = {THIS: [s.stages[k] for k in shown]}
     if ref:
         series[REF] = [ref.stages[k] for k in shown]
     w.chart(Chart("stages", "Records per stage", "stage", shown, series, "records"))
@@ -146,7 +147,7 @@ def _stages(
 
 def _rejects_and_drops(w: Writer, s: DatasetStats, ref: DatasetStats | None, build: Build) -> None:
     w("## Rejected inputs", "")
-    if not build.present["rejects.jsonl"]:
+    if not build.present[layout.REJECTS]:
         w("rejects.jsonl is absent: no rejects are known.", "")
     elif not s.rejects:
         w("No input was rejected.", "")
@@ -265,14 +266,14 @@ def _ocr(w: Writer, s: DatasetStats, ref: DatasetStats | None) -> None:
         "| caption | OCR words | mentioned | coverage |" + (" reference coverage |" if ref else ""),
         "|---|---:|---:|---:|" + ("---:|" if ref else ""),
     )
+
+    def share(st: DatasetStats, kind: str) -> str:
+        return f"{_pct(st.coverage_words[kind], st.coverage_words[f'OCR ({kind})']):.1f} %"
+
     for kind in s.coverage:
-
-        def share(st: DatasetStats) -> str:
-            return f"{_pct(st.coverage_words[kind], st.coverage_words[f'OCR ({kind})']):.1f} %"
-
         w(
             f"| {kind} | {s.coverage_words[f'OCR ({kind})']} | {s.coverage_words[kind]} | "
-            f"{share(s)} |" + (f" {share(ref)} |" if ref else "")
+            f"{share(s, kind)} |" + (f" {share(ref, kind)} |" if ref else "")
         )
     w("", f"{s.no_ocr_text} images have no OCR words and no coverage share.", "")
     for kind, hist in s.coverage.items():
@@ -373,7 +374,7 @@ def _duplicates(w: Writer, s: DatasetStats, ref: DatasetStats | None) -> None:
 
 def _scores(w: Writer, s: DatasetStats, build: Build) -> None:
     w("## Scores (mIFD, FFD)", "")
-    if not build.present["scores.jsonl"]:
+    if not build.present[layout.SCORES]:
         w("scores.jsonl is absent (run `llavar2 score`).", "")
         return
     for name, hist in s.scores.items():
@@ -395,7 +396,7 @@ def _scores(w: Writer, s: DatasetStats, build: Build) -> None:
 def _human_eval(w: Writer, build: Build) -> None:
     """The human-eval reports of this build (``llavar2 human-eval analyze`` lists them in
     ``human_eval.json``), linked with their headline figures."""
-    path = build.out / "human_eval.json"
+    path = build.out / layout.HUMAN_EVAL_LINKS
     if not path.is_file():
         return
     w(
@@ -432,7 +433,7 @@ def sections(
         "",
     )
     _files(w, build)
-    _stages(w, s, ref, build.filtered, build.present["scores.jsonl"])
+    _stages(w, s, ref, build.filtered, build.present[layout.SCORES])
     _rejects_and_drops(w, s, ref, build)
     _lengths(w, s, ref)
     _types(w, s, ref, build.filtered)

@@ -14,8 +14,8 @@ from typing import Any
 
 from tqdm import tqdm
 
-from ..text.words import words
 from ..records import DuoScores, Reject
+from ..text.words import words
 from .build_files import Build, ImageEntry
 from .histograms import FixedBins, IntHistogram
 from .texts import answer_type, language, n_words, ocr_coverage

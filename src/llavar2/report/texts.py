@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import unicodedata
 
-from ..generate.offline.entities import find_entities
 from ..text.common_english import COMMON_ENGLISH
+from ..text.entities import find_entities
 from ..text.words import words
 
 YES_NO = frozenset({"yes", "no"})

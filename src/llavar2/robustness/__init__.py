@@ -1,9 +1,9 @@
 """Robustness suite (DESIGN §7): re-run an evaluation on perturbed copies of its images, per
-perturbation and severity, and report how the score falls (``llavar2 robustness``)."""
+perturbation and severity, and report how the score falls (``llavar2 robustness``).
 
-from __future__ import annotations
+* ``perturbations``: one module per perturbation, registered in ``PERTURBATIONS``;
+* ``suite``: the perturbed images and the runs (``run_suite``); ``report``: what it writes.
 
-from .perturbations import PERTURBATIONS, SEVERITIES
-from .suite import perturb_image, run_suite
-
-__all__ = ["PERTURBATIONS", "SEVERITIES", "perturb_image", "run_suite"]
+Submodules are imported where they are used, so that listing the perturbations does not load
+the evaluation.
+"""

@@ -21,8 +21,9 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from ..evaluate import Benchmark, run_evaluation
+from ..evaluate import stage as evaluate_stage
 from ..evaluate.answerers import Answerer
+from ..evaluate.benchmarks import Benchmark
 from ..imaging import DEFAULT_MAX_PIXELS
 from ..ingest.validate import RowRejected, resolve_image
 from ..jsonl import atomic_open
@@ -83,8 +84,9 @@ def run_suite(
     progress: bool = False,
     **evaluation: Any,
 ) -> dict[str, Any]:
-    """Evaluate clean and perturbed; ``evaluation`` goes to ``run_evaluation`` (task, metrics,
-    with_ocr, ocr_engine, ocr_cache, max_pixels: images over it are not perturbed either)."""
+    """Evaluate clean and perturbed; ``evaluation`` goes to the evaluate stage's ``run`` (task,
+    metrics, with_ocr, ocr_engine, ocr_cache, max_pixels: images over it are not perturbed
+    either)."""
     for name in perturbations:
         PERTURBATIONS.get(name)  # unknown names fail before any work
     runs: dict[str, dict[str, Any]] = {}
@@ -104,7 +106,7 @@ def run_suite(
                 evaluation.get("max_pixels", DEFAULT_MAX_PIXELS),
             )
             label = f"{name}-{severity}"
-        runs[label] = run_evaluation(
+        runs[label] = evaluate_stage.run(
             bench, folder, answerer, out / "runs" / f"{label}.json", **evaluation
         )
     return write_report(out, runs, perturbations, severities, seed)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter, deque
-from collections.abc import Container, Iterable, Iterator
+from collections.abc import Container, Generator, Iterable, Iterator
 from contextlib import closing
 from itertools import chain, islice
 from pathlib import Path
@@ -19,13 +19,16 @@ from typing import Any
 
 from tqdm import tqdm
 
-from .. import generate, ingest, ocr
+from .. import layout, ocr
 from ..backends import BACKENDS
 from ..config import BuildConfig
 from ..errors import RunIncomplete, UsageError
-from ..export import export
+from ..export import stage as export_stage
+from ..generate.stage import converse, enrich
 from ..imaging import file_sha256
-from ..ingest.manifest import detect_format, printable_name
+from ..ingest import stage as ingest_stage
+from ..ingest.manifest import detect_format, printable_name, read_manifest
+from ..ingest.validate import Seen
 from ..join import merge_join
 from ..jsonl import ResumableJsonl, read_jsonl, remove_stale_temporaries, write_json_atomic
 from ..keyset import KeyUnion
@@ -61,14 +64,14 @@ def _count_pending(path: Path, done: Container[Any]) -> int:
 
 
 def _ingest(cfg: BuildConfig, rejects: ResumableJsonl) -> None:
-    with ResumableJsonl(cfg.out / files.IMAGES, lambda o: o["row"], compact=True) as images:
-        seen = ingest.Seen()
+    with ResumableJsonl(cfg.out / layout.IMAGES, lambda o: o["row"], compact=True) as images:
+        seen = Seen()
         for record in read_jsonl(images.path, ImageRecord):  # rebuild duplicate checks on resume
             seen.add(record)
         done_rows = images.done | files.rejected_ids(rejects, "ingest")
-        rows = (r for r in ingest.read_manifest(cfg.captions) if r.row not in done_rows)
+        rows = (r for r in read_manifest(cfg.captions) if r.row not in done_rows)
         _drain(
-            ingest.ingest(rows, cfg.images_dir, seen, cfg.max_pixels),
+            ingest_stage.run(rows, cfg.images_dir, seen, cfg.max_pixels),
             images,
             rejects,
             "ingest",
@@ -77,9 +80,9 @@ def _ingest(cfg: BuildConfig, rejects: ResumableJsonl) -> None:
 
 
 def _ocr(cfg: BuildConfig, rejects: ResumableJsonl) -> None:
-    with files.open_by_id(cfg.out / files.OCR) as out:
+    with files.open_by_id(cfg.out / layout.OCR) as out:
         done = out.done | files.rejected_ids(rejects, "ocr")
-        todo = _pending(read_jsonl(cfg.out / files.IMAGES, ImageRecord), done)
+        todo = _pending(read_jsonl(cfg.out / layout.IMAGES, ImageRecord), done)
         results = ocr.run_ocr(
             todo,
             cfg.images_dir,
@@ -90,7 +93,12 @@ def _ocr(cfg: BuildConfig, rejects: ResumableJsonl) -> None:
             language=cfg.language,
         )
         _drain(
-            results, out, rejects, "ocr", cfg.progress, _count_pending(cfg.out / files.IMAGES, done)
+            results,
+            out,
+            rejects,
+            "ocr",
+            cfg.progress,
+            _count_pending(cfg.out / layout.IMAGES, done),
         )
 
 
@@ -103,16 +111,16 @@ def _enrich_and_qa(
     conversations.jsonl stay in input order, so a resume works as with stages run one after
     the other. ``enrich_end`` gets the ``_clock()`` reading at which enrich finished."""
     with (
-        files.open_by_id(cfg.out / files.CAPTIONS) as captions,
-        files.open_by_id(cfg.out / files.CONVERSATIONS) as out,
+        files.open_by_id(cfg.out / layout.CAPTIONS) as captions,
+        files.open_by_id(cfg.out / layout.CONVERSATIONS) as out,
     ):
         qa_done = out.done | files.rejected_ids(rejects, "qa")
         enrich_done = captions.done | files.rejected_ids(rejects, "enrich")
 
         def pairs() -> Iterator[tuple[ImageRecord, OcrResult]]:
             return merge_join(
-                read_jsonl(cfg.out / files.IMAGES, ImageRecord),
-                read_jsonl(cfg.out / files.OCR, OcrResult),
+                read_jsonl(cfg.out / layout.IMAGES, ImageRecord),
+                read_jsonl(cfg.out / layout.OCR, OcrResult),
             )
 
         # Captions of earlier runs come first: they precede this run's in captions.jsonl.
@@ -127,8 +135,8 @@ def _enrich_and_qa(
                     sent.append(item)
                     yield item
 
-        def new_captions() -> Iterator[tuple[ImageRecord, OcrResult, EnrichedCaption]]:
-            with closing(generate.enrich(to_enrich(), backend)) as results:
+        def new_captions() -> Generator[tuple[ImageRecord, OcrResult, EnrichedCaption]]:
+            with closing(enrich(to_enrich(), backend)) as results:
                 for result in results:
                     image, ocr_result = sent.popleft()
                     (rejects if isinstance(result, Reject) else captions).write(result)
@@ -144,13 +152,13 @@ def _enrich_and_qa(
         try:
             # Images enrich rejected (no_clean_text, ...) never reach qa: not in the total.
             _drain(
-                generate.converse(items, backend, cfg.grounding, cfg.grounding_min_score),
+                converse(items, backend, cfg.grounding, cfg.grounding_min_score),
                 out,
                 rejects,
                 "enrich+qa",
                 cfg.progress,
                 _count_pending(
-                    cfg.out / files.OCR,
+                    cfg.out / layout.OCR,
                     KeyUnion(*qa_done.sets, files.rejected_ids(rejects, "enrich")),
                 ),
                 backend,
@@ -168,12 +176,12 @@ def _count(cfg: BuildConfig) -> dict[str, Any]:
     """Counts over the whole build folder (not just this run), one streaming pass per file."""
     out = cfg.out
     reasons: Counter[str] = Counter()
-    for r in _read(out / files.REJECTS, Reject):
+    for r in _read(out / layout.REJECTS, Reject):
         reasons[f"{r.stage}:{r.reason}"] += 1
     ocr_records = ocr_lines = 0
     line_flags: Counter[str] = Counter()
     flagged = 0
-    for result in _read(out / files.OCR, OcrResult):
+    for result in _read(out / layout.OCR, OcrResult):
         ocr_records += 1
         ocr_lines += len(result.lines)
         for line in result.lines:
@@ -181,17 +189,17 @@ def _count(cfg: BuildConfig) -> dict[str, Any]:
             line_flags.update(line.flags)
     sets = duos = 0
     dropped: Counter[str] = Counter()
-    for conv in _read(out / files.CONVERSATIONS, ConversationSet):
+    for conv in _read(out / layout.CONVERSATIONS, ConversationSet):
         sets += 1
         duos += len(conv.duos)
         dropped.update(d.reason for d in conv.dropped)
     return {
-        "images": sum(1 for _ in _read(out / files.IMAGES)),
+        "images": sum(1 for _ in _read(out / layout.IMAGES)),
         "ocr_images": ocr_records,
         "ocr_lines": ocr_lines,
         "ocr_flagged_lines": flagged,  # the quality gate's: kept in ocr.jsonl, never quoted
         "ocr_line_flags": dict(sorted(line_flags.items())),
-        "captions": sum(1 for _ in _read(out / files.CAPTIONS)),
+        "captions": sum(1 for _ in _read(out / layout.CAPTIONS)),
         "conversation_images": sets,
         "duo_conversations": duos,
         "dropped_duos": sum(dropped.values()),
@@ -249,7 +257,7 @@ def claim_out(cfg: BuildConfig) -> dict[str, Any]:
     if cfg.out.exists() and not cfg.out.is_dir():
         raise UsageError(f"--out {cfg.out} exists and is not a folder")
     settings = _build_settings(cfg)
-    path = cfg.out / files.BUILD
+    path = cfg.out / layout.BUILD
     if path.exists():
         before = json.loads(path.read_text(encoding="utf-8"))
         changed = _changed(before, settings)
@@ -295,7 +303,7 @@ def build(cfg: BuildConfig) -> dict[str, Any]:
 
 
 def _run(cfg: BuildConfig, backend: Any) -> dict[str, Any]:
-    resumed = (cfg.out / files.BUILD).exists()
+    resumed = (cfg.out / layout.BUILD).exists()
     settings = claim_out(cfg)
     seconds: dict[str, float] = {}
     cpu_seconds: dict[str, float] = {}
@@ -314,7 +322,8 @@ def _run(cfg: BuildConfig, backend: Any) -> dict[str, Any]:
             if incomplete:
                 break
         if not incomplete:
-            start, enrich_end = _clock(), []
+            start = _clock()
+            enrich_end: list[tuple[float, float]] = []
             try:
                 _enrich_and_qa(cfg, rejects, backend, enrich_end)
             except RunIncomplete as e:
@@ -348,7 +357,8 @@ def finish(
     """Export llava.json and write summary.json (the same for every runner); returns it.
     ``settings``: what ``claim_out`` returned."""
     start = time.perf_counter()
-    llava_path, samples = export(cfg.out, "llava", cfg.out / files.LLAVA)
+    exported = export_stage.run(cfg.out, "llava", cfg.out / layout.LLAVA)
+    llava_path, samples = exported.path, exported.samples
     seconds["export"] = round(time.perf_counter() - start, 3)
     summary = {
         **settings,
@@ -360,8 +370,8 @@ def finish(
         "generation": generation,
         "files": {
             "llava": llava_path.name,
-            "rejects": files.REJECTS,
+            "rejects": layout.REJECTS,
         },
     }
-    write_json_atomic(cfg.out / files.SUMMARY, summary)
+    write_json_atomic(cfg.out / layout.SUMMARY, summary)
     return summary

@@ -1,7 +1,7 @@
 """The Ray runner of ``llavar2 build`` and ``llavar2 ocr`` (``--runner ray``, DESIGN §6).
 
 The same stage functions as the local runner (``ingest.validate_row``, the OCR job,
-``generate.enrich`` / ``generate.converse``) run per item as Ray Data tasks; the driver streams
+``generate.stage.enrich`` / ``converse``) run per item as Ray Data tasks; the driver streams
 each stage's pending items from the files, and appends the results in input order to the same
 files with the same resumable writers, then exports and summarises exactly as the local runner
 does. So a build made (or resumed) by either runner holds the same records, in the same order.
@@ -25,14 +25,16 @@ from typing import Any
 
 from tqdm import tqdm
 
-from .. import generate, ingest, ocr
+from .. import layout, ocr
 from ..backends import BACKENDS, Backend
 from ..config import BuildConfig
 from ..errors import UsageError
-from ..ingest.manifest import ManifestRow, detect_format
-from ..ingest.validate import RowRejected, check_duplicate, reject_for, validate_row
+from ..generate.stage import converse, enrich
+from ..ingest.manifest import ManifestRow, detect_format, read_manifest
+from ..ingest.validate import RowRejected, Seen, check_duplicate, reject_for, validate_row
 from ..join import left_join, merge_join
 from ..jsonl import ResumableJsonl, read_jsonl
+from ..ocr import stage as ocr_stage
 from ..ocr.cache import OcrCache
 from ..ocr.gate import DEFAULT_LANGUAGE, check_language
 from ..ocr.run import OcrJob
@@ -46,7 +48,7 @@ def _validate(item: Row, images_dir: str, max_pixels: int) -> list[tuple[str, An
     """Ingest one manifest row, all checks but the duplicate ones."""
     row = ManifestRow(**item["row"])
     try:
-        record = validate_row(row, Path(images_dir), ingest.Seen(), max_pixels)
+        record = validate_row(row, Path(images_dir), Seen(), max_pixels)
     except RowRejected as err:
         return [("reject", reject_for(row, err))]
     return [("record", {"record": record.model_dump(mode="json"), "row_image": row.image})]
@@ -93,7 +95,7 @@ def run_ocr(
         _ocr_one,
         engine=engine,
         images_dir=str(images_dir),
-        cache_dir=cache_dir and str(cache_dir),
+        cache_dir=None if cache_dir is None else str(cache_dir),
         max_pixels=max_pixels,
         language=language,
     )
@@ -101,6 +103,39 @@ def run_ocr(
     for made in ordered_map(items, fn, rcfg, work_dir):
         for tag, obj in made:
             yield Reject.model_validate(obj) if tag == "reject" else OcrResult.model_validate(obj)
+
+
+def ocr_folder(
+    images: Path,
+    out: Path,
+    *,
+    engine: str,
+    language: str,
+    cache_dir: Path | None,
+    max_pixels: int,
+    progress: bool,
+    ray: RayConfig,
+) -> tuple[int, int]:
+    """``llavar2 ocr --runner ray``: the OCR stage (``ocr.stage.run``) with its images read
+    on Ray."""
+    remove_stale_spills(out.parent)
+    with ray_session(ray):
+        return ocr_stage.run(
+            images,
+            out,
+            engine=engine,
+            language=language,
+            workers=1,
+            cache_dir=cache_dir,
+            max_pixels=max_pixels,
+            progress=progress,
+            ocr_images=lambda todo: tqdm(
+                run_ocr(todo, images, engine, cache_dir, max_pixels, ray, out.parent, language),
+                desc=f"ocr ({engine}, ray)",
+                unit="img",
+                disable=not progress,
+            ),
+        )
 
 
 @lru_cache(maxsize=4)
@@ -116,14 +151,16 @@ def _generate_one(
     model = _backend(backend, options)
     image = ImageRecord.model_validate(item["image"])
     result = OcrResult.model_validate(item["ocr"])
+    caption: EnrichedCaption
     if item["caption"] is not None:
         caption = EnrichedCaption.model_validate(item["caption"])
     else:
-        caption = next(generate.enrich([(image, result)], model))
-        if isinstance(caption, Reject):
-            return [("reject", caption)]
-        made.append(("caption", caption))
-    conversation = next(generate.converse([(image, result, caption)], model, grounding, min_score))
+        enriched = next(enrich([(image, result)], model))
+        if isinstance(enriched, Reject):
+            return [("reject", enriched)]
+        made.append(("caption", enriched))
+        caption = enriched
+    conversation = next(converse([(image, result, caption)], model, grounding, min_score))
     made.append(("reject" if isinstance(conversation, Reject) else "conversation", conversation))
     return made
 
@@ -151,14 +188,14 @@ class _RayBuild:
 
     def ingest(self) -> None:
         cfg = self.cfg
-        with ResumableJsonl(cfg.out / files.IMAGES, lambda o: o["row"], compact=True) as images:
-            seen = ingest.Seen()
+        with ResumableJsonl(cfg.out / layout.IMAGES, lambda o: o["row"], compact=True) as images:
+            seen = Seen()
             for record in read_jsonl(images.path, ImageRecord):
                 seen.add(record)
             done_rows = images.done | files.rejected_ids(self.rejects, "ingest")
             rows = (
                 {"row": dataclasses.asdict(r)}
-                for r in ingest.read_manifest(cfg.captions)
+                for r in read_manifest(cfg.captions)
                 if r.row not in done_rows
             )
             fn = partial(_validate, images_dir=str(cfg.images_dir), max_pixels=cfg.max_pixels)
@@ -176,9 +213,9 @@ class _RayBuild:
 
     def ocr(self) -> None:
         cfg = self.cfg
-        with files.open_by_id(cfg.out / files.OCR) as out:
+        with files.open_by_id(cfg.out / layout.OCR) as out:
             done = out.done | files.rejected_ids(self.rejects, "ocr")
-            todo = (r for r in read_jsonl(cfg.out / files.IMAGES, ImageRecord) if r.id not in done)
+            todo = (r for r in read_jsonl(cfg.out / layout.IMAGES, ImageRecord) if r.id not in done)
             results = run_ocr(
                 todo,
                 cfg.images_dir,
@@ -196,12 +233,14 @@ class _RayBuild:
     def generate(self) -> None:
         cfg = self.cfg
         with (
-            files.open_by_id(cfg.out / files.CAPTIONS) as captions,
-            files.open_by_id(cfg.out / files.CONVERSATIONS) as conversations,
+            files.open_by_id(cfg.out / layout.CAPTIONS) as captions,
+            files.open_by_id(cfg.out / layout.CONVERSATIONS) as conversations,
         ):
             qa_done = conversations.done | files.rejected_ids(self.rejects, "qa")
             enrich_done = captions.done | files.rejected_ids(self.rejects, "enrich")
-            pairs = merge_join(read_jsonl(cfg.out / files.IMAGES), read_jsonl(cfg.out / files.OCR))
+            pairs = merge_join(
+                read_jsonl(cfg.out / layout.IMAGES), read_jsonl(cfg.out / layout.OCR)
+            )
             # Only the captions on disk before this stage: it appends to the same file.
             earlier = islice(read_jsonl(captions.path), len(captions.done))
 
@@ -240,7 +279,7 @@ def build(cfg: BuildConfig, rcfg: RayConfig) -> dict[str, Any]:
     except KeyError as e:
         raise UsageError(str(e).strip('"')) from None
     detect_format(cfg.captions)
-    resumed = (cfg.out / files.BUILD).exists()
+    resumed = (cfg.out / layout.BUILD).exists()
     settings = claim_out(cfg)
     remove_stale_spills(cfg.out)
     seconds: dict[str, float] = {}

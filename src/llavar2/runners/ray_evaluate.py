@@ -22,6 +22,7 @@ from ..evaluate.questions import QuestionMaker
 from ..evaluate.runner import answer_record, failure_record, outputs, prepare_run, score_run
 from ..evaluate.tasks import TASKS
 from ..jsonl import ResumableJsonl
+from ..ocr.base import DEFAULT_ENGINE
 from .ray_session import RayConfig, Row, ordered_map, ray_session, remove_stale_spills
 
 
@@ -77,7 +78,7 @@ def run_evaluation_on_ray(
     task: str | None = None,
     metrics: list[str] | None = None,
     with_ocr: bool = False,
-    ocr_engine: str = "rapidocr",
+    ocr_engine: str = DEFAULT_ENGINE,
     ocr_cache: Path | None = None,
     split: str | None = None,
     progress: bool = False,

@@ -19,14 +19,15 @@ from typing import Any
 
 from tqdm import tqdm
 
+from .. import layout
 from ..errors import UsageError
 from ..join import merge_join
 from ..jsonl import ResumableJsonl, read_jsonl
+from ..layout import SCORES
 from ..records import ConversationSet, EnrichedCaption, OcrResult
-from ..score import make_scorer, resolve_context, run
+from ..score import make_scorer
 from ..score.base import Scorer
-from ..score.stage import SCORES, ContextChoice, run_summary
-from . import outputs as files
+from ..score.stage import ContextChoice, resolve_context, run_summary, score_duos
 from .ray_session import RayConfig, Row, ordered_map, ray_session, remove_stale_spills
 
 
@@ -46,7 +47,7 @@ def _score_batch(
     ]
     done = {(r["conversations"]["id"], k) for r in rows for k in r["done"]}
     by_image = defaultdict(list)
-    for scores in run(
+    for scores in score_duos(
         items,
         scorer,
         resolved,
@@ -70,22 +71,22 @@ def score_build(
     progress: bool,
     rcfg: RayConfig,
 ) -> dict[str, Any]:
-    """``score.score_build`` on Ray, with the scorer made from ``spec`` in each actor."""
+    """``score.stage.run`` on Ray, with the scorer made from ``spec`` in each actor."""
     if not spec.startswith("hf:"):
         raise UsageError(
             "--runner ray scores with hf:PATH models; an API scorer (openai:) "
             "keeps its server busy from one process: use --runner local"
         )
-    for name in (files.OCR, files.CAPTIONS, files.CONVERSATIONS):
+    for name in (layout.OCR, layout.CAPTIONS, layout.CONVERSATIONS):
         if not (out / name).is_file():
             raise UsageError(f"{out} is not a finished build folder (no {name})")
-    build_json = out / files.BUILD
+    build_json = out / layout.BUILD
     images_dir = None
     if build_json.is_file():
         images_dir = json.loads(build_json.read_text(encoding="utf-8"))["images_dir"]
     elif context == "image":
         raise UsageError(
-            f"{out} has no {files.BUILD}: the images folder is unknown "
+            f"{out} has no {layout.BUILD}: the images folder is unknown "
             "(use --context facts to score without images)"
         )
     path = out / SCORES
@@ -103,8 +104,8 @@ def score_build(
 
         def todo() -> Iterator[Row]:
             joined = merge_join(
-                merge_join(read_jsonl(out / files.OCR), read_jsonl(out / files.CAPTIONS)),
-                read_jsonl(out / files.CONVERSATIONS),
+                merge_join(read_jsonl(out / layout.OCR), read_jsonl(out / layout.CAPTIONS)),
+                read_jsonl(out / layout.CONVERSATIONS),
             )
             for (ocr, caption), conv in joined:
                 pending = [k for k in range(len(conv["duos"])) if (conv["id"], k) not in done]

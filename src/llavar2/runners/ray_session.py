@@ -15,8 +15,9 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -93,10 +94,10 @@ def _spill(items: Iterable[Row], folder: Path, chunk: int) -> list[str]:
     """Write the items as JSON Lines files of ``chunk`` items each: Ray Data reads them in
     parallel, file by file, while the driver holds one item at a time."""
     paths: list[str] = []
-    f = None
+    f: TextIO | None = None
     try:
         for i, item in enumerate(items):
-            if i % chunk == 0:
+            if f is None or i % chunk == 0:
                 if f is not None:
                     f.close()
                 paths.append(str(folder / f"{len(paths):08d}.jsonl"))
@@ -154,9 +155,9 @@ def ordered_map(
     """Per input row, in input order, the [tag, record] pairs ``fn`` made of it.
 
     Without ``actor``, ``fn`` runs as Ray Data tasks (CPU stages); with ``actor=(make,
-    batch_fn)`` (and no ``fn``) on one pool of ``cfg.actors`` actors with ``cfg.num_gpus`` GPUs each (model stages), for the
-    whole stage. The items are first spilled to ``work_dir`` (a folder every worker can read:
-    on a cluster, a shared file system, as the images are)."""
+    batch_fn)`` (and no ``fn``) on one pool of ``cfg.actors`` actors with ``cfg.num_gpus`` GPUs
+    each (model stages), for the whole stage. The items are first spilled to ``work_dir`` (a
+    folder every worker can read: on a cluster, a shared file system, as the images are)."""
     import ray
 
     with tempfile.TemporaryDirectory(prefix=SPILL_PREFIX, dir=work_dir) as tmp:
@@ -164,11 +165,7 @@ def ordered_map(
         if not paths:
             return
         ds = ray.data.read_text(paths)
-        if actor is None:
-            ds = ds.map_batches(
-                _apply, fn_kwargs={"fn": fn}, batch_size=cfg.batch_size, batch_format="numpy"
-            )
-        else:
+        if actor is not None:
             ds = ds.map_batches(
                 _ActorApply,
                 fn_constructor_args=actor,
@@ -177,5 +174,11 @@ def ordered_map(
                 compute=ray.data.ActorPoolStrategy(size=cfg.actors),
                 num_gpus=cfg.num_gpus,
             )
+        elif fn is not None:
+            ds = ds.map_batches(
+                partial(_apply, fn=fn), batch_size=cfg.batch_size, batch_format="numpy"
+            )
+        else:
+            raise TypeError("ordered_map needs fn or actor")
         for row in ds.iter_rows():
             yield [(tag, record) for tag, record in json.loads(row["out"])]

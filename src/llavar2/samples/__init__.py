@@ -21,7 +21,8 @@ __all__ = ["SAMPLES_DIR", "IMAGES_DIR", "CAPTIONS", "GROUND_TRUTH", "load_ground
 
 
 def load_ground_truth() -> dict[str, str]:
-    """Image file name (relative to ``IMAGES_DIR``) -> ground-truth text, lines joined by newlines."""
+    """Image file name (relative to ``IMAGES_DIR``) -> ground-truth text, lines joined by
+    newlines."""
     out: dict[str, str] = {}
     with open(GROUND_TRUTH, encoding="utf-8") as f:
         for line in f:

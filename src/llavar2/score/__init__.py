@@ -1,8 +1,11 @@
 """Data-selection scores (DESIGN §4): ``L(X | C)`` by a scorer, IFD, VFD, mIFD and FFD per duo.
 
 ``duo`` builds the six loss requests of a duo conversation and the ratios on them; scorers
-(``SCORERS``, made with ``make_scorer("name:arg")``) compute the losses; ``stage`` scores a
-whole build into ``OUT/scores.jsonl``.
+(``SCORERS``, made with ``make_scorer("name:arg")``) compute the losses; ``stage`` scores
+records (``score_duos``) or a whole build into ``OUT/scores.jsonl`` (``run``).
+
+Each scorer registers its help, ``arg`` (what follows ``name:``, e.g. ``PATH``) and
+``needs_base_url`` (True: a server's client, which takes the server options).
 """
 
 from __future__ import annotations
@@ -10,10 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import UsageError
-from . import hf, openai_logprobs  # noqa: E402,F401  (register the scorers)
+from . import scorers  # noqa: F401  (registers the scorers)
 from .base import SCORERS, Loss, LossRequest, Message, Part, Scorer
 from .duo import RATIOS, TERMS, duo_requests, duo_scores, facts_text
-from .stage import SCORES, resolve_context, run, score_build
 
 
 def make_scorer(spec: str, **options: Any) -> Scorer:
@@ -22,16 +24,11 @@ def make_scorer(spec: str, **options: Any) -> Scorer:
     name, sep, arg = spec.partition(":")
     if not sep or not arg:
         raise UsageError(f"scorer {spec!r}: expected NAME:ARG, e.g. hf:/path/to/model")
-    try:
-        factory = SCORERS.get(name)
-    except KeyError as e:
-        raise UsageError(str(e).strip('"')) from None
-    return factory(arg, **options)
+    return SCORERS.get(name)(arg, **options)
 
 
 __all__ = [
     "SCORERS",
-    "SCORES",
     "RATIOS",
     "TERMS",
     "Loss",
@@ -43,7 +40,4 @@ __all__ = [
     "duo_scores",
     "facts_text",
     "make_scorer",
-    "resolve_context",
-    "run",
-    "score_build",
 ]

@@ -13,7 +13,7 @@ can batch them however it likes; the result is one ``Loss`` per request, in orde
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
@@ -73,4 +73,4 @@ class Scorer(Protocol):
 
 
 # Name → factory taking the text after "name:" (a path, or a model name) and keyword options.
-SCORERS: Registry = Registry("scorer")
+SCORERS: Registry[Callable[..., Scorer]] = Registry("scorer")

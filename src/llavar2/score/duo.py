@@ -104,5 +104,5 @@ def duo_scores(
         vfd=vfd,
         mifd=None if ifd is None or vfd is None else vfd * ifd,
         ffd=ratios["ffd"],
-        unscorable={t: losses[t].unscorable for t in TERMS if losses[t].unscorable},
+        unscorable={t: reason for t in TERMS if (reason := losses[t].unscorable)},
     )

@@ -1,14 +1,13 @@
 """The score stage: every duo conversation of a build → one ``DuoScores`` in ``OUT/scores.jsonl``.
 
-``run`` turns records into records: it collects the requests of a chunk of duos, sends each
-distinct request to the scorer once (a chunk big enough for the scorer to sort and batch by
-length), and yields the duos' scores in input order. ``score_build`` wires it to a build folder:
+``score_duos`` turns records into records: it collects the requests of a chunk of duos, sends
+each distinct request to the scorer once (a chunk big enough for the scorer to sort and batch by
+length), and yields the duos' scores in input order. ``run`` wires it to a build folder:
 appends to scores.jsonl keyed by (id, duo), so a killed run continues where it stopped.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from collections.abc import Container, Iterable, Iterator
@@ -20,12 +19,11 @@ from tqdm import tqdm
 from ..errors import UsageError
 from ..join import merge_join
 from ..jsonl import ResumableJsonl, read_jsonl
+from ..layout import BUILD, CAPTIONS, CONVERSATIONS, OCR, SCORES, recorded_images_dir
 from ..records import ConversationSet, DuoScores, EnrichedCaption, OcrResult
-from ..runners import outputs as files
 from .base import LossRequest, Scorer
 from .duo import Context, duo_requests, duo_scores, facts_text
 
-SCORES = "scores.jsonl"
 ContextChoice = Literal["image", "facts", "auto"]
 Item = tuple[tuple[OcrResult, EnrichedCaption], ConversationSet]
 
@@ -39,7 +37,7 @@ def resolve_context(choice: ContextChoice, scorer: Scorer) -> Context:
     return choice
 
 
-def run(
+def score_duos(
     items: Iterable[Item],
     scorer: Scorer,
     context: Context,
@@ -74,13 +72,13 @@ def run(
 
 def _images_dir(out: Path) -> Path:
     """Where the build's images are: the folder build.json recorded (as the runner used it)."""
-    path = out / files.BUILD
-    if not path.is_file():
+    folder = recorded_images_dir(out)
+    if folder is None:
         raise UsageError(
-            f"{out} has no {files.BUILD}: the images folder is unknown "
+            f"{out} has no {BUILD}: the images folder is unknown "
             "(use --context facts to score without images)"
         )
-    return Path(json.loads(path.read_text(encoding="utf-8"))["images_dir"])
+    return folder
 
 
 def _check_same_scorer(path: Path, scorer: Scorer, context: Context) -> None:
@@ -94,7 +92,7 @@ def _check_same_scorer(path: Path, scorer: Scorer, context: Context) -> None:
         return
 
 
-def score_build(
+def run(
     out: Path,
     scorer: Scorer,
     context: ContextChoice = "auto",
@@ -102,7 +100,7 @@ def score_build(
     chunk: int = 256,
 ) -> dict[str, Any]:
     """Score (or finish scoring) the build in ``out``; returns this run's summary."""
-    for name in (files.OCR, files.CAPTIONS, files.CONVERSATIONS):
+    for name in (OCR, CAPTIONS, CONVERSATIONS):
         if not (out / name).is_file():
             raise UsageError(f"{out} is not a finished build folder (no {name})")
     resolved = resolve_context(context, scorer)
@@ -113,10 +111,10 @@ def score_build(
     def items() -> Iterator[Item]:
         return merge_join(
             merge_join(
-                read_jsonl(out / files.OCR, OcrResult),
-                read_jsonl(out / files.CAPTIONS, EnrichedCaption),
+                read_jsonl(out / OCR, OcrResult),
+                read_jsonl(out / CAPTIONS, EnrichedCaption),
             ),
-            read_jsonl(out / files.CONVERSATIONS, ConversationSet),
+            read_jsonl(out / CONVERSATIONS, ConversationSet),
         )
 
     unscorable: Counter[str] = Counter()
@@ -129,7 +127,7 @@ def score_build(
             1 for _, conv in items() for k in range(len(conv.duos)) if (conv.id, k) not in done
         )
         bar = tqdm(total=todo, desc="score", unit="duo", disable=not progress, leave=False)
-        for result in run(items(), scorer, resolved, images_dir, done, chunk):
+        for result in score_duos(items(), scorer, resolved, images_dir, done, chunk):
             scores.write(result)
             scored += 1
             unscorable.update(f"{term}:{reason}" for term, reason in result.unscorable.items())

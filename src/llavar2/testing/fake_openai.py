@@ -24,7 +24,6 @@ import base64
 import hashlib
 import json
 import re
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -398,4 +397,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

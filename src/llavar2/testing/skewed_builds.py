@@ -5,18 +5,21 @@ written as a build would write them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
-from ..filter.stage import FilteredDuo
+from .. import layout
 from ..jsonl import write_jsonl_atomic
 from ..records import (
     QA,
     ConversationSet,
     DuoConversation,
+    FilteredDuo,
     ImageRecord,
     OcrLine,
     OcrResult,
     Provenance,
+    Record,
 )
 
 PROVENANCE = Provenance(stage="generate", backend="test", model="none", template="test@1")
@@ -39,7 +42,11 @@ def write_skewed_build(
 ) -> Path:
     """``sources``: name → (images, duos per image, of which dropped per image). ``ocr_text``
     and ``captions``: per image id (``<source>-<i>``), its OCR text and human caption."""
-    images, ocr, convs, kept, dropped = [], [], [], [], []
+    images: list[ImageRecord] = []
+    ocr: list[OcrResult] = []
+    convs: list[ConversationSet] = []
+    kept: list[ConversationSet] = []
+    dropped: list[FilteredDuo] = []
     for source, (n, duos, drops) in sources.items():
         for i in range(n):
             image_id = f"{source}-{i}"
@@ -94,13 +101,14 @@ def write_skewed_build(
                 for k in range(drops)
             ]
     out.mkdir(parents=True, exist_ok=True)
-    for name, rows in (
-        ("images.jsonl", images),
-        ("ocr.jsonl", ocr),
-        ("conversations.jsonl", convs),
-        ("kept.jsonl", kept),
-        ("dropped.jsonl", dropped),
-    ):
-        if rows or name != "ocr.jsonl":
+    files: dict[str, Sequence[Record]] = {
+        layout.IMAGES: images,
+        layout.OCR: ocr,
+        layout.CONVERSATIONS: convs,
+        layout.KEPT: kept,
+        layout.DROPPED: dropped,
+    }
+    for name, rows in files.items():
+        if rows or name != layout.OCR:
             write_jsonl_atomic(out / name, rows)
     return out

@@ -93,14 +93,16 @@ def save_causal_lm(folder: Path, context: int = 256, seed: int = 0) -> Path:
 
 
 def llava_config(
-    tokenizer: Any, image_size: int, patch: int, vision: dict[str, int], text: dict[str, int]
+    tokenizer: Any, image_size: int, patch: int, vision: dict[str, Any], text: dict[str, int]
 ) -> Any:
+    """``vision``: CLIPVisionConfig's settings besides the image and patch size; ``text``:
+    ``_llama``'s."""
     from transformers import CLIPVisionConfig, LlavaConfig
 
     return LlavaConfig(
         vision_config=CLIPVisionConfig(image_size=image_size, patch_size=patch, **vision),
         text_config=_llama(len(tokenizer), tokenizer.pad_token_id, **text),
-        image_token_id=tokenizer.convert_tokens_to_ids("<image>"),
+        image_token_index=tokenizer.convert_tokens_to_ids("<image>"),
         vision_feature_select_strategy="default",
     )
 
@@ -175,7 +177,13 @@ def save_transformed_logits(kind: str, folder: Path, context: int = 256, seed: i
     (``tanh(x / c) * c``), ``cohere`` scales them; a scorer that calls the LM head itself must
     do the same."""
     import torch
-    from transformers import CohereConfig, CohereForCausalLM, Gemma2Config, Gemma2ForCausalLM
+    from transformers import (
+        CohereConfig,
+        CohereForCausalLM,
+        Gemma2Config,
+        Gemma2ForCausalLM,
+        PreTrainedModel,
+    )
 
     tokenizer = train_tokenizer()
     shape = dict(
@@ -191,6 +199,7 @@ def save_transformed_logits(kind: str, folder: Path, context: int = 256, seed: i
         eos_token_id=tokenizer.eos_token_id,
     )
     torch.manual_seed(seed)
+    model: PreTrainedModel
     if kind == "gemma2":
         model = Gemma2ForCausalLM(Gemma2Config(**shape, head_dim=8, final_logit_softcapping=0.5))
     else:

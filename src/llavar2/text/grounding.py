@@ -44,7 +44,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from ..records import Grounding, OcrLine
-from .words import _WORD, joined, words
+from .words import WORD, collapse_spaces, joined, words
 
 MAX_EVIDENCE_LINES = 4  # an answer may wrap over a few OCR lines, not over a whole page
 GroundingMode = Literal["exact", "fuzzy"]
@@ -92,8 +92,8 @@ class Text:
         # as ``words`` splits them (casefolding may split a word: "İ" → "i" + a combining dot)
         self.words = [
             _Word(w, m.start(), m.end())
-            for m in _WORD.finditer(self.source)
-            for w in _WORD.findall(m.group().casefold())
+            for m in WORD.finditer(self.source)
+            for w in WORD.findall(m.group().casefold())
         ]
         self.plain = [w.text for w in self.words]
         self.folded = [fold(w) for w in self.plain]
@@ -104,7 +104,7 @@ class Text:
 
     def quote(self, i: int, j: int) -> str:
         """Words ``i`` to ``j`` (excluded) as written in the text, spacing collapsed."""
-        return " ".join(self.source[self.words[i].start : self.words[j - 1].end].split())
+        return collapse_spaces(self.source[self.words[i].start : self.words[j - 1].end])
 
     def find_exact(self, target: list[str]) -> tuple[int, int] | None:
         """The first span of words equal to ``target``."""

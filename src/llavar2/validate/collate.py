@@ -18,11 +18,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ItemRejected, UsageError
 from ..evaluate.answerers.hf import add_special_tokens
 from ..imaging import TooManyPixels, open_checked
+
+if TYPE_CHECKING:
+    from transformers import BatchFeature
 
 ROLES = {"human": "user", "gpt": "assistant"}
 IGNORE = -100  # the label transformers' losses skip
@@ -80,7 +83,7 @@ class AnswerOnlyCollator:
         # As llavar2 evaluate's hf answerer tokenizes prompts: the same BOS in training and use.
         return add_special_tokens(self.tokenizer, text)
 
-    def _encode(self, texts: list[str], images: list[Any]) -> Any:
+    def _encode(self, texts: list[str], images: list[Any]) -> BatchFeature:
         return self.processor(
             text=texts,
             images=[[im] for im in images],
@@ -114,7 +117,7 @@ class AnswerOnlyCollator:
             spans.append((len(start), len(end)))
         return full, spans
 
-    def __call__(self, examples: list[Example]) -> dict[str, Any]:
+    def __call__(self, examples: list[Example]) -> BatchFeature:
         rendered = [self.answer_spans(e.messages) for e in examples]
         batch = self._encode([text for text, _ in rendered], [self.image(e) for e in examples])
         labels = batch["input_ids"].clone().fill_(IGNORE)

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from ..evaluate import Benchmark, load_benchmark
 from ..evaluate.answerers import AnswererOptions
-from ..evaluate.benchmarks import Benchmark, load_benchmark
 from ..imaging import file_sha256
 from .prepare import HELDOUT, PLAN
 from .train import TRAIN
@@ -34,7 +35,7 @@ class EvalSet:
     task: str | None  # None: the benchmark format's own task
 
 
-def eval_sets(val: Path, plan: dict[str, Any], extra: list[str]) -> list[EvalSet]:
+def eval_sets(val: Path, plan: dict[str, Any], extra: Sequence[str]) -> list[EvalSet]:
     """The held-out items, then each ``FILE[=IMAGES_DIR]`` given (images default to the file's
     folder)."""
     sets = [
@@ -112,14 +113,14 @@ def base_model(val: Path, runs: list[tuple[str, int, Path]], given: Path | None)
 
 def evaluate_arms(
     val: Path,
-    extra: list[str] = [],
+    extra: Sequence[str] = (),
     model: Path | None = None,
     options: AnswererOptions = AnswererOptions(max_new_tokens=32),
     progress: bool = True,
 ) -> list[Path]:
     """Evaluate the base model and every trained run on every set; returns the result files."""
+    from ..evaluate import stage
     from ..evaluate.answerers.hf import HFAnswerer
-    from ..evaluate.runner import run_evaluation
 
     if not (val / PLAN).is_file():
         raise UsageError(f"{val / PLAN} not found: run llavar2 validate prepare first")
@@ -144,7 +145,7 @@ def evaluate_arms(
         for s in sets:
             out = folder / f"{s.name}.json"
             out.parent.mkdir(parents=True, exist_ok=True)
-            run_evaluation(
+            stage.run(
                 s.benchmark,
                 s.images_dir,
                 answerer,

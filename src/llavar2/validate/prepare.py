@@ -16,16 +16,16 @@ would be the same in every arm.
 
 from __future__ import annotations
 
-import json
 import random
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
-from ..export.llava import to_llava
+from ..export.formats.llava import to_llava
 from ..export.samples import duo_samples
 from ..jsonl import write_json_array_atomic, write_json_atomic, write_jsonl_atomic
+from ..layout import LLAVA, recorded_images_dir
 from ..report.build_files import Build
 
 ARMS = ("base", "control", "treatment", "negative")
@@ -117,19 +117,15 @@ def prepare(
     for arm in ARMS[1:]:
         files = {}
         for s in seeds:
-            path = to / "arms" / arm / f"seed-{s}" / "llava.json"
+            path = to / "arms" / arm / f"seed-{s}" / LLAVA
             path.parent.mkdir(parents=True, exist_ok=True)
             write_json_array_atomic(path, samples[(arm, s)])
             files[str(s)] = str(path.relative_to(to))
         arms[arm] = {"pool": len(pools[arm]), "train": files}
-    images_dir = (
-        json.loads((out / "build.json").read_text(encoding="utf-8"))["images_dir"]
-        if (out / "build.json").is_file()
-        else None
-    )
+    images_dir = recorded_images_dir(out)
     plan = {
         "build": str(out.resolve()),
-        "images_dir": images_dir,
+        "images_dir": images_dir and str(images_dir),
         "requested_n": n,
         "arm_size": size,
         "seeds": list(seeds),

@@ -18,13 +18,16 @@ import dataclasses
 import json
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import ItemRejected, UsageError
 from ..jsonl import write_json_atomic, write_jsonl_atomic
 from .collate import IGNORE, AnswerOnlyCollator, Example, read_arm
 from .prepare import PLAN
 from .settings import TrainSettings
+
+if TYPE_CHECKING:
+    from peft import PeftModel
 
 TRAIN = "train.json"
 STARTED = "started.json"  # the record of a run whose checkpoints may be resumed
@@ -188,7 +191,8 @@ def train(
         model_path, local_files_only=True, dtype=_dtype(settings.dtype, cuda)
     )
     if cuda:
-        model = model.to("cuda")
+        # transformers types .to through a decorator that loses ``self``
+        model = model.to("cuda")  # type: ignore[arg-type]
     collator = AnswerOnlyCollator(processor, settings.max_pixels)
     examples, dropped = _fit(
         read_arm(path, Path(plan["images_dir"])), collator, settings.max_length
@@ -245,13 +249,17 @@ def train(
         train_dataset=rows,
         processing_class=processor,
         peft_config=lora,
-        data_collator=lambda batch: collator([examples[row["index"]] for row in batch]),
+        # TRL types collators as returning dict; a BatchFeature is the Mapping it is given
+        data_collator=lambda batch: collator(  # type: ignore[arg-type,return-value]
+            [examples[row["index"]] for row in batch]
+        ),
         callbacks=callbacks,
     )
     write_json_atomic(folder / STARTED, record)
     result = trainer.train(resume_from_checkpoint=True if resume else None)
-    trainer.model.save_pretrained(folder / "adapter")
-    merged = trainer.model.merge_and_unload()
+    adapted = cast("PeftModel", trainer.model)  # SFTTrainer wraps the model in its peft_config
+    adapted.save_pretrained(str(folder / "adapter"))
+    merged = adapted.merge_and_unload()
     loss_after = mean_loss(merged, collator, probe, settings.batch_size)
     merged.save_pretrained(folder / "merged")
     processor.save_pretrained(folder / "merged")

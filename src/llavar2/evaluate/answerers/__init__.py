@@ -1,10 +1,6 @@
-"""Who answers a benchmark's questions, by name (``--model NAME:ARG``):
-
-- ``openai:MODEL``: an OpenAI-compatible vision endpoint (``--base-url``), through the generation
-  backend's client (concurrency, response cache, retries, budget);
-- ``hf:PATH``: a local transformers vision-language model (AutoModelForImageTextToText);
-- ``ocr-baseline``: no model; answers from the OCR text (a floor; see ``ocr_baseline``).
-"""
+"""Who answers a benchmark's questions, by name (``--model NAME:ARG``): one module each,
+registered in ``ANSWERERS`` with its help (``openai:MODEL``, ``hf:PATH``, ``ocr-baseline``).
+Every module of this package is imported, so a new answerer is one new file."""
 
 from __future__ import annotations
 
@@ -17,7 +13,7 @@ from ...config import OpenAIConfig
 from ...errors import ItemRejected, UsageError
 from ...imaging import DEFAULT_MAX_PIXELS
 from ...records import OcrResult
-from ...registry import Registry
+from ...registry import Registry, UnknownName, import_implementations
 from ..benchmarks import BenchmarkItem
 
 
@@ -62,9 +58,10 @@ def make_answerer(spec: str, options: AnswererOptions) -> Answerer:
     kind, _, arg = spec.partition(":")
     try:
         factory = ANSWERERS.get(kind)
-    except KeyError as e:
-        raise UsageError(f"--model {spec!r}: {str(e).strip(chr(34))}") from None
+    except UnknownName as e:
+        raise UsageError(f"--model {spec!r}: {e}") from None
     return factory(arg, options)
 
 
-from . import hf, ocr_baseline, openai  # noqa: E402,F401  (register the answerers)
+# The answerers register themselves; last, since their modules import the names above.
+import_implementations(__name__, __path__)

@@ -23,7 +23,7 @@ def add_special_tokens(tokenizer: Any, text: str) -> bool:
     return not (bos and text.startswith(bos))
 
 
-@ANSWERERS.register("hf")
+@ANSWERERS.register("hf", help="a local transformers vision-language model folder: hf:PATH")
 class HFAnswerer:
     needs_ocr = False
 
@@ -48,11 +48,13 @@ class HFAnswerer:
             "float16": torch.float16,
         }[self._options.dtype]
         self._processor = AutoProcessor.from_pretrained(self._path, local_files_only=True)
+        # transformers declares PreTrainedModel.to as functools.wraps(Module.to), which mypy
+        # calls unbound (argument 1 = self), so the device is taken for the model.
         self._model = (
             AutoModelForImageTextToText.from_pretrained(
                 self._path, local_files_only=True, dtype=dtype
             )
-            .to(device)
+            .to(device)  # type: ignore[arg-type]
             .eval()
         )
         self._device = device

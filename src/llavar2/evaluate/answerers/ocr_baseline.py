@@ -78,7 +78,7 @@ def baseline_answer(question: str, lines: list[str]) -> str:
     return " ".join(rest).strip(" :,-") or lines[best]
 
 
-@ANSWERERS.register("ocr-baseline")
+@ANSWERERS.register("ocr-baseline", help="no model: answers from the OCR text, a floor")
 class OcrBaseline:
     name = "ocr-baseline"
     needs_ocr = True

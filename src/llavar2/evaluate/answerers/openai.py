@@ -1,5 +1,5 @@
-"""``openai:MODEL``: an OpenAI-compatible vision endpoint, asked through the generation
-backend's ``ChatClient`` (bounded concurrency, SQLite response cache, retries with backoff and
+"""``openai:MODEL``: an OpenAI-compatible vision endpoint, asked through the shared client
+(``llavar2.clients.openai``: bounded concurrency, SQLite response cache, retries with backoff and
 ``Retry-After``, request/token budget). One user message: the image, then the prompt, as
 lmms-eval sends it; no system prompt, plain-text replies (no response_format)."""
 
@@ -9,13 +9,14 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ...backends.openai_api.images import image_reference
-from ...backends.openai_api.session import ChatSession
+from ...clients.openai import ChatSession, image_reference
 from ...errors import ItemRejected, UsageError
 from . import ANSWERERS, AnswererOptions, Question
 
 
-@ANSWERERS.register("openai")
+@ANSWERERS.register(
+    "openai", help="an OpenAI-compatible vision endpoint: openai:MODEL with --base-url"
+)
 class OpenAIAnswerer:
     needs_ocr = False
 

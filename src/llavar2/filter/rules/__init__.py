@@ -1,22 +1,24 @@
-"""Rule filters of ``llavar2 filter`` (DESIGN §4), one per file, registered by name.
+"""Rule filters of ``llavar2 filter`` (DESIGN §4), one per file, registered by name in
+``RULES``; every module of this package is imported below, so a new rule is one new file.
 
 A rule looks at one duo conversation with its image's context (OCR text, enriched caption) and
-returns a ``Drop`` (reason code + detail) or None. Rules run in ``DEFAULT_ORDER``; the first
-that fires gives the duo's reason. Rules that remember what they have seen (duplicates)
-learn a duo in ``admit``, which the stage calls only for duos that every rule let through, so
-that a duo dropped for another reason never makes a later one a "duplicate".
+returns a ``Drop`` (reason code + detail) or None. Rules run in the order the configuration
+lists them (``filter.config.DEFAULT_RULES`` by default); the first that fires gives the duo's
+reason. Rules that remember what they have seen (duplicates) learn a duo in ``admit``, which the
+stage calls only for duos that every rule let through, so that a duo dropped for another reason
+never makes a later one a "duplicate".
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Protocol
 
 from ...records import DuoConversation
-from ...registry import Registry
-from ..injection import Injection, find_injections
+from ...registry import Registry, import_implementations
+from ...text.injection import Injection, find_injections
 
 
 @dataclass(frozen=True)
@@ -83,32 +85,15 @@ class StatelessRule:
 # Name → rule class; its constructor's keyword arguments are the rule's parameters.
 RULES: Registry[Callable[..., Rule]] = Registry("filter rule")
 
-from . import (  # noqa: E402,F401  (register the rules)
-    duplicates,
-    grounding,
-    injection,
-    language,
-    length,
-    near_duplicates,
-    refusal,
-)
 
-# Cheap, specific rules first: an empty answer is "empty", not also "ungrounded"; an echoed
-# injection is reported as such even when its payload is written in the image.
-DEFAULT_ORDER = [
-    "length",
-    "injection",
-    "refusal",
-    "language",
-    "grounding",
-    "exact_duplicate",
-    "near_duplicate",
-]
-
-
-def build_rules(names: list[str], params: dict[str, dict[str, Any]]) -> list[tuple[str, Rule]]:
-    """Rules by name, in the order given, each with its parameters from ``params``."""
+def build_rules(names: Sequence[str], params: dict[str, dict[str, Any]]) -> list[tuple[str, Rule]]:
+    """Rules by name, in the order given, each with its parameters from ``params`` (an unknown
+    name is ``registry.UnknownName``)."""
     unknown = set(params) - set(RULES.names())
     if unknown:
         raise ValueError(f"parameters given for unknown rules: {', '.join(sorted(unknown))}")
     return [(name, RULES.get(name)(**params.get(name, {}))) for name in names]
+
+
+# The rules register themselves; last, since their modules import the names above.
+import_implementations(__name__, __path__)

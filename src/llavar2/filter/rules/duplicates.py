@@ -17,7 +17,7 @@ def normalised(item: DuoItem) -> str:
     return "\n".join(" ".join(words(turn)) for turn in item.turns())
 
 
-@RULES.register("exact_duplicate")
+@RULES.register("exact_duplicate", help="the same words in all four turns as a duo kept before it")
 @dataclass
 class ExactDuplicateRule:
     # 16-byte digests in a scratch table on disk, not the texts in memory: memory stays flat on

@@ -10,7 +10,9 @@ from ...text.grounding import DEFAULT_MIN_SCORE, DEFAULT_MODE, check_params, gro
 from . import RULES, Drop, DuoItem, StatelessRule
 
 
-@RULES.register("grounding")
+@RULES.register(
+    "grounding", help="extractive answers found in neither the OCR text nor the caption"
+)
 @dataclass
 class GroundingRule(StatelessRule):
     mode: str = DEFAULT_MODE  # "fuzzy" or "exact"

@@ -1,15 +1,15 @@
 """An answer that repeats an instruction written in the image, or gives what it demands
-(``filter.injection``: pattern-based, so it catches common phrasings, not every one)."""
+(``text.injection``: pattern-based, so it catches common phrasings, not every one)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..injection import echoes_injection
+from ...text.injection import echoes_injection
 from . import RULES, Drop, DuoItem, StatelessRule
 
 
-@RULES.register("injection")
+@RULES.register("injection", help="answers that repeat or obey an instruction written in the image")
 @dataclass
 class InjectionRule(StatelessRule):
     def check(self, item: DuoItem) -> Drop | None:

@@ -32,7 +32,9 @@ def _is_latin(char: str) -> bool:
     return unicodedata.name(char, "").startswith("LATIN")
 
 
-@RULES.register("language")
+@RULES.register(
+    "language", help="non-English questions and explanations, by script and common English words"
+)
 @dataclass
 class EnglishRule(StatelessRule):
     min_latin: float = 0.5

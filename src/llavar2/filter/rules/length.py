@@ -11,7 +11,7 @@ from . import RULES, Drop, DuoItem, StatelessRule
 TURNS = ("extractive question", "extractive answer", "self-explain question", "self-explain answer")
 
 
-@RULES.register("length")
+@RULES.register("length", help="empty, too short or too long turns, in words")
 @dataclass
 class LengthRule(StatelessRule):
     min_question_words: int = 2

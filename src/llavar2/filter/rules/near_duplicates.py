@@ -13,7 +13,10 @@ from ..minhash import LshIndex, MinHasher
 from . import RULES, Drop, DuoItem
 
 
-@RULES.register("near_duplicate")
+@RULES.register(
+    "near_duplicate",
+    help="text close to a duo kept before it, by MinHash-estimated Jaccard similarity",
+)
 @dataclass
 class NearDuplicateRule:
     threshold: float = 0.8
@@ -21,7 +24,7 @@ class NearDuplicateRule:
     num_perm: int = 128
     seed: int = 0
     _hasher: MinHasher = field(init=False, repr=False)
-    _index: LshIndex = field(init=False, repr=False)
+    _index: LshIndex[tuple[str, int]] = field(init=False, repr=False)
     _last: tuple[tuple[str, int], np.ndarray] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:

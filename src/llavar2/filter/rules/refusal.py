@@ -37,7 +37,9 @@ _BOILERPLATE = re.compile(
 )
 
 
-@RULES.register("refusal")
+@RULES.register(
+    "refusal", help="refusals and chat boilerplate in the answers, unless written in the image"
+)
 @dataclass
 class RefusalRule(StatelessRule):
     def check(self, item: DuoItem) -> Drop | None:

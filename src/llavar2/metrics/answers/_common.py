@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from ..base import MetricResult
@@ -60,13 +61,17 @@ def corpus_mean(per_item: Sequence[float]) -> float:
     return float(sum(per_item)) / len(per_item)
 
 
-class ItemMetric:
+class ItemMetric(ABC):
     """A metric whose corpus score is the mean of an item rule: subclasses set ``item``."""
 
     name: ClassVar[str]
     reference: ClassVar[str]
     tokenized: ClassVar[bool] = False
-    item: ClassVar[Callable[[str, Sequence[str]], float]]
+
+    @staticmethod
+    @abstractmethod
+    def item(prediction: str, references: Sequence[str]) -> float:
+        """The item's score against its references."""
 
     def details(self, per_item: list[float], references: list[list[str]]) -> dict[str, Any]:
         return {"n_items": len(per_item), "n_correct": int(sum(per_item))}

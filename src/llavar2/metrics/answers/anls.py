@@ -40,7 +40,7 @@ def anls_item(prediction: str, references: Sequence[str], threshold: float = THR
     return float(result)
 
 
-@METRICS.register("anls")
+@METRICS.register("anls", help="ANLS, as the DocVQA / InfographicVQA evaluation script computes it")
 class Anls(ItemMetric):
     name: ClassVar[str] = "anls"
     reference: ClassVar[str] = (

@@ -36,7 +36,9 @@ def contains_item(prediction: str, references: Sequence[str]) -> float:
     return 0.0
 
 
-@METRICS.register("contains")
+@METRICS.register(
+    "contains", help="a reference's words in the prediction, LLaVAR / MultimodalOCR's VQA accuracy"
+)
 class Contains(ItemMetric):
     name: ClassVar[str] = "contains"
     reference: ClassVar[str] = (

@@ -28,7 +28,9 @@ def exact_item(prediction: str, references: Sequence[str]) -> float:
     return 1.0 if any(normalize(ref) == pred for ref in references) else 0.0
 
 
-@METRICS.register("exact_match")
+@METRICS.register(
+    "exact_match", help="equal to a reference after case, spacing and end punctuation"
+)
 class ExactMatch(ItemMetric):
     name: ClassVar[str] = "exact_match"
     reference: ClassVar[str] = (

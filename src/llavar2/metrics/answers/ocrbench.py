@@ -36,7 +36,9 @@ def ocrbench_hme_item(prediction: str, references: Sequence[str]) -> float:
     return 1.0 if any(_hme(answer) in predict for answer in references) else 0.0
 
 
-@METRICS.register("ocrbench")
+@METRICS.register(
+    "ocrbench", help="a reference in the prediction, OCRBench's rule for all subsets but HME100k"
+)
 class OcrBench(ItemMetric):
     name = "ocrbench"
     reference = (
@@ -49,7 +51,9 @@ class OcrBench(ItemMetric):
     item = staticmethod(ocrbench_item)
 
 
-@METRICS.register("ocrbench_hme")
+@METRICS.register(
+    "ocrbench_hme", help="OCRBench's rule for its HME100k subset: spaces ignored, case kept"
+)
 class OcrBenchHme(ItemMetric):
     name = "ocrbench_hme"
     reference = (

@@ -49,7 +49,10 @@ def relaxed_item(prediction: str, references: Sequence[str]) -> float:
     return 1.0 if any(relaxed_correctness(t, prediction) for t in references) else 0.0
 
 
-@METRICS.register("relaxed_accuracy")
+@METRICS.register(
+    "relaxed_accuracy",
+    help="ChartQA relaxed accuracy: numbers within 5 percent, as pix2struct computes it",
+)
 class RelaxedAccuracy(ItemMetric):
     name: ClassVar[str] = "relaxed_accuracy"
     reference: ClassVar[str] = (

@@ -149,7 +149,7 @@ class _VqaBase(ItemMetric):
         }
 
 
-@METRICS.register("vqa_accuracy")
+@METRICS.register("vqa_accuracy", help="TextVQA accuracy, as lmms-eval computes it")
 class VqaAccuracy(_VqaBase):
     name = "vqa_accuracy"
     reference = (
@@ -163,7 +163,9 @@ class VqaAccuracy(_VqaBase):
     item = staticmethod(lmms_eval_item)
 
 
-@METRICS.register("vqa_accuracy_vqaeval")
+@METRICS.register(
+    "vqa_accuracy_vqaeval", help="VQA accuracy, as the official VQA evaluation script computes it"
+)
 class VqaAccuracyVqaEval(_VqaBase):
     name = "vqa_accuracy_vqaeval"
     reference = (

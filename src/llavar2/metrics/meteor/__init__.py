@@ -21,6 +21,7 @@ on it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 from ..base import METRICS, MetricResult
 from .scorer import StatsJob, meteor, scores, segment_stats, start_segment_stats
@@ -28,11 +29,11 @@ from .scorer import StatsJob, meteor, scores, segment_stats, start_segment_stats
 __all__ = ["Meteor", "meteor", "segment_stats"]
 
 
-@METRICS.register("meteor")
+@METRICS.register("meteor", help="caption METEOR 1.5, as pycocoevalcap 1.2 runs the jar")
 class Meteor:
-    name = "meteor"
-    reference = "METEOR 1.5 (-l en -norm), as run by pycocoevalcap 1.2"
-    tokenized = True
+    name: ClassVar[str] = "meteor"
+    reference: ClassVar[str] = "METEOR 1.5 (-l en -norm), as run by pycocoevalcap 1.2"
+    tokenized: ClassVar[bool] = True
 
     def __call__(
         self, predictions: Sequence[str], references: Sequence[Sequence[str]]

@@ -29,6 +29,13 @@ _K0 = itemgetter(0)
 _K1 = itemgetter(1)
 # Scoring weights of the modules (the search uses 1, 0.5, 0.5, 0.5 instead)
 W_EXACT, W_STEM, W_SYNONYM, W_PARAPHRASE = 1.0, 0.6, 0.8, 0.6
+# A stem's positions in a line: (hash, positions) when all its words share one hash, else
+# [(position, hash), ...]
+StemPositions = tuple[int, list[int]] | list[tuple[int, int]]
+# LineInfo.test_index: positions by hash, by stem and by synset; the synsets
+TestIndex = tuple[
+    dict[int, list[int]], dict[int, StemPositions], dict[int, list[int]], frozenset[int]
+]
 
 
 class Vocab:
@@ -82,10 +89,7 @@ class LineInfo:
 
     __slots__ = (
         "_occ",
-        "_pos_hash",
-        "_pos_stem",
-        "_syn_index",
-        "_syn_tids",
+        "_test_index",
         "func",
         "hashes",
         "n",
@@ -106,14 +110,13 @@ class LineInfo:
         vs = vocab.synsets
         self.syn_js = [(j, t) for j, t in enumerate(tids) if vs[t]]
         self.para = para
-        self._pos_hash = None
-        self._pos_stem = None
-        self._syn_index = None
-        self._syn_tids = None
-        self._occ = None
+        self._test_index: TestIndex | None = None
+        self._occ: dict[int, list[int]] | None = None
 
-    def test_index(self, vocab: Vocab):
-        if self._pos_hash is None:
+    def test_index(self, vocab: Vocab) -> TestIndex:
+        """This line's positions by word hash, by stem and by synset, and its synsets (built on
+        first use: only test lines need them)."""
+        if self._test_index is None:
             pos_hash: dict[int, list[int]] = {}
             by_stem: dict[int, list[tuple[int, int]]] = {}
             syn_index: dict[int, list[int]] = {}
@@ -123,7 +126,7 @@ class LineInfo:
                 pos_hash.setdefault(h, []).append(i)
                 by_stem.setdefault(vs[t], []).append((i, h))
             # stem -> (hash, positions) when all its words share one hash, else [(i, h)]
-            pos_stem: dict[int, object] = {}
+            pos_stem: dict[int, StemPositions] = {}
             for st, lst in by_stem.items():
                 h0 = lst[0][1]
                 if all(h == h0 for _, h in lst):
@@ -132,11 +135,8 @@ class LineInfo:
                     pos_stem[st] = lst
             for i, t in self.syn_js:
                 syn_index.setdefault(t, []).append(i)
-            self._pos_hash = pos_hash
-            self._pos_stem = pos_stem
-            self._syn_index = syn_index
-            self._syn_tids = frozenset(syn_index)
-        return self._pos_hash, self._pos_stem, self._syn_index, self._syn_tids
+            self._test_index = (pos_hash, pos_stem, syn_index, frozenset(syn_index))
+        return self._test_index
 
     def occ(self) -> dict[int, list[int]]:
         """Phrase id -> start positions (ascending) of the relevant phrases in this line."""
@@ -254,10 +254,7 @@ class Stage:
         best1 = [0.0] * n1
         best2 = [0.0] * n2
         single_word = True
-        if l1._pos_hash is None:
-            l1.test_index(vocab)
-        pos_hash, pos_stem = l1._pos_hash, l1._pos_stem
-        syn_index, syn_tids = l1._syn_index, l1._syn_tids
+        pos_hash, pos_stem, syn_index, syn_tids = l1.test_index(vocab)
         # Exact
         for j, h in enumerate(h2):
             ps = pos_hash.get(h)
@@ -273,15 +270,15 @@ class Stage:
             vs = vocab.stems
             j = 0
             for t in l2.tids:
-                ps = pos_stem.get(vs[t])
-                if ps is not None:
+                at = pos_stem.get(vs[t])
+                if at is not None:
                     hj = h2[j]
-                    if type(ps) is tuple:
-                        if ps[0] == hj:
+                    if isinstance(at, tuple):
+                        if at[0] == hj:
                             j += 1
                             continue
-                        ps = [(i, ps[0]) for i in ps[1]]
-                    for i, h in ps:
+                        at = [(i, at[0]) for i in at[1]]
+                    for i, h in at:
                         if h != hj:
                             lst = mlists[j]
                             if lst is None:
@@ -392,8 +389,8 @@ class Stage:
         n2 = self.n2
         final = dict(self.fixed)
         if self.open:
-            for m in _resolve(self.n1, n2, self.mlists, self.fixed, self.used1, self.used2):
-                final[m[0]] = m
+            for match in _resolve(self.n1, n2, self.mlists, self.fixed, self.used1, self.used2):
+                final[match[0]] = match
         # getCountAndChunks
         chunks = 0
         idx = 0
@@ -476,7 +473,7 @@ def _big_step(paths, cl, current: int, fixed_p, beam: int, chunk: int):
     min_delta = min(0, min(-c[1] for c in cl))
     heap: list[int] = []  # -(key) of the `beam` smallest children so far
     push, pushpop = heapq.heappush, heapq.heappushpop
-    nxt = []
+    nxt: list[tuple] = []  # the children: paths (key, position, last match end, used, chain)
     app = nxt.append
     for p in paths:
         key, idx, lme, used, chain = p
@@ -593,7 +590,7 @@ def _resolve(n1: int, n2: int, mlists, fixed, used1: int, used2: int) -> list[tu
                 ]
             current = end
             continue
-        nxt = []
+        nxt: list[tuple] = []  # the children: paths (key, position, last match end, used, chain)
         app = nxt.append
         bit = 1 << current
         # Wide steps (most children cut) pay for the heap that avoids building the losers.
@@ -638,7 +635,7 @@ def _resolve(n1: int, n2: int, mlists, fixed, used1: int, used2: int) -> list[tu
         paths = [(p[0] + chunk, *p[1:]) if p[2] != -1 else p for p in paths]
         paths.sort(key=key0)
     chain = paths[0][4]
-    out = []
+    out: list[tuple] = []
     while chain is not None:
         out.append(chain[0])
         chain = chain[1]

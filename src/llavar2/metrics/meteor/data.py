@@ -391,18 +391,21 @@ class ParaphraseTable:
         # The windows holding a relevant phrase, by start then length. Keyed (start, length),
         # each length's windows are ascending already, which a stable sort merges quickly.
         shift = self.maxlen.bit_length()
-        w_key, w_rank = [], []
+        keys: list[np.ndarray] = []  # per length, of its windows
+        ranks: list[np.ndarray] = []
         for length, (pos, node, pid) in enumerate(levels, start=1):
             rel = relevant[pid]
             if rel.any():
                 at = rel[node]
-                w_key.append((pos[at] << shift) | (length - 1))
-                w_rank.append(np.searchsorted(rel_ids, pid)[node[at]])
-        w_key = np.concatenate(w_key)
+                keys.append((pos[at] << shift) | (length - 1))
+                ranks.append(np.searchsorted(rel_ids, pid)[node[at]])
+        w_key = np.concatenate(keys)
+        del keys
         order = np.argsort(w_key, kind="stable")
         w_key = w_key[order]
         w_start, w_len = w_key >> shift, (w_key & ((1 << shift) - 1)) + 1
-        w_rank = np.concatenate(w_rank)[order]
+        w_rank = np.concatenate(ranks)[order]
+        del ranks
         cut = np.searchsorted(w_start, np.append(line_start, n))  # windows of each line
         w_col = w_start - np.repeat(line_start, np.diff(cut))  # start within the line
         is_ref = np.isin(rel_ids, ref_ids)[w_rank]
@@ -501,20 +504,22 @@ def parse_paraphrase_table(src: Path) -> TableArrays:
     # value of its first occurrence (C-level loops); np.unique makes them contiguous.
     index: dict[bytes, int] = {}
     counter = itertools.count()
-    ref_ids = array("q")
-    par_ids = array("q")
+    ref_first = array("q")  # by first-occurrence counter value
+    par_first = array("q")
     for refs, pars in entry_lines(data):
-        ref_ids.extend(map(index.setdefault, refs, counter))
-        par_ids.extend(map(index.setdefault, pars, counter))
+        ref_first.extend(map(index.setdefault, refs, counter))
+        par_first.extend(map(index.setdefault, pars, counter))
     del data
-    n_entries = min(len(ref_ids), len(par_ids))
-    del ref_ids[n_entries:], par_ids[n_entries:]
+    n_entries = min(len(ref_first), len(par_first))
+    del ref_first[n_entries:], par_first[n_entries:]
     # the dict's values are the first-occurrence counter values, in insertion order
     first_ids = np.fromiter(index.values(), dtype=np.int64, count=len(index))
     compact = np.full(int(first_ids[-1]) + 1 if len(first_ids) else 0, -1, dtype=np.int32)
     compact[first_ids] = np.arange(len(first_ids), dtype=np.int32)
-    ref_ids = compact[np.frombuffer(ref_ids, dtype=np.int64)]
-    par_ids = compact[np.frombuffer(par_ids, dtype=np.int64)]
+    ref_ids = compact[np.frombuffer(ref_first, dtype=np.int64)]
+    del ref_first
+    par_ids = compact[np.frombuffer(par_first, dtype=np.int64)]
+    del par_first
     phrases = list(index)
     del index, first_ids, compact
     blob = b"\n".join(phrases) + b"\n"
@@ -535,17 +540,17 @@ def parse_paraphrase_table(src: Path) -> TableArrays:
         if len(set(vocab)) != len(vocab):  # undecodable bytes merged two words
             plain = False
         else:
-            windex = dict(zip(vocab_b, range(len(vocab_b))))
-            tok_ids = np.frombuffer(array("i", map(windex.__getitem__, tokens)), dtype=np.int32)
-            del tokens, windex
+            byte_index = dict(zip(vocab_b, range(len(vocab_b))))
+            tok_ids = np.frombuffer(array("i", map(byte_index.__getitem__, tokens)), dtype=np.int32)
+            del tokens, byte_index
     if not plain:
         per = [java_tokenize(p) for p in blob.decode("utf-8", "replace").split("\n")[:-1]]
         flat = [t for toks in per for t in toks]
         vocab = list(dict.fromkeys(flat))
-        windex = dict(zip(vocab, range(len(vocab))))
-        tok_ids = np.fromiter(map(windex.__getitem__, flat), dtype=np.int64, count=len(flat))
+        word_index = dict(zip(vocab, range(len(vocab))))
+        tok_ids = np.fromiter(map(word_index.__getitem__, flat), dtype=np.int64, count=len(flat))
         counts = np.fromiter((len(toks) for toks in per), dtype=np.int64)
-        del per, flat, windex
+        del per, flat, word_index
     del blob
 
     return _table_arrays(vocab, tok_ids, counts, ref_ids, par_ids)
@@ -687,7 +692,7 @@ def make_table(src: Path, directory: Path) -> None:
 
 def remove_stale_caches(root: Path) -> list[Path]:
     """Delete cache directories of other (older) formats under ``root``; returns them."""
-    removed = []
+    removed: list[Path] = []
     if not root.is_dir():
         return removed
     for d in root.glob("paraphrase-en-v*"):

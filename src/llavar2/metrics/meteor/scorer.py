@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import traceback
 from collections.abc import Sequence
+from multiprocessing.connection import Connection
 
 import numpy as np
 
@@ -316,16 +317,18 @@ class _Corpus:
                 )
             ):
                 continue
-            stats[r] = alignment_stats(l1, l2, stage)
-            scores[r] = score_stats(stats[r])
-            best = max(best, scores[r])
+            stats[r] = found = alignment_stats(l1, l2, stage)
+            scores[r] = score = score_stats(found)
+            best = max(best, score)
         # the jar keeps the first reference with the highest score
         chosen = 0
         chosen_score = -1.0
         for r, sc in enumerate(scores):
             if sc is not None and sc > chosen_score:
                 chosen, chosen_score = r, sc
-        return stats[chosen]
+        chosen_stats = stats[chosen]
+        assert chosen_stats is not None, "the first reference tried is always scored"
+        return chosen_stats
 
 
 def _prepare(res: Resources, predictions, references) -> _Corpus:
@@ -346,10 +349,10 @@ def _prepare(res: Resources, predictions, references) -> _Corpus:
     flat = pair_bounds(lines, paras, vocab, ctx, tests, refs).tolist()
     bounds: list[list[float] | None] = []
     at = 0
-    for ids in items:
-        if len(ids) > 2:
-            bounds.append(flat[at : at + len(ids) - 1])
-            at += len(ids) - 1
+    for item in items:
+        if len(item) > 2:
+            bounds.append(flat[at : at + len(item) - 1])
+            at += len(item) - 1
         else:
             bounds.append(None)
     return _Corpus(items, lines, paras, vocab, ctx, bounds)
@@ -369,7 +372,7 @@ class StatsJob:
     def __init__(self, res: Resources, predictions, references, n_proc: int):
         self._res, self._predictions, self._references = res, predictions, references
         self._n, self._n_proc = len(predictions), n_proc
-        self._workers: list[tuple[multiprocessing.process.BaseProcess, object]] = []
+        self._workers: list[tuple[multiprocessing.process.BaseProcess, Connection]] = []
         self._next = None  # shared item counter; None: this process alone, ``_taken`` counts
         self._taken = 0
         if n_proc == 1:

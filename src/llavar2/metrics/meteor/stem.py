@@ -172,9 +172,9 @@ def _stem(w: str) -> str:
         if p2_ >= 0:
             p2 = p2_
     # Step 0 / 1a (as in the jar's Step_1a: apostrophe suffixes, then the among)
-    for suf in ("'s'", "'s", "'"):
-        if w.endswith(suf):
-            w = w[: -len(suf)]
+    for apostrophe in ("'s'", "'s", "'"):
+        if w.endswith(apostrophe):
+            w = w[: -len(apostrophe)]
             break
     if w.endswith("sses"):
         w = w[:-2]

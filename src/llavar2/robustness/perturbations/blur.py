@@ -11,7 +11,7 @@ from . import PERTURBATIONS, level
 RADIUS_SHARE = (0.001, 0.002, 0.003, 0.0045, 0.006)  # 1, 2, 3, 4.5, 6 px at 1000 px
 
 
-@PERTURBATIONS.register("blur")
+@PERTURBATIONS.register("blur", help="Gaussian blur", rank=20)
 def blur(image: Image.Image, severity: int, rng: np.random.Generator) -> Image.Image:
     del rng  # deterministic
     radius = level(RADIUS_SHARE, severity) * min(image.size)

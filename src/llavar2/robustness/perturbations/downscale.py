@@ -11,7 +11,7 @@ from . import PERTURBATIONS, level
 FACTOR = (2, 3, 4, 6, 8)
 
 
-@PERTURBATIONS.register("downscale")
+@PERTURBATIONS.register("downscale", help="low resolution: shrunk, then enlarged back", rank=40)
 def downscale(image: Image.Image, severity: int, rng: np.random.Generator) -> Image.Image:
     del rng  # deterministic
     factor = level(FACTOR, severity)

@@ -11,7 +11,7 @@ from . import PERTURBATIONS, level
 SIGMA = (0.1, 0.2, 0.3, 0.4, 0.5)
 
 
-@PERTURBATIONS.register("gaussian_noise")
+@PERTURBATIONS.register("gaussian_noise", help="additive Gaussian noise", rank=10)
 def gaussian_noise(image: Image.Image, severity: int, rng: np.random.Generator) -> Image.Image:
     pixels = np.asarray(image, dtype=np.float32) / 255.0
     noisy = pixels + rng.normal(0.0, level(SIGMA, severity), pixels.shape)

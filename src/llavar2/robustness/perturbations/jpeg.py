@@ -12,7 +12,7 @@ from . import PERTURBATIONS, level
 QUALITY = (25, 18, 15, 10, 7)
 
 
-@PERTURBATIONS.register("jpeg")
+@PERTURBATIONS.register("jpeg", help="JPEG compression", rank=30)
 def jpeg(image: Image.Image, severity: int, rng: np.random.Generator) -> Image.Image:
     del rng  # deterministic
     buffer = io.BytesIO()

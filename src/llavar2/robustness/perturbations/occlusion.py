@@ -12,7 +12,7 @@ AREA = (0.05, 0.10, 0.20, 0.30, 0.45)
 PATCHES = 4  # per severity level
 
 
-@PERTURBATIONS.register("occlusion")
+@PERTURBATIONS.register("occlusion", help="grey rectangles over the image", rank=60)
 def occlusion(image: Image.Image, severity: int, rng: np.random.Generator) -> Image.Image:
     out = image.copy()
     draw = ImageDraw.Draw(out)

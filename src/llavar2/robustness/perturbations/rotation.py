@@ -11,7 +11,7 @@ from . import PERTURBATIONS, level
 DEGREES = (3, 6, 10, 15, 25)
 
 
-@PERTURBATIONS.register("rotation")
+@PERTURBATIONS.register("rotation", help="rotation about the centre", rank=50)
 def rotation(image: Image.Image, severity: int, rng: np.random.Generator) -> Image.Image:
     angle = level(DEGREES, severity) * (1 if rng.random() < 0.5 else -1)
     return image.rotate(

@@ -23,7 +23,7 @@ ATTACKS = (
 )
 
 
-@PERTURBATIONS.register("typographic")
+@PERTURBATIONS.register("typographic", help="misleading text pasted on the image", rank=70)
 def typographic(image: Image.Image, severity: int, rng: np.random.Generator) -> Image.Image:
     out = image.copy()
     draw = ImageDraw.Draw(out)
@@ -31,7 +31,7 @@ def typographic(image: Image.Image, severity: int, rng: np.random.Generator) -> 
     for _ in range(int(level(LABELS, severity))):
         text = ATTACKS[int(rng.integers(0, len(ATTACKS)))]
         left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
-        w, h = right - left + 8, bottom - top + 8
+        w, h = int(right - left) + 8, int(bottom - top) + 8  # Pillow types the box as floats
         x = int(rng.integers(0, max(1, image.width - w)))
         y = int(rng.integers(0, max(1, image.height - h)))
         draw.rectangle([x, y, x + w, y + h], fill=(255, 255, 255))

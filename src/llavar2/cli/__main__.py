@@ -1,0 +1,5 @@
+"""``python -m llavar2.cli``."""
+
+from . import app
+
+app()

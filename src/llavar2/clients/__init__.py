@@ -1,0 +1,1 @@
+"""Clients of the services that several stages talk to, below all of them."""

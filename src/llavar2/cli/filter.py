@@ -10,7 +10,7 @@ import typer
 from ..layout import DROPPED, FILTER_REPORT, KEPT, SCORES
 from . import options as opt
 from .common import checked_settings, comma_list, console, print_table, usage_error, usage_errors
-from .late import Defaults, Late, attribute, field_default, late
+from .late import Defaults, Late, LateHelp, attribute, described, field_default, late
 
 if TYPE_CHECKING:
     from ..filter.config import ScoreName
@@ -58,7 +58,12 @@ def filter(
     out: Annotated[Path, typer.Argument(help="A build folder.")],
     rules: Annotated[
         str,
-        _rules("Rule filters to apply, in order (the first that fires gives the reason)."),
+        _rules(
+            LateHelp(
+                "Rule filters to apply, in order (the first that fires gives the reason): {}.",
+                described("llavar2.filter.rules:RULES"),
+            )
+        ),
     ] = late(lambda: ",".join(FILTER.rules())),
     min_question_words: Annotated[int, _rules(min=0)] = _rule("length", "min_question_words"),
     min_explanation_words: Annotated[int, _rules(min=0)] = _rule("length", "min_explanation_words"),

@@ -8,6 +8,7 @@ perturbation is one new file."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -30,7 +31,12 @@ def level(values: tuple[float, ...], severity: int) -> float:
 def default_order() -> list[str]:
     """The perturbations a suite runs by default: all, by their ``rank`` (then name), so that a
     new perturbation's file says where it goes."""
-    return [e.name for e in sorted(PERTURBATIONS.entries(), key=lambda e: (e.meta["rank"], e.name))]
+    return [
+        e.name
+        for e in sorted(
+            PERTURBATIONS.entries(), key=lambda e: (e.meta.get("rank", math.inf), e.name)
+        )
+    ]
 
 
 import_implementations(__name__, __path__)

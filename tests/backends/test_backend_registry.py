@@ -45,10 +45,9 @@ def test_offline_is_registered():
 
 def test_backends_describe_themselves_and_say_which_take_a_model():
     assert all(entry.help for entry in BACKENDS.entries())
-    assert {name: BACKENDS.meta(name, "needs_model") for name in BACKENDS.names()} == {
-        "offline": False,
-        "openai": True,
-    }
+    needs_model = {name: BACKENDS.meta(name, "needs_model") for name in BACKENDS.names()}
+    assert all(isinstance(needs, bool) for needs in needs_model.values())
+    assert needs_model["offline"] is False and needs_model["openai"] is True
 
 
 def test_unknown_backend():

@@ -231,5 +231,5 @@ def test_unknown_task_and_model_names_are_the_registries_errors():
 
     with pytest.raises(UnknownName, match="unknown task 'nope'"):
         TASKS.get("nope")
-    with pytest.raises(UsageError, match="--model 'nope:x': unknown model 'nope' \\(known: hf,"):
+    with pytest.raises(UsageError, match="--model 'nope:x': unknown model 'nope' \\(known: .*hf"):
         make_answerer("nope:x", AnswererOptions())

@@ -28,7 +28,7 @@ def image():
 
 
 def test_all_perturbations_of_design_7_are_registered():
-    assert set(PERTURBATIONS.names()) == EXPECTED
+    assert EXPECTED <= set(PERTURBATIONS.names())  # a new one is one more file
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

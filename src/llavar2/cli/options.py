@@ -13,13 +13,12 @@ from typing import Annotated, Any
 
 import typer
 
-from .late import Defaults, LateHelp, described
+from .late import Defaults, Late, LateHelp, attribute, described
 
 BUILD = Defaults("llavar2.config:BuildConfig")
 OPENAI = Defaults("llavar2.config:OpenAIConfig")
 RAY = Defaults("llavar2.runners.ray_session:RayConfig")
 ANSWERS = Defaults("llavar2.evaluate.answerers:AnswererOptions")
-EVALUATION = Defaults("llavar2.evaluate.stage:run")
 
 ENGINE_NAMES = described("llavar2.ocr:ENGINES")
 
@@ -155,7 +154,7 @@ ocr_engine = _option(
     help=LateHelp(
         "OCR engine for --with-ocr and ocr-baseline: {} (default: {}).",
         ENGINE_NAMES,
-        EVALUATION.ocr_engine,
+        Late(lambda: attribute("llavar2.ocr.base:DEFAULT_ENGINE")),
     )
 )
 limit = _option(min=1, help="Only the first N items.")

@@ -15,7 +15,6 @@ from ..errors import ItemRejected, UsageError
 from ..imaging import DEFAULT_MAX_PIXELS
 from ..jsonl import ResumableJsonl, write_json_atomic, write_jsonl_atomic
 from ..metrics import METRICS, compute
-from ..ocr.base import DEFAULT_ENGINE
 from .benchmarks import Benchmark
 from .files import check_same_ids, read_predictions, read_references
 from .scores import metrics_record
@@ -33,17 +32,20 @@ def run(
     task: str | None = None,
     metrics: list[str] | None = None,
     with_ocr: bool = False,
-    ocr_engine: str = DEFAULT_ENGINE,
+    ocr_engine: str | None = None,
     ocr_cache: Path | None = None,
     split: str | None = None,
     progress: bool = False,
     max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> dict[str, Any]:
-    """Answer the items not yet in the predictions file beside ``out``, then score them all."""
+    """Answer the items not yet in the predictions file beside ``out``, then score them all
+    (``ocr_engine``: the OCR stage's default engine unless given)."""
     # Imported here: the answerers load the openai client, which score_files never needs.
+    from ..ocr.base import DEFAULT_ENGINE  # here: scoring files never loads the OCR
     from .questions import QuestionMaker
     from .runner import answer_record, failure_record, outputs, prepare_run, score_run
 
+    ocr_engine = ocr_engine or DEFAULT_ENGINE
     the_task, names, run_key = prepare_run(
         benchmark,
         answerer,
